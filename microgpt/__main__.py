@@ -1,0 +1,147 @@
+"""The command line: `python -m microgpt train|sample`, with flags generated from Config.
+
+Every user mistake (bad flag value, bad dataset, bad checkpoint, bad prefix) ends with one line `error: ...` on stderr
+and exit code 2; nothing the user had is overwritten by a failed run.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+
+from . import checkpoint
+from .config import FIELDS, Config, ConfigError, field_kind
+from .data import DataError, Tokenizer, builtin_text, parse_documents, read_text_file
+from .sample import generate_many
+from .train import Run, model_class
+
+DESCRIPTION = """\
+microgpt: a tiny GPT that learns to make up names, one character at a time, in pure Python.
+
+  python -m microgpt train                      train on the built-in names (1000 steps), then print 20 samples
+  python -m microgpt train --data my.txt        train on your own text file, one document (e.g. a name) per line
+  python -m microgpt train --checkpoint m.json  ...and save the trained model
+  python -m microgpt sample --checkpoint m.json --prefix jo --temperature 0.8
+"""
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ConfigError, DataError, checkpoint.CheckpointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `| head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="microgpt", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}")
+
+    train = commands.add_parser("train", help="train a model (and print samples)",
+                                description="Train a model, printing one line per step, then samples.")
+    train.add_argument("--data", metavar="FILE", help="text file, one document per line (default: built-in names)")
+    train.add_argument("--checkpoint", metavar="OUT.json", help="save the model here after training")
+    train.add_argument("--log", metavar="OUT.jsonl", help="write one JSON object per step (full-precision loss)")
+    train.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint (same --data)")
+    train.add_argument("--stop-after", type=int, metavar="N",
+                       help="stop at step N of the schedule (resume later with --resume)")
+    train.add_argument("--quiet", action="store_true", help="print only every 100th step")
+    settings = train.add_argument_group("settings (defaults reproduce the original microgpt)")
+    for f in FIELDS:
+        flag = "--" + f.name.replace("_", "-")
+        extra = {"choices": f.metadata["choices"]} if field_kind(f) == "choice" else {}
+        settings.add_argument(flag, dest=f.name, metavar=None if extra else f.name.upper(), default=None,
+                              help=f"{f.metadata['help']} (default: {f.default!r})", **extra)
+    train.set_defaults(handler=run_train)
+
+    sample = commands.add_parser("sample", help="generate names from a saved model",
+                                 description="Generate names from a checkpoint saved by `train --checkpoint`.")
+    sample.add_argument("--checkpoint", required=True, metavar="FILE", help="checkpoint saved by train")
+    sample.add_argument("--num", type=int, metavar="N", help="how many names (default: the run's num_samples)")
+    sample.add_argument("--temperature", type=float, metavar="T",
+                        help="0 < T: low = safe and repetitive, high = adventurous (default: the run's)")
+    sample.add_argument("--prefix", metavar="STR", help="every name starts with this")
+    sample.add_argument("--seed", type=int, metavar="S",
+                        help="random seed (default: continue the run's random stream, as the original does)")
+    sample.set_defaults(handler=run_sample)
+    return parser
+
+
+def load_docs(path):
+    if path is None:
+        return parse_documents(builtin_text(), "built-in dataset")
+    return parse_documents(read_text_file(path), f"dataset {path}")
+
+
+def run_train(args):
+    overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
+    docs = load_docs(args.data)
+    if args.resume:
+        if overrides:
+            raise ConfigError(f"--resume continues the saved run with its own settings; "
+                              f"drop {', '.join('--' + k.replace('_', '-') for k in overrides)}")
+        run = Run.restore(checkpoint.load(args.resume), docs)
+    else:
+        run = Run(Config.from_dict(overrides), docs)
+    if args.stop_after is not None and not run.step < args.stop_after <= run.config.num_steps:
+        raise ConfigError(f"--stop-after: {args.stop_after} must be after the current step ({run.step}) "
+                          f"and at most num_steps ({run.config.num_steps})")
+    config = run.config
+    print(f"num docs: {len(run.dataset.docs)}")
+    print(f"vocab size: {run.tokenizer.vocab_size}")
+    print(f"num params: {run.num_params}")
+    log = open(args.log, "a" if args.resume else "w", encoding="utf-8") if args.log else None
+    try:
+        for record in run.steps(args.stop_after):
+            line = f"step {record['step']:4d} / {config.num_steps:4d} | loss {record['loss']:.4f}"
+            if "holdout_loss" in record:
+                line += f" | held-out {record['holdout_loss']:.4f}"
+            if not args.quiet or record["step"] % 100 == 0 or "holdout_loss" in record:
+                print(line, flush=True)
+            if log:
+                log.write(json.dumps(record) + "\n")
+    finally:
+        if log:
+            log.close()
+    if args.checkpoint:
+        checkpoint.save(run, args.checkpoint)
+        print(f"saved checkpoint to {args.checkpoint} (step {run.step})")
+    print_samples(generate_many(run.model, run.tokenizer, run.rng, config.num_samples, config.temperature,
+                                config.prefix))
+    return 0
+
+
+def run_sample(args):
+    saved = checkpoint.load(args.checkpoint)
+    config = saved["config"]
+    changes = {k: v for k, v in (("num_samples", args.num), ("temperature", args.temperature),
+                                 ("prefix", args.prefix)) if v is not None}
+    config = config.replace(**changes) if changes else config
+    tokenizer = Tokenizer(saved["vocab"])
+    model = model_class(config.engine)(config, tokenizer.vocab_size, saved["weights"])
+    if args.seed is None:
+        rng = random.Random()
+        rng.setstate(saved["rng_state"])
+    else:
+        rng = random.Random(args.seed)
+    print_samples(generate_many(model, tokenizer, rng, config.num_samples, config.temperature, config.prefix))
+    return 0
+
+
+def print_samples(samples):
+    print("--- inference (new, hallucinated names) ---")
+    for i, name in enumerate(samples, 1):
+        print(f"sample {i:2d}: {name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Config: the single source of truth for every hyperparameter.
+
+Each field carries its own description (kind, range, help) in its dataclass metadata; the CLI flags, the checkpoint,
+the worker's `schema` reply and the page's form are all generated from `FIELDS`, and everything that builds a Config
+from outside goes through `Config.from_dict`, which rejects unknown keys and explains every bad value.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+# A model with more parameters than this would need gigabytes in the scalar engine and hours per step: refuse it.
+MAX_PARAMS = 2_000_000
+
+
+class ConfigError(ValueError):
+    """A hyperparameter is invalid; the message names the field, the value and what is allowed."""
+
+
+def _field(default, help, group, kind=None, low=None, high=None, low_open=False, choices=None):
+    meta = {"help": help, "group": group, "min": low, "max": high, "min_open": low_open, "choices": choices}
+    if kind:
+        meta["kind"] = kind
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Config:
+    # model shape
+    n_embd: int = _field(16, "embedding width (must be divisible by n_head)", "model", low=1, high=512)
+    n_head: int = _field(4, "attention heads per layer", "model", low=1, high=64)
+    n_layer: int = _field(1, "transformer layers", "model", low=1, high=16)
+    block_size: int = _field(16, "context length: the most tokens the model sees at once", "model", low=1, high=256)
+    init_std: float = _field(0.08, "standard deviation of the Gaussian initial weights", "model", low=0, high=1, low_open=True)
+    # optimizer and schedule
+    learning_rate: float = _field(0.01, "Adam learning rate at step 1 (decays linearly to 0)", "training",
+                                  low=0, high=1, low_open=True)
+    beta1: float = _field(0.85, "Adam first-moment decay", "training", low=0, high=0.9999)
+    beta2: float = _field(0.99, "Adam second-moment decay", "training", low=0, high=0.9999)
+    adam_eps: float = _field(1e-8, "Adam epsilon", "training", low=0, high=1, low_open=True)
+    num_steps: int = _field(1000, "training steps, one document per step", "training", low=1, high=1_000_000)
+    seed: int = _field(42, "seed of the one random stream (shuffle, initial weights, sampling)", "training",
+                       low=0, high=2**32 - 1)
+    engine: str = _field("fast", "fast (vector ops) or scalar (the original's Value autograd, slow)", "training",
+                         kind="choice", choices=("fast", "scalar"))
+    # held-out evaluation
+    holdout_fraction: float = _field(0.1, "share of documents held out for evaluation (taken from the end)",
+                                     "evaluation", low=0, high=0.5)
+    eval_every: int = _field(100, "evaluate the held-out loss every N steps (0: never)", "evaluation",
+                             low=0, high=1_000_000)
+    eval_docs: int = _field(200, "held-out documents used per evaluation (the first N of the split)", "evaluation",
+                            low=1, high=100_000)
+    # sampling
+    num_samples: int = _field(20, "names to generate", "sampling", low=1, high=500)
+    temperature: float = _field(0.5, "sampling temperature: low = safe and repetitive, high = adventurous",
+                                "sampling", low=0, high=5, low_open=True)
+    prefix: str = _field("", "text every sample starts with (characters from the vocabulary)", "sampling")
+
+    def __post_init__(self):
+        problems = _range_problems(self.to_dict())
+        if problems:
+            raise ConfigError("; ".join(problems.values()))
+
+    @property
+    def head_dim(self):
+        return self.n_embd // self.n_head
+
+    def num_params(self, vocab_size):
+        """Parameter count, in the original's layout: wte, wpe, lm_head, then per layer 4 attention + 2 MLP matrices."""
+        e = self.n_embd
+        return 2 * vocab_size * e + self.block_size * e + self.n_layer * 12 * e * e
+
+    def check_size(self, vocab_size):
+        """Refuse models too large to train here, now that the vocabulary size is known."""
+        count = self.num_params(vocab_size)
+        if count > MAX_PARAMS:
+            raise ConfigError(f"model size: {count:,} parameters is more than the {MAX_PARAMS:,} allowed; "
+                              f"lower n_embd, n_layer or block_size")
+
+    def to_dict(self):
+        return asdict(self)
+
+    def replace(self, **changes):
+        return Config.from_dict({**self.to_dict(), **changes})
+
+    @classmethod
+    def from_dict(cls, values):
+        """Build a Config from untrusted key/value pairs: unknown keys and wrong types are refused by name."""
+        problems = field_problems(values)
+        if problems:
+            raise ConfigError("; ".join(problems.values()))
+        return cls(**{name: _coerce(FIELD_BY_NAME[name], value) for name, value in values.items()})
+
+
+FIELDS = fields(Config)
+FIELD_BY_NAME = {f.name: f for f in FIELDS}
+
+
+def field_problems(values):
+    """Every problem with untrusted settings, as {field name: message} (empty when they make a valid Config)."""
+    if not isinstance(values, dict):
+        return {"config": f"config: expected an object of settings, got {type(values).__name__}"}
+    problems = {}
+    unknown = sorted(set(values) - set(FIELD_BY_NAME), key=str)
+    if unknown:
+        problems["unknown"] = (f"unknown setting(s): {', '.join(map(str, unknown))}; "
+                               f"known settings are: {', '.join(FIELD_BY_NAME)}")
+    merged = {f.name: f.default for f in FIELDS}
+    for name, value in values.items():
+        if name in FIELD_BY_NAME:
+            try:
+                merged[name] = _coerce(FIELD_BY_NAME[name], value)
+            except ConfigError as error:
+                problems[name] = str(error)
+    for name, message in _range_problems(merged).items():
+        problems.setdefault(name, message)
+    return problems
+
+
+def _range_problems(values):
+    """Range and cross-field problems of well-typed settings, as {field name: message}."""
+    problems = {f.name: p for f in FIELDS if (p := _check_field(f, values[f.name]))}
+    if "n_embd" not in problems and "n_head" not in problems and values["n_embd"] % values["n_head"]:
+        problems["n_embd"] = (f"n_embd: {values['n_embd']} is not divisible by n_head ({values['n_head']}); "
+                              f"choose n_embd as a multiple of n_head")
+    return problems
+
+
+def field_kind(f):
+    return f.metadata.get("kind") or {int: "int", float: "float", str: "str"}[f.type]
+
+
+def describe():
+    """The settings table as plain JSON-able data: what the page's form and the CLI are built from."""
+    out = []
+    for f in FIELDS:
+        out.append({"name": f.name, "kind": field_kind(f), "default": f.default, "help": f.metadata["help"],
+                    "group": f.metadata["group"], "min": f.metadata["min"], "max": f.metadata["max"],
+                    "min_open": f.metadata["min_open"], "choices": list(f.metadata["choices"] or []) or None})
+    return out
+
+
+def _coerce(f, value):
+    """Accept a value of the field's kind; ints may stand for floats, and strings are parsed (from the CLI or a URL)."""
+    kind = field_kind(f)
+    if kind in ("str", "choice"):
+        if not isinstance(value, str):
+            raise ConfigError(f"{f.name}: expected text, got {value!r}")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text) if kind == "int" else float(text)
+        except ValueError:
+            raise ConfigError(f"{f.name}: {value!r} is not {'a whole number' if kind == 'int' else 'a number'}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{f.name}: expected a number, got {value!r}")
+    if kind == "int":
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(f"{f.name}: {value!r} is not a whole number")
+            value = int(value)
+        return value
+    return float(value)
+
+
+def _check_field(f, value):
+    """The message for a value outside its field's range, or None."""
+    meta = f.metadata
+    kind = field_kind(f)
+    if kind == "choice":
+        if value not in meta["choices"]:
+            return f"{f.name}: {value!r} is not one of {', '.join(meta['choices'])}"
+        return None
+    if kind == "str":
+        return None if len(value) <= 1000 else f"{f.name}: longer than 1000 characters"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{f.name}: {value!r} is not a finite number"
+    low, high = meta["min"], meta["max"]
+    if (value <= low) if meta["min_open"] else (value < low):
+        bound = f"greater than {low}" if meta["min_open"] else f"at least {low}"
+        return f"{f.name}: {value!r} is too small; it must be {bound} (and at most {high})"
+    if value > high:
+        return f"{f.name}: {value!r} is too large; it must be at most {high}"
+    return None
+

@@ -1,0 +1,112 @@
+"""Data: documents, the character tokenizer and the train/held-out split.
+
+A dataset is text with one document per line. As in the original: lines are stripped, empty ones dropped, the documents
+shuffled with the run's random stream, and the vocabulary is the sorted set of characters plus one BOS token (id =
+number of characters) that both starts and ends every document. The held-out documents are taken from the end of the
+shuffled list, so the first training steps see exactly the documents the original sees.
+"""
+
+import pathlib
+from dataclasses import dataclass
+from importlib import resources
+
+MAX_BYTES = 20 * 1024 * 1024      # a sensible text dataset for a character model this small is far below this
+MAX_VOCAB = 256                   # distinct characters; more means this is not a names-like dataset
+BUILTIN_NAME = "names.txt"
+
+
+class DataError(ValueError):
+    """The dataset cannot be used; the message says why and what would work."""
+
+
+def builtin_text():
+    """The dataset shipped inside the package (US census first names, see README)."""
+    return resources.files("microgpt").joinpath(f"data/{BUILTIN_NAME}").read_text(encoding="utf-8")
+
+
+def read_text_file(path):
+    """Read a dataset file, refusing what is missing, too large or not UTF-8 text."""
+    path = pathlib.Path(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise DataError(f"dataset {path}: is a folder, expected a text file with one document per line")
+        if size > MAX_BYTES:
+            raise DataError(f"dataset {path}: {size:,} bytes is more than the {MAX_BYTES:,} bytes allowed")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"dataset {path}: no such file") from None
+    except PermissionError:
+        raise DataError(f"dataset {path}: permission denied") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(f"dataset {path}: not UTF-8 text (undecodable byte at offset {error.start})") from None
+
+
+def parse_documents(text, origin="dataset"):
+    """Split text into documents the way the original does; refuse text that cannot make a dataset."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise DataError(f"{origin}: more than the {MAX_BYTES:,} bytes allowed")
+    docs = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    if not docs:
+        raise DataError(f"{origin}: no documents (the text is empty or only whitespace); put one document per line")
+    if len(docs) < 2:
+        raise DataError(f"{origin}: only 1 document; put at least 2 documents, one per line")
+    chars = set("".join(docs))
+    if len(chars) > MAX_VOCAB:
+        raise DataError(f"{origin}: {len(chars)} distinct characters is more than the {MAX_VOCAB} allowed "
+                        f"for a character-level model")
+    return docs
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    chars: str          # the vocabulary's characters, sorted; token id = position, BOS = len(chars)
+
+    @classmethod
+    def from_documents(cls, docs):
+        return cls("".join(sorted(set("".join(docs)))))
+
+    @property
+    def bos(self):
+        return len(self.chars)
+
+    @property
+    def vocab_size(self):
+        return len(self.chars) + 1
+
+    def encode(self, text):
+        index = {ch: i for i, ch in enumerate(self.chars)}
+        return [index[ch] for ch in text]
+
+    def decode(self, ids):
+        return "".join(self.chars[i] for i in ids)
+
+    def document_tokens(self, doc):
+        """BOS + characters + BOS: BOS both starts and ends a document."""
+        return [self.bos] + self.encode(doc) + [self.bos]
+
+    def check_text(self, text, name="prefix"):
+        """Refuse text with characters the model has never seen, listing the allowed ones."""
+        unknown = sorted(set(text) - set(self.chars))
+        if unknown:
+            raise DataError(f"{name}: {''.join(unknown)!r} not in the vocabulary; allowed characters are "
+                            f"{self.chars!r}")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    docs: list          # all documents, shuffled
+    train: list         # docs[:num_train]
+    holdout: list       # docs[num_train:]
+    tokenizer: Tokenizer
+
+    @classmethod
+    def build(cls, docs, rng, holdout_fraction):
+        """Shuffle with the run's random stream (first draw of the run, as in the original) and split off the end."""
+        docs = list(docs)
+        rng.shuffle(docs)
+        num_holdout = int(len(docs) * holdout_fraction)
+        num_train = len(docs) - num_holdout
+        return cls(docs, docs[:num_train], docs[num_train:], Tokenizer.from_documents(docs))

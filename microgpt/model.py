@@ -1,0 +1,123 @@
+"""The GPT on the scalar engine, written as the original writes it: every number a `Value`.
+
+GPT-2 with the original's simplifications: rmsnorm without gain, no biases, ReLU, a per-document KV cache, no final
+norm. Parameters are drawn from the run's random stream in the original's order (see `init_weights`), which both
+engines share. A model exposes, for the trainer, the sampler and checkpoints:
+  weights (name -> rows of floats), set_weights, loss_and_grads(tokens), loss(tokens), new_cache(), logits(...).
+"""
+
+from .engine import Value, no_gc
+
+
+def parameter_shapes(config, vocab_size):
+    """(name, rows, columns) of every matrix, in the order the original creates (and draws) them."""
+    e = config.n_embd
+    shapes = [("wte", vocab_size, e), ("wpe", config.block_size, e), ("lm_head", vocab_size, e)]
+    for i in range(config.n_layer):
+        shapes += [(f"layer{i}.attn_wq", e, e), (f"layer{i}.attn_wk", e, e), (f"layer{i}.attn_wv", e, e),
+                   (f"layer{i}.attn_wo", e, e), (f"layer{i}.mlp_fc1", 4 * e, e), (f"layer{i}.mlp_fc2", e, 4 * e)]
+    return shapes
+
+
+def init_weights(config, vocab_size, rng):
+    """Gaussian initial weights, drawn row by row, matrix by matrix, from the run's one random stream."""
+    std = config.init_std
+    return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
+            for name, rows, cols in parameter_shapes(config, vocab_size)}
+
+
+def linear(x, w):
+    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+
+
+def softmax(logits):
+    max_val = max(val.data for val in logits)
+    exps = [(val - max_val).exp() for val in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def rmsnorm(x):
+    ms = sum(xi * xi for xi in x) / len(x)
+    scale = (ms + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+class ScalarModel:
+    def __init__(self, config, vocab_size, weights):
+        self.config = config
+        self.vocab_size = vocab_size
+        self.set_weights(weights)
+
+    @property
+    def weights(self):
+        return {name: [[p.data for p in row] for row in mat] for name, mat in self.state.items()}
+
+    def set_weights(self, weights):
+        self.state = {name: [[Value(x) for x in row] for row in mat] for name, mat in weights.items()}
+
+    def new_cache(self):
+        return [[] for _ in range(self.config.n_layer)], [[] for _ in range(self.config.n_layer)]
+
+    def forward(self, token_id, pos_id, cache):
+        """Logits (as Values) for the token at position pos_id, appending its keys and values to the cache."""
+        keys, values = cache
+        sd, n_head, head_dim = self.state, self.config.n_head, self.config.head_dim
+        x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]
+        x = rmsnorm(x)
+        for li in range(self.config.n_layer):
+            x_residual = x
+            x = rmsnorm(x)
+            q = linear(x, sd[f"layer{li}.attn_wq"])
+            k = linear(x, sd[f"layer{li}.attn_wk"])
+            v = linear(x, sd[f"layer{li}.attn_wv"])
+            keys[li].append(k)
+            values[li].append(v)
+            x_attn = []
+            for h in range(n_head):
+                hs = h * head_dim
+                q_h = q[hs:hs + head_dim]
+                k_h = [ki[hs:hs + head_dim] for ki in keys[li]]
+                v_h = [vi[hs:hs + head_dim] for vi in values[li]]
+                attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(head_dim)) / head_dim ** 0.5
+                               for t in range(len(k_h))]
+                attn_weights = softmax(attn_logits)
+                x_attn.extend(sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(head_dim))
+            x = linear(x_attn, sd[f"layer{li}.attn_wo"])
+            x = [a + b for a, b in zip(x, x_residual)]
+            x_residual = x
+            x = rmsnorm(x)
+            x = linear(x, sd[f"layer{li}.mlp_fc1"])
+            x = [xi.relu() for xi in x]
+            x = linear(x, sd[f"layer{li}.mlp_fc2"])
+            x = [a + b for a, b in zip(x, x_residual)]
+        return linear(x, sd["lm_head"])
+
+    def logits(self, token_id, pos_id, cache):
+        return [v.data for v in self.forward(token_id, pos_id, cache)]
+
+    def _loss_node(self, tokens):
+        n = min(self.config.block_size, len(tokens) - 1)
+        cache = self.new_cache()
+        losses = []
+        for pos_id in range(n):
+            probs = softmax(self.forward(tokens[pos_id], pos_id, cache))
+            losses.append(-probs[tokens[pos_id + 1]].log())
+        return (1 / n) * sum(losses)
+
+    def loss_and_grads(self, tokens):
+        """Mean cross-entropy over the document's positions, and its gradient for every parameter."""
+        with no_gc():
+            loss = self._loss_node(tokens)
+            loss.backward()
+        grads = {}
+        for name, mat in self.state.items():
+            grads[name] = [[p.grad for p in row] for row in mat]
+            for row in mat:
+                for p in row:
+                    p.grad = 0
+        return loss.data, grads
+
+    def loss(self, tokens):
+        with no_gc():
+            return self._loss_node(tokens).data
