@@ -1,12 +1,13 @@
 """The command line end to end, in a subprocess: train on the built-in data, sample, and every refusal."""
 
 import json
+import pathlib
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 SMALL = ["--num-steps", "30", "--n-embd", "8", "--n-head", "2", "--eval-every", "10", "--eval-docs", "20"]
 
