@@ -1,0 +1,148 @@
+"""The GPT on the fast engine: the scalar model's parameters and maths, one op per vector instead of one node per number.
+
+`FastModel` has `ScalarModel`'s interface (see model.py) and computes the same numbers: its forward is bit for bit the
+scalar engine's, its gradients agree to rounding (tests/test_fast_engine.py). There is no graph: the forward of a
+training document records, per position and layer, the activations its backward needs (a "tape"), and the backward
+walks positions and layers in reverse calling each op's hand-written local backward (fast_ops.py). Inference
+(`logits`, `loss`) records nothing beyond the KV cache.
+
+Linear layers read their weights by columns (see `fast_ops.linear`): the transposes are rebuilt lazily after
+`set_weights`, which the trainer calls after each optimizer step (the optimizer updates `weights` in place).
+"""
+
+from functools import reduce
+from itertools import chain
+from operator import add
+
+from .fast_ops import (add_vectors, attention, attention_backward, cross_entropy, cross_entropy_backward, linear,
+                       linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward, softmax)
+
+EMBEDDINGS = ("wte", "wpe")
+
+
+class KVCache:
+    """Per layer, the keys and values of every position so far, each split into heads."""
+
+    def __init__(self, n_layer):
+        self.keys = [[] for _ in range(n_layer)]
+        self.values = [[] for _ in range(n_layer)]
+
+
+class FastModel:
+    def __init__(self, config, vocab_size, weights):
+        self.config = config
+        self.vocab_size = vocab_size
+        self.layer_names = [{part: f"layer{i}.{part}" for part in
+                             ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")}
+                            for i in range(config.n_layer)]
+        self.attention_scale = (config.head_dim ** 0.5) ** -1
+        self.weights = None
+        self.set_weights(weights)
+
+    def set_weights(self, weights):
+        """Adopt new weights: a copy if they come from elsewhere, nothing to copy if they are our own (updated in
+        place by the optimizer); either way the column views are stale."""
+        if weights is not self.weights:
+            self.weights = {name: [list(row) for row in mat] for name, mat in weights.items()}
+        self._columns = None
+
+    def columns(self):
+        """Every linear layer's weights by columns (the transpose), built once per set of weights."""
+        if self._columns is None:
+            self._columns = {name: list(zip(*mat)) for name, mat in self.weights.items() if name not in EMBEDDINGS}
+        return self._columns
+
+    def new_cache(self):
+        return KVCache(self.config.n_layer)
+
+    def split_heads(self, x):
+        head_dim = self.config.head_dim
+        return [x[start:start + head_dim] for start in range(0, len(x), head_dim)]
+
+    def forward(self, token_id, pos_id, cache, tape=None):
+        """Logits for the token at pos_id, appending its keys and values to the cache. If `tape` is a list, the
+        activations the backward needs are appended to it: (embedding, its rmsnorm scale, one record per layer,
+        final x)."""
+        w, cols = self.weights, self.columns()
+        x_embed = add_vectors(w["wte"][token_id], w["wpe"][pos_id])
+        x, embed_scale = rmsnorm(x_embed)
+        layers = []
+        for li, names in enumerate(self.layer_names):
+            keys, values = cache.keys[li], cache.values[li]
+            x_in = x
+            x_norm, scale1 = rmsnorm(x_in)
+            q = self.split_heads(linear(x_norm, cols[names["attn_wq"]]))
+            keys.append(self.split_heads(linear(x_norm, cols[names["attn_wk"]])))
+            values.append(self.split_heads(linear(x_norm, cols[names["attn_wv"]])))
+            heads, attn_weights = attention(q, keys, values, self.attention_scale)
+            x_attn = list(chain.from_iterable(heads))
+            x_mid = add_vectors(linear(x_attn, cols[names["attn_wo"]]), x_in)
+            x_norm2, scale2 = rmsnorm(x_mid)
+            hidden = relu(linear(x_norm2, cols[names["mlp_fc1"]]))
+            x = add_vectors(linear(hidden, cols[names["mlp_fc2"]]), x_mid)
+            layers.append((x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden))
+        if tape is not None:
+            tape.append((x_embed, embed_scale, layers, x))
+        return linear(x, cols["lm_head"])
+
+    def logits(self, token_id, pos_id, cache):
+        return self.forward(token_id, pos_id, cache)
+
+    def _forward_document(self, tokens, tape=None):
+        """Per position, the softmax of the logits and the loss; then the mean loss, as the scalar engine sums it."""
+        n = min(self.config.block_size, len(tokens) - 1)
+        cache = self.new_cache()
+        probs, losses = [], []
+        for pos_id in range(n):
+            probs.append(softmax(self.forward(tokens[pos_id], pos_id, cache, tape)))
+            losses.append(cross_entropy(probs[-1], tokens[pos_id + 1]))
+        return reduce(add, losses) * (1 / n), probs, cache
+
+    def loss(self, tokens):
+        return self._forward_document(tokens)[0]
+
+    def loss_and_grads(self, tokens):
+        """Mean cross-entropy over the document's positions, and its gradient for every parameter."""
+        tape = []
+        loss, probs, cache = self._forward_document(tokens, tape)
+        n = len(probs)
+        grads = {name: [[0.0] * len(mat[0]) for _ in mat] if name in EMBEDDINGS else [[0.0] * len(mat) for _ in mat[0]]
+                 for name, mat in self.weights.items()}
+        zeros = [0.0] * self.config.head_dim
+        dkeys = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
+        dvalues = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
+        for pos_id in reversed(range(n)):
+            x_embed, embed_scale, layers, x = tape[pos_id]
+            dlogits = cross_entropy_backward(probs[pos_id], tokens[pos_id + 1], 1 / n)
+            dx = linear_backward(x, dlogits, self.weights["lm_head"], grads["lm_head"])
+            for li in reversed(range(len(layers))):
+                dx = self._layer_backward(li, pos_id, layers[li], dx, cache, dkeys[li], dvalues[li], grads)
+            dx_embed = rmsnorm_backward(x_embed, embed_scale, dx)
+            token_id = tokens[pos_id]
+            grads["wte"][token_id] = add_vectors(grads["wte"][token_id], dx_embed)
+            grads["wpe"][pos_id] = add_vectors(grads["wpe"][pos_id], dx_embed)
+        for name, grad in grads.items():
+            if name not in EMBEDDINGS:
+                grads[name] = [list(row) for row in zip(*grad)]
+        return loss, grads
+
+    def _layer_backward(self, li, pos_id, record, dx_out, cache, dkeys, dvalues, grads):
+        """One layer at one position, in reverse: dL/d(layer output) in, dL/d(layer input) out. Positions are taken
+        last to first, so this position's keys and values have received the gradient of every later query."""
+        x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden = record
+        w, names = self.weights, self.layer_names[li]
+        dhidden = linear_backward(hidden, dx_out, w[names["mlp_fc2"]], grads[names["mlp_fc2"]])
+        dx_norm2 = linear_backward(x_norm2, relu_backward(hidden, dhidden), w[names["mlp_fc1"]],
+                                   grads[names["mlp_fc1"]])
+        dx_mid = add_vectors(dx_out, rmsnorm_backward(x_mid, scale2, dx_norm2))
+        dx_attn = linear_backward(x_attn, dx_mid, w[names["attn_wo"]], grads[names["attn_wo"]])
+        keys, values = cache.keys[li][:pos_id + 1], cache.values[li][:pos_id + 1]
+        dq = attention_backward(self.split_heads(dx_attn), q, keys, values, attn_weights, dkeys, dvalues,
+                                self.attention_scale)
+        dx_norm = linear_backward(x_norm, list(chain.from_iterable(dq)), w[names["attn_wq"]],
+                                  grads[names["attn_wq"]])
+        dx_norm = add_vectors(dx_norm, linear_backward(x_norm, list(chain.from_iterable(dkeys[pos_id])),
+                                                       w[names["attn_wk"]], grads[names["attn_wk"]]))
+        dx_norm = add_vectors(dx_norm, linear_backward(x_norm, list(chain.from_iterable(dvalues[pos_id])),
+                                                       w[names["attn_wv"]], grads[names["attn_wv"]]))
+        return add_vectors(dx_mid, rmsnorm_backward(x_in, scale1, dx_norm))
