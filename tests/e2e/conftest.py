@@ -1,0 +1,141 @@
+"""Fixtures for the end-to-end tests: build `dist/` once, serve it on 127.0.0.1, launch the system Chromium, and give
+tests a loaded page (with its console errors and every request it made recorded) plus a small driver for it."""
+
+import importlib.util
+import os
+import pathlib
+import shutil
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+READY_TIMEOUT_MS = 90_000
+
+
+def load_build_module():
+    """build.py by path: a plain `import build` could find the PyPI package of that name instead."""
+    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_collection_modifyitems(items):
+    here = pathlib.Path(__file__).parent
+    for item in items:
+        if here in pathlib.Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def builder():
+    return load_build_module()
+
+
+@pytest.fixture(scope="session")
+def site(builder):
+    """The built site, served from a thread of this process; yields its base URL."""
+    builder.build()
+    server = builder.serve(builder.DIST)
+    yield builder.url(server)
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not pathlib.Path(CHROMIUM).exists():
+        raise RuntimeError(f"Chromium not found at {CHROMIUM}: apt-get install chromium, or set MICROGPT_CHROMIUM")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+class PageDriver:
+    """A loaded page plus what it did: console errors, uncaught errors and the URL of every request."""
+
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base_url = base_url
+        self.console_errors = []
+        self.requests = []
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on("request", lambda request: self.requests.append(request.url))
+        # Requests made by the worker are reported by the context, not always by the page.
+        page.context.on("request", lambda request: self.requests.append(request.url))
+
+    def open(self):
+        self.page.goto(self.base_url)
+        self.wait_phase("idle", timeout=READY_TIMEOUT_MS)
+        self.wait_checked()
+
+    def state(self, expression):
+        return self.page.evaluate(f"window.__microgpt.{expression}")
+
+    def wait_phase(self, *phases, timeout=60_000):
+        self.page.wait_for_function("phases => window.__microgpt && phases.includes(window.__microgpt.phase)",
+                                    arg=list(phases), timeout=timeout)
+
+    def wait_checked(self):
+        """Wait until Python has answered the latest settings check and data preview."""
+        self.page.wait_for_function("window.__microgpt.idle", timeout=30_000)
+
+    def set_setting(self, name, value):
+        if not self.page.is_visible(f"#setting-{name}"):
+            self.page.click("summary:has-text('More settings')")
+        self.page.fill(f"#setting-{name}", str(value))
+        self.wait_checked()
+
+    def use_text(self, text):
+        self.page.click('label:has(input[name="source"][value="text"])')
+        self.page.fill("#paste-text", text)
+        self.wait_checked()
+
+    def use_builtin(self):
+        self.page.click('label:has(input[name="source"][value="builtin"])')
+        self.wait_checked()
+
+    def reset(self):
+        if self.page.is_enabled("#reset"):
+            self.page.click("#reset")
+        self.wait_phase("idle")
+        self.wait_checked()
+
+    def train(self, wait_for="done", timeout=120_000):
+        self.page.click("#train")
+        if wait_for:
+            self.wait_phase(wait_for, timeout=timeout)
+
+    def wait_step(self, at_least, timeout=60_000):
+        self.page.wait_for_function("n => window.__microgpt.events.length >= n", arg=at_least, timeout=timeout)
+
+    def generate(self):
+        before = self.state("sampleCount")
+        self.page.click("#generate")
+        self.page.wait_for_function("n => window.__microgpt.sampleCount > n", arg=before, timeout=30_000)
+        return self.state("samples")
+
+    def foreign_requests(self):
+        return sorted({url for url in self.requests if not url.startswith(self.base_url)
+                       and not url.startswith(("data:", "blob:"))})
+
+
+@pytest.fixture
+def fresh_driver(browser, site):
+    """A driver for a new page in its own browser context, not yet opened."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield PageDriver(context.new_page(), site)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def driver(browser, site):
+    """One page per test module: Pyodide takes seconds to start, so tests in a module share it (each resets first)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    driver = PageDriver(page, site)
+    driver.open()
+    yield driver
+    context.close()

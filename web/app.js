@@ -1,0 +1,276 @@
+// The page's controller: it owns the training state machine and wires the panels to the worker. It computes nothing;
+// Python validates settings and data, trains and samples. Phases:
+//   loading → idle → starting → training ⇄ (pausing → paused) → done | (stopping →) stopped;  Reset → idle.
+
+import { WorkerClient } from "./client.js";
+import { SettingsForm } from "./settings.js";
+import { DataPanel } from "./data.js";
+import { LossChart } from "./chart.js";
+import { LoadingView, TrainingView, SamplesView, setStatus } from "./views.js";
+
+const BUDGET_MS = 70;                // one chunk of training between looks at the message queue
+const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
+
+const $ = (id) => document.getElementById(id);
+const HAS_MODEL = ["paused", "stopped", "done"];
+const RUNNING = ["starting", "training", "pausing", "stopping"];
+
+const state = {
+  phase: "loading", run: 0, info: null, dataOk: false, events: [], samples: [], sampleCount: 0,
+  checkSeq: 0, dataSeq: 0, inFlight: 0,
+};
+const loadingView = new LoadingView();
+const trainingView = new TrainingView();
+const samplesView = new SamplesView();
+const chart = new LossChart($("chart"), $("chart-empty"));
+const data = new DataPanel(() => previewData());
+let form = null;
+let client = null;
+
+function setPhase(phase) {
+  state.phase = phase;
+  refresh();
+}
+
+// One place decides what is enabled and says why not.
+function refresh() {
+  const { phase } = state;
+  const ready = phase !== "loading";
+  const settingsOk = form !== null && !form.hasErrors(["main", "more"]);
+  const locked = RUNNING.includes(phase) || phase === "paused";
+  data.setEnabled(ready && !locked);
+  for (const id of ["settings-main", "settings-more", "sampling-fields"]) $(id).disabled = !ready;
+  form?.setEnabled(["main", "more"], !locked);
+
+  const canTrain = ready && !locked && settingsOk && state.dataOk;
+  $("train").disabled = !canTrain;
+  $("train").textContent = HAS_MODEL.includes(phase) ? "Train new model" : "Train";
+  $("pause").disabled = phase !== "training";
+  $("resume").disabled = phase !== "paused";
+  $("stop").disabled = !["training", "paused"].includes(phase);
+  $("reset").disabled = !ready || (phase === "idle" && state.events.length === 0);
+
+  const reasons = {
+    loading: "Waiting for Python to load.",
+    starting: "Preparing the model…",
+    training: "Training. Pause keeps the model so you can sample from it.",
+    pausing: "Pausing after this chunk…",
+    stopping: "Stopping after this chunk…",
+    paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
+    stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
+    done: "Done. Generate names below, or change settings and train a new model.",
+  };
+  let reason = reasons[phase] ?? "Ready to train.";
+  if (phase === "idle" && !settingsOk) reason = "Fix the settings marked in red to train.";
+  else if (phase === "idle" && !state.dataOk) reason = "Choose usable data to train.";
+  $("train-reason").textContent = reason;
+
+  const samplingOk = form !== null && !form.hasErrors(["sampling"]);
+  $("generate").disabled = !HAS_MODEL.includes(phase) || !samplingOk;
+  $("sample-reason").textContent = HAS_MODEL.includes(phase)
+    ? (samplingOk ? "" : "Fix the sampling settings marked in red.")
+    : phase === "training" ? "Pause or stop training to generate." : "Train a model first.";
+  setStatus(phase);
+}
+
+function showMessage(id, error) {
+  $(id).textContent = error ? error.message : "";
+  $(id).hidden = !error;
+  if (error?.traceback) console.warn(error.traceback);
+}
+
+// Python is the one validator: every edit is checked there, and answers to superseded checks are dropped.
+let checkTimer = null;
+function scheduleCheck() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(() => { checkTimer = null; check(); }, 120);
+}
+
+// Requests whose answers change what the form shows; the tests wait for none to be outstanding.
+async function ask(type, payload) {
+  state.inFlight++;
+  try {
+    return await client.request(type, payload);
+  } finally {
+    state.inFlight--;
+  }
+}
+
+async function check() {
+  if (state.phase === "loading") return;
+  const seq = ++state.checkSeq;
+  try {
+    const result = await ask("check", { config: form.config() });
+    if (seq !== state.checkSeq) return;
+    const unplaced = form.showErrors(result.errors);
+    showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
+    $("param-count").textContent = result.num_params === null || result.num_params === undefined ? ""
+      : `${result.num_params.toLocaleString("en")} parameters.`;
+  } catch (error) {
+    if (seq === state.checkSeq) showMessage("settings-message", error);
+  }
+  refresh();
+}
+
+// What Python makes of the chosen data. `configure` builds a fresh (untrained) model, so a kept model is let go.
+async function previewData() {
+  if (state.phase === "loading" || state.phase === "paused" || RUNNING.includes(state.phase)) return;
+  const { data: payload, reason } = data.current();
+  const seq = ++state.dataSeq;
+  state.dataOk = false;
+  if (!payload) {
+    data.showPending(reason);
+    return refresh();
+  }
+  const config = form.hasErrors(["main", "more", "sampling"]) ? {} : form.config();
+  try {
+    const info = await ask("configure", { config, data: payload });
+    if (seq !== state.dataSeq) return;
+    state.info = info;
+    state.dataOk = true;
+    data.show(info);
+    if (HAS_MODEL.includes(state.phase)) setPhase("idle");
+    scheduleCheck();
+  } catch (error) {
+    if (seq === state.dataSeq) data.showError(error.message);
+  }
+  refresh();
+}
+
+async function train() {
+  const run = ++state.run;
+  $("banner").hidden = true;
+  setPhase("starting");
+  let info;
+  try {
+    info = await client.request("configure", { config: form.config(), data: data.current().data });
+  } catch (error) {
+    if (run !== state.run) return;
+    showMessage("settings-message", error);
+    return setPhase("idle");
+  }
+  if (run !== state.run) return;
+  state.info = info;
+  state.events = [];
+  data.show(info);
+  chart.reset(info.vocab_size);
+  samplesView.clear();
+  trainingView.start(info.config.num_steps);
+  continueTraining(run);
+}
+
+async function continueTraining(run) {
+  setPhase("training");
+  trainingView.resume();
+  try {
+    const result = await client.request("train", { budget_ms: BUDGET_MS, run },
+      { onProgress: (chunk) => progress(run, chunk), timeoutMs: TRAIN_SILENCE_MS });
+    if (run !== state.run) return;
+    setPhase({ pause: "paused", stop: "stopped", done: "done" }[result.reason]);
+  } catch (error) {
+    if (run !== state.run) return;
+    showMessage("settings-message", error);
+    setPhase(state.events.length ? "stopped" : "idle");
+  }
+}
+
+function progress(run, chunk) {
+  if (run !== state.run) return;       // a chunk of a run the page has already abandoned
+  state.events.push(...chunk.events);
+  chart.add(chunk.events);
+  trainingView.update(chunk, chart.latest());
+}
+
+function halt(kind) {
+  if (state.phase === "paused" && kind === "stop") return setPhase("stopped");
+  setPhase(kind === "pause" ? "pausing" : "stopping");
+  client.request(kind).catch((error) => showMessage("settings-message", error));
+}
+
+function reset() {
+  if (RUNNING.includes(state.phase)) client.request("stop").catch(() => {});
+  state.run++;
+  state.events = [];
+  chart.reset(null);
+  trainingView.clear();
+  samplesView.clear();
+  showMessage("settings-message", null);
+  setPhase("idle");
+  previewData();
+}
+
+async function generate(event) {
+  event.preventDefault();
+  const payload = { num_samples: form.value("num_samples"), temperature: form.value("temperature"),
+    prefix: form.value("prefix"), seed: form.value("sample_seed") };
+  $("generate").disabled = true;
+  try {
+    const { samples } = await client.request("sample", payload);
+    state.samples = samples;
+    state.sampleCount++;
+    samplesView.show(samples);
+    showMessage("sample-message", null);
+  } catch (error) {
+    showMessage("sample-message", error);
+  }
+  refresh();
+}
+
+const handlers = {
+  loading: (payload) => loadingView.stage(payload),
+  ready: (info) => {
+    loadingView.ready(info.pyodide);
+    setPhase("idle");
+    scheduleCheck();
+    previewData();
+  },
+  failed: (error) => {
+    loadingView.failed(error.message);
+    console.error(error.traceback || error.message);
+  },
+  lost: (reason) => {
+    state.run++;
+    state.dataOk = false;
+    $("banner").textContent = `${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings ` +
+      "are kept, but a model trained before this is gone.";
+    $("banner").hidden = false;
+    trainingView.clear();
+    loadingView.restart();
+    setPhase("loading");
+  },
+};
+
+async function main() {
+  const schema = await (await fetch(new URL("./schema.json", import.meta.url))).json();
+  form = new SettingsForm(schema.fields,
+    { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields") },
+    scheduleCheck);
+  data.showBuiltin(schema.builtin);
+  client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
+  $("train").addEventListener("click", train);
+  $("pause").addEventListener("click", () => halt("pause"));
+  $("resume").addEventListener("click", () => continueTraining(state.run));
+  $("stop").addEventListener("click", () => halt("stop"));
+  $("reset").addEventListener("click", reset);
+  $("sampling").addEventListener("submit", generate);
+  $("settings").addEventListener("submit", (event) => event.preventDefault());
+  refresh();
+}
+
+// A read-only window for the end-to-end tests and for curious readers in the console.
+window.__microgpt = {
+  get phase() { return state.phase; },
+  get losses() { return state.events.map((event) => event.loss); },
+  get events() { return state.events; },
+  get samples() { return state.samples; },
+  get sampleCount() { return state.sampleCount; },
+  get idle() { return checkTimer === null && state.inFlight === 0 && !data.busy(); },
+  get info() { return state.info; },
+  get client() { return client; },
+  get chart() {
+    return { points: chart.steps.length, drawn: chart.plot.data[0].length, smoothed: [...chart.smooth],
+      baseline: chart.baseline };
+  },
+};
+
+main();

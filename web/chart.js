@@ -1,0 +1,102 @@
+// The loss chart: a small uPlot wrapper with one job, `add(events)`. It keeps every training step's loss, a smoothed
+// curve, the held-out losses, and the uniform-guess baseline ln(vocab size), and redraws at most once per frame.
+
+import uPlot from "./vendor/uPlot.esm.js";
+
+const SMOOTHING = 0.97;       // EMA weight: single-document losses are noisy, the trend is what matters
+const MAX_DRAWN = 4000;       // points drawn per series; longer runs are thinned for drawing, never for the record
+
+const COLORS = { raw: "rgba(99, 132, 196, 0.35)", smooth: "#1f4fbf", holdout: "#d9480f", baseline: "#868e96" };
+
+export class LossChart {
+  // empty: an element shown while there is nothing to draw.
+  constructor(container, empty) {
+    this.container = container;
+    this.empty = empty;
+    this.clear(null);
+    this.plot = new uPlot(this.options(), this.drawable(), container);
+    this.frame = 0;
+    new ResizeObserver(() => this.fit()).observe(container);
+  }
+
+  options() {
+    return {
+      width: Math.max(200, this.container.clientWidth),
+      height: this.height(),
+      scales: { x: { time: false } },
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: false },
+      axes: [
+        { label: "step", labelSize: 18, size: 36, stroke: "#495057", grid: { stroke: "#eef0f3" } },
+        { label: "loss", labelSize: 18, size: 44, stroke: "#495057", grid: { stroke: "#eef0f3" } },
+      ],
+      series: [
+        { label: "step" },
+        { label: "training loss", stroke: COLORS.raw, width: 1, points: { show: false } },
+        { label: "smoothed", stroke: COLORS.smooth, width: 2.25, points: { show: false } },
+        { label: "held-out loss", stroke: COLORS.holdout, width: 2, spanGaps: true,
+          points: { show: true, size: 6, fill: COLORS.holdout } },
+        { label: "uniform guess ln(V)", stroke: COLORS.baseline, width: 1.5, dash: [6, 4], points: { show: false } },
+      ],
+    };
+  }
+
+  height() {
+    return this.container.clientWidth < 480 ? 220 : 300;
+  }
+
+  fit() {
+    const width = Math.max(200, this.container.clientWidth);
+    if (width !== this.plot.width) this.plot.setSize({ width, height: this.height() });
+  }
+
+  // Start over for a new run; baseline is ln(vocab size), or null before the data is known.
+  clear(baseline) {
+    this.baseline = baseline;
+    this.steps = [];
+    this.raw = [];
+    this.smooth = [];
+    this.holdout = [];
+    this.ema = 0;
+  }
+
+  reset(vocabSize) {
+    this.clear(vocabSize ? Math.log(vocabSize) : null);
+    this.draw();
+  }
+
+  // events: [{step, loss, holdout_loss?}] from one training chunk, in order.
+  add(events) {
+    for (const { step, loss, holdout_loss: holdout } of events) {
+      this.ema = SMOOTHING * this.ema + (1 - SMOOTHING) * loss;
+      this.steps.push(step);
+      this.raw.push(loss);
+      this.smooth.push(this.ema / (1 - SMOOTHING ** this.steps.length));  // debiased, so early points are not pulled to 0
+      this.holdout.push(holdout ?? null);
+    }
+    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
+  }
+
+  latest() {
+    const last = this.steps.length - 1;
+    const heldOut = this.holdout.findLast((value) => value !== null);
+    return { step: this.steps[last], smooth: this.smooth[last], holdout: heldOut ?? null };
+  }
+
+  drawable() {
+    const count = this.steps.length;
+    const stride = Math.ceil(count / MAX_DRAWN) || 1;
+    const keep = [];
+    for (let i = 0; i < count; i++) {
+      if (i % stride === 0 || i === count - 1 || this.holdout[i] !== null) keep.push(i);
+    }
+    const pick = (values) => keep.map((i) => values[i]);
+    return [pick(this.steps), pick(this.raw), pick(this.smooth), pick(this.holdout),
+      keep.map(() => this.baseline)];
+  }
+
+  draw() {
+    this.plot?.setData(this.drawable());
+    this.empty?.toggleAttribute("hidden", this.steps.length > 0);
+  }
+}

@@ -1,0 +1,106 @@
+// The page's side of the worker protocol (docs/PROTOCOL.md): numbered requests that resolve with `result`, reject
+// with `error`, and stream `progress`; the worker's unsolicited `loading`/`ready`/`failed` events; and a watchdog that
+// notices a dead or hung worker, terminates it, and starts a fresh one.
+
+export class WorkerError extends Error {
+  constructor({ message, traceback = "" }) {
+    super(message);
+    this.traceback = traceback;
+  }
+}
+
+export class WorkerClient {
+  // handlers: {loading(payload), ready(schema), failed(error), lost(reason)}
+  constructor(url, handlers, { loadTimeoutMs = 120_000, replyTimeoutMs = 60_000 } = {}) {
+    this.url = url;
+    this.handlers = handlers;
+    this.loadTimeoutMs = loadTimeoutMs;
+    this.replyTimeoutMs = replyTimeoutMs;
+    this.nextId = 1;
+    this.pending = new Map();   // id -> {resolve, reject, onProgress}
+    this.worker = null;
+    this.watchdog = null;
+    this.start();
+  }
+
+  start() {
+    this.ready = false;
+    this.worker = new Worker(this.url, { type: "module" });
+    this.worker.onmessage = ({ data }) => this.receive(data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.lose(`the Python worker crashed (${event.message || "no details"})`);
+    };
+    this.worker.onmessageerror = () => this.lose("the Python worker sent a message that could not be read");
+    this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
+  }
+
+  // A deadline for the next message from the worker; any message pushes it back, silence past it means a hang.
+  arm(ms, reason) {
+    clearTimeout(this.watchdog);
+    this.armedMs = ms;
+    this.watchdog = setTimeout(() => this.lose(reason), ms);
+  }
+
+  quiet() {
+    clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  receive(message) {
+    const { id, type, payload } = message;
+    if (type === "loading") {
+      this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
+      return this.handlers.loading?.(payload);
+    }
+    if (type === "ready") {
+      this.ready = true;
+      this.quiet();
+      return this.handlers.ready?.(payload);
+    }
+    if (type === "failed") {
+      this.quiet();
+      return this.handlers.failed?.(new WorkerError(payload));
+    }
+    const request = this.pending.get(id);
+    if (!request) return;
+    if (type === "progress") {
+      this.rearm();
+      return request.onProgress?.(payload);
+    }
+    this.pending.delete(id);
+    this.rearm();
+    if (type === "result") request.resolve(payload);
+    else request.reject(new WorkerError(payload));
+  }
+
+  // The worker answers requests in order between training chunks, so the most patient pending request sets the deadline.
+  rearm() {
+    if (this.pending.size === 0) return this.quiet();
+    const slowest = [...this.pending.values()].reduce((a, b) => (b.timeoutMs > a.timeoutMs ? b : a));
+    this.arm(slowest.timeoutMs, slowest.timeoutReason);
+  }
+
+  // timeoutMs: the longest silence allowed before the worker counts as hung (training chunks reset it).
+  request(type, payload = {}, { onProgress, timeoutMs = this.replyTimeoutMs } = {}) {
+    const id = this.nextId++;
+    const timeoutReason = `the Python worker stopped responding (no reply to "${type}" in ${Math.round(timeoutMs / 1000)} s)`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress, timeoutMs, timeoutReason });
+      // Sending proves nothing about the worker's health, so only a more patient request may extend the deadline.
+      if (!this.watchdog || timeoutMs > this.armedMs) this.arm(timeoutMs, timeoutReason);
+      this.worker.postMessage({ id, type, payload });
+    });
+  }
+
+  // Give up on this worker: fail what is pending, then start over with a fresh one.
+  lose(reason) {
+    this.quiet();
+    this.worker.terminate();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of pending) request.reject(new WorkerError({ message: reason }));
+    this.handlers.lost?.(reason);
+    this.start();
+  }
+}

@@ -1,0 +1,117 @@
+// The Data panel: choose the built-in dataset, pasted text or an uploaded file, and show what Python made of it
+// (documents, split, vocabulary, a few examples) or why it cannot be used. Text is shown with textContent only.
+
+const $ = (id) => document.getElementById(id);
+
+export class DataPanel {
+  // onChange() is called when the chosen data changes (debounced for typing).
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.fileText = null;
+    this.fileName = "";
+    this.timer = null;
+    this.reading = false;
+    for (const radio of document.querySelectorAll('input[name="source"]')) {
+      radio.addEventListener("change", () => this.sourceChanged());
+    }
+    $("paste-text").addEventListener("input", () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => { this.timer = null; this.onChange(); }, 250);
+    });
+    $("upload-file").addEventListener("change", () => this.readFile());
+  }
+
+  source() {
+    return document.querySelector('input[name="source"]:checked').value;
+  }
+
+  sourceChanged() {
+    const source = this.source();
+    $("paste-area").hidden = source !== "text";
+    $("upload-area").hidden = source !== "file";
+    this.onChange();
+  }
+
+  async readFile() {
+    const file = $("upload-file").files[0];
+    this.fileText = null;
+    this.fileName = file ? file.name : "";
+    if (file) {
+      this.reading = true;
+      try {
+        this.fileText = await file.text();
+      } catch (error) {
+        this.showError(`${file.name}: could not be read (${error.message})`);
+        return;
+      } finally {
+        this.reading = false;
+      }
+    }
+    this.onChange();
+  }
+
+  // True while an edit has not yet been handed to onChange.
+  busy() {
+    return this.timer !== null || this.reading;
+  }
+
+  // The `data` payload for `configure`, or null with a reason when there is nothing to use yet.
+  current() {
+    const source = this.source();
+    if (source === "builtin") return { data: { source: "builtin" } };
+    if (source === "text") {
+      const text = $("paste-text").value;
+      if (!text.trim()) return { data: null, reason: "Paste some text, one document per line." };
+      return { data: { source: "text", text } };
+    }
+    if (this.fileText === null) return { data: null, reason: "Choose a .txt file to upload." };
+    return { data: { source: "text", text: this.fileText }, name: this.fileName };
+  }
+
+  setEnabled(enabled) {
+    $("data-controls").disabled = !enabled;
+  }
+
+  showBuiltin(builtin) {
+    $("builtin-name").textContent = `Built-in: ${builtin.name}, ${builtin.num_docs.toLocaleString("en")} names.`;
+  }
+
+  showPending(reason) {
+    $("data-message").hidden = true;
+    this.showStats(null);
+    if (reason) {
+      $("data-message").textContent = reason;
+      $("data-message").className = "message info";
+      $("data-message").hidden = false;
+    }
+  }
+
+  showError(message) {
+    this.showStats(null);
+    $("data-message").textContent = message;
+    $("data-message").className = "message error";
+    $("data-message").hidden = false;
+  }
+
+  // info: the `configure` result (num_docs, num_train, num_holdout, vocab, vocab_size, examples).
+  show(info) {
+    $("data-message").hidden = true;
+    this.showStats(info);
+  }
+
+  showStats(info) {
+    for (const id of ["data-stats", "data-vocab", "data-examples"]) $(id).hidden = !info;
+    if (!info) return;
+    const stat = (name) => document.querySelector(`[data-stat="${name}"]`);
+    stat("num_docs").textContent = info.num_docs.toLocaleString("en");
+    stat("split").textContent = `${info.num_train.toLocaleString("en")} / ${info.num_holdout.toLocaleString("en")}`;
+    stat("vocab_size").textContent = `${info.vocab_size} tokens`;
+    $("data-vocab").textContent = `Characters: ${info.vocab} plus one start/end token.`;
+    const list = $("data-examples");
+    list.replaceChildren(...info.examples.map((example) => {
+      const item = document.createElement("li");
+      item.textContent = example;
+      return item;
+    }));
+  }
+}

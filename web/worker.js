@@ -1,0 +1,140 @@
+// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), installs our wheel,
+// and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing it adds
+// is the training loop: `train` runs chunks of ~budget_ms, posts each chunk as `progress`, and yields to the event loop
+// between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts.
+
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const here = (path) => new URL(path, import.meta.url).href;
+
+// Python glue: one JSON envelope per call, so the page gets user errors (UserError) without a traceback and
+// programming errors with one. Everything else is microgpt's own code, unchanged.
+const GLUE = `
+import json, traceback
+from microgpt.session import Session, UserError
+
+_session = Session()
+
+def call(kind, payload_json):
+    try:
+        return '{"result":' + _session.handle(kind, payload_json) + '}'
+    except UserError as error:
+        return json.dumps({"error": {"message": str(error), "traceback": ""}})
+    except Exception as error:
+        return json.dumps({"error": {"message": f"{type(error).__name__}: {error}",
+                                     "traceback": traceback.format_exc()}})
+`;
+
+let call = null;            // the Python `call` function, once loaded
+
+const post = (message) => self.postMessage(message);
+const loading = (stage, percent, detail = "") => post({ type: "loading", payload: { stage, percent, detail } });
+
+// Count the bytes of the runtime files as they stream in, so the page can show a real download percentage.
+function countingFetch(sizes, onBytes) {
+  const plainFetch = self.fetch.bind(self);
+  return async (input, init) => {
+    const response = await plainFetch(input, init);
+    const name = new URL(typeof input === "string" ? input : input.url, self.location.href).pathname.split("/").pop();
+    if (!(name in sizes) || !response.body) return response;
+    const counter = new TransformStream({
+      transform(chunk, controller) { onBytes(chunk.byteLength); controller.enqueue(chunk); },
+    });
+    return new Response(response.body.pipeThrough(counter),
+      { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+async function start() {
+  loading("download", 0);
+  const manifest = await (await fetch(here("./manifest.json"), { cache: "no-cache" })).json();
+  const big = ["pyodide.asm.wasm", "python_stdlib.zip"];
+  const sizes = Object.fromEntries(big.map((name) => [name, manifest.files[`pyodide/${name}`].size]));
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  let received = 0;
+  const plainFetch = self.fetch;
+  self.fetch = countingFetch(sizes, (bytes) => {
+    received += bytes;
+    loading("download", Math.min(100, Math.round((100 * received) / total)));
+  });
+  let pyodide;
+  try {
+    pyodide = await loadPyodide({ indexURL: here("./pyodide/") });
+  } finally {
+    self.fetch = plainFetch;
+  }
+  loading("python", 100);
+  loading("install", 0, "micropip");
+  await pyodide.loadPackage(here(manifest.wheels.micropip));
+  loading("install", 50, "microgpt");
+  const micropip = pyodide.pyimport("micropip");
+  await micropip.install(here(manifest.wheels.microgpt));
+  micropip.destroy();
+  await pyodide.runPythonAsync(GLUE);
+  call = pyodide.globals.get("call");
+  loading("install", 100);
+  const schema = invoke("schema", {});
+  if (schema.error) throw new Error(schema.error.message + "\n" + schema.error.traceback);
+  post({ type: "ready", payload: { ...schema.result, pyodide: manifest.pyodide } });
+}
+
+function invoke(type, payload) {
+  return JSON.parse(call(type, JSON.stringify(payload ?? {})));
+}
+
+function reply(id, envelope) {
+  if (envelope.error) post({ id, type: "error", payload: envelope.error });
+  else post({ id, type: "result", payload: envelope.result });
+}
+
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// One training loop per `train` request. A newer `train` supersedes an older loop (it is told to stop and awaited
+// first), and `pause`/`stop` address the newest loop, so two loops never share the session.
+let latest = null;          // {halt: null | "pause" | "stop", over: boolean, finished: Promise}
+
+function startTraining(id, { budget_ms = 70, run = 0 } = {}) {
+  const previous = latest;
+  const loop = { halt: null, over: false };
+  latest = loop;
+  loop.finished = (async () => {
+    if (previous && !previous.over) {
+      previous.halt ??= "stop";
+      await previous.finished;
+    }
+    try {
+      // The halt check comes after each yield, so a `stop` followed by `configure` never trains the new model here.
+      for (;;) {
+        if (loop.halt) return post({ id, type: "result", payload: { run, reason: loop.halt } });
+        const envelope = invoke("train", { budget_ms });
+        if (envelope.error) return reply(id, envelope);
+        const chunk = envelope.result;
+        post({ id, type: "progress", payload: { ...chunk, run } });
+        if (chunk.done) return post({ id, type: "result", payload: { run, reason: "done" } });
+        await nextTurn();
+      }
+    } finally {
+      loop.over = true;
+    }
+  })();
+}
+
+const ready = start().catch((error) => {
+  post({ type: "failed", payload: { message: String(error.message || error), traceback: String(error.stack || "") } });
+  throw error;
+});
+
+self.onmessage = async ({ data: { id, type, payload } }) => {
+  try {
+    await ready;
+  } catch {
+    return post({ id, type: "error", payload: { message: "Python did not start", traceback: "" } });
+  }
+  if (type === "train") return startTraining(id, payload);
+  if (type === "pause" || type === "stop") {
+    const running = latest !== null && !latest.over;
+    if (running) latest.halt = type;
+    return post({ id, type: "result", payload: { running } });
+  }
+  reply(id, invoke(type, payload));
+};
