@@ -15,7 +15,7 @@ from itertools import chain
 from operator import add
 
 from .fast_ops import (add_vectors, attention, attention_backward, cross_entropy, cross_entropy_backward, linear,
-                       linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward, softmax)
+                       linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward, softmax, weight_gradient)
 
 EMBEDDINGS = ("wte", "wpe")
 
@@ -106,43 +106,47 @@ class FastModel:
         tape = []
         loss, probs, cache = self._forward_document(tokens, tape)
         n = len(probs)
-        grads = {name: [[0.0] * len(mat[0]) for _ in mat] if name in EMBEDDINGS else [[0.0] * len(mat) for _ in mat[0]]
-                 for name, mat in self.weights.items()}
+        w = self.weights
+        # What each linear layer saw and got back, per position (last first): its weight gradient is one sum at the end.
+        seen = {name: ([], []) for name in w if name not in EMBEDDINGS}
+        grads = {name: [[0.0] * len(w[name][0]) for _ in w[name]] for name in EMBEDDINGS}
         zeros = [0.0] * self.config.head_dim
         dkeys = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
         dvalues = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
         for pos_id in reversed(range(n)):
             x_embed, embed_scale, layers, x = tape[pos_id]
             dlogits = cross_entropy_backward(probs[pos_id], tokens[pos_id + 1], 1 / n)
-            dx = linear_backward(x, dlogits, self.weights["lm_head"], grads["lm_head"])
+            dx = self._linear_backward("lm_head", x, dlogits, seen)
             for li in reversed(range(len(layers))):
-                dx = self._layer_backward(li, pos_id, layers[li], dx, cache, dkeys[li], dvalues[li], grads)
+                dx = self._layer_backward(li, pos_id, layers[li], dx, cache, dkeys[li], dvalues[li], seen)
             dx_embed = rmsnorm_backward(x_embed, embed_scale, dx)
             token_id = tokens[pos_id]
             grads["wte"][token_id] = add_vectors(grads["wte"][token_id], dx_embed)
             grads["wpe"][pos_id] = add_vectors(grads["wpe"][pos_id], dx_embed)
-        for name, grad in grads.items():
-            if name not in EMBEDDINGS:
-                grads[name] = [list(row) for row in zip(*grad)]
-        return loss, grads
+        for name, (inputs, output_grads) in seen.items():
+            grads[name] = weight_gradient(inputs, output_grads, by_rows=name.endswith("mlp_fc1"))
+        return loss, {name: grads[name] for name in w}
 
-    def _layer_backward(self, li, pos_id, record, dx_out, cache, dkeys, dvalues, grads):
+    def _linear_backward(self, name, x, dy, seen):
+        inputs, output_grads = seen[name]
+        inputs.append(x)
+        output_grads.append(dy)
+        return linear_backward(dy, self.weights[name])
+
+    def _layer_backward(self, li, pos_id, record, dx_out, cache, dkeys, dvalues, seen):
         """One layer at one position, in reverse: dL/d(layer output) in, dL/d(layer input) out. Positions are taken
         last to first, so this position's keys and values have received the gradient of every later query."""
         x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden = record
-        w, names = self.weights, self.layer_names[li]
-        dhidden = linear_backward(hidden, dx_out, w[names["mlp_fc2"]], grads[names["mlp_fc2"]])
-        dx_norm2 = linear_backward(x_norm2, relu_backward(hidden, dhidden), w[names["mlp_fc1"]],
-                                   grads[names["mlp_fc1"]])
+        names = self.layer_names[li]
+        dhidden = self._linear_backward(names["mlp_fc2"], hidden, dx_out, seen)
+        dx_norm2 = self._linear_backward(names["mlp_fc1"], x_norm2, relu_backward(hidden, dhidden), seen)
         dx_mid = add_vectors(dx_out, rmsnorm_backward(x_mid, scale2, dx_norm2))
-        dx_attn = linear_backward(x_attn, dx_mid, w[names["attn_wo"]], grads[names["attn_wo"]])
+        dx_attn = self._linear_backward(names["attn_wo"], x_attn, dx_mid, seen)
         keys, values = cache.keys[li][:pos_id + 1], cache.values[li][:pos_id + 1]
         dq = attention_backward(self.split_heads(dx_attn), q, keys, values, attn_weights, dkeys, dvalues,
                                 self.attention_scale)
-        dx_norm = linear_backward(x_norm, list(chain.from_iterable(dq)), w[names["attn_wq"]],
-                                  grads[names["attn_wq"]])
-        dx_norm = add_vectors(dx_norm, linear_backward(x_norm, list(chain.from_iterable(dkeys[pos_id])),
-                                                       w[names["attn_wk"]], grads[names["attn_wk"]]))
-        dx_norm = add_vectors(dx_norm, linear_backward(x_norm, list(chain.from_iterable(dvalues[pos_id])),
-                                                       w[names["attn_wv"]], grads[names["attn_wv"]]))
+        dx_norm = self._linear_backward(names["attn_wq"], x_norm, list(chain.from_iterable(dq)), seen)
+        for part, grads in (("attn_wk", dkeys), ("attn_wv", dvalues)):
+            dx_norm = add_vectors(dx_norm, self._linear_backward(names[part], x_norm,
+                                                                 list(chain.from_iterable(grads[pos_id])), seen))
         return add_vectors(dx_mid, rmsnorm_backward(x_in, scale1, dx_norm))

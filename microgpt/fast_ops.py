@@ -28,26 +28,50 @@ def add_vectors(a, b):
     return [x + y for x, y in zip(a, b)]
 
 
+def accumulate(y, terms):
+    """y + s_1 c_1 + s_2 c_2 + ... for terms (s_k, c_k) of a number and a vector, added term after term. Four terms
+    go into each pass over y (a + s0*u0 + s1*u1 + ... is evaluated left to right, so the additions are the same and in
+    the same order): in Python the pass, not the arithmetic, is what costs."""
+    whole = len(terms) - len(terms) % 4
+    for start in range(0, whole, 4):
+        (s0, c0), (s1, c1), (s2, c2), (s3, c3) = terms[start:start + 4]
+        y = [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(y, c0, c1, c2, c3)]
+    rest = terms[whole:]
+    if len(rest) == 3:
+        (s0, c0), (s1, c1), (s2, c2) = rest
+        y = [a + s0 * u0 + s1 * u1 + s2 * u2 for a, u0, u1, u2 in zip(y, c0, c1, c2)]
+    elif len(rest) == 2:
+        (s0, c0), (s1, c1) = rest
+        y = [a + s0 * u0 + s1 * u1 for a, u0, u1 in zip(y, c0, c1)]
+    elif rest:
+        ((s0, c0),) = rest
+        y = [a + s0 * u0 for a, u0 in zip(y, c0)]
+    return y
+
+
 def linear(x, w_columns):
-    """W·x, built column by column (y += x_j W[:, j]): each y_i gets the same additions in the same order as the row
-    dot W[i]·x, but the Python loop runs over whole columns instead of single numbers."""
-    y = None
-    for xj, column in zip(x, w_columns):
-        if xj:
-            y = [w * xj for w in column] if y is None else [acc + w * xj for acc, w in zip(y, column)]
-    return y if y is not None else [0.0] * len(w_columns[0])
+    """W·x, built column by column: y = 0 + x_0 W[:,0] + x_1 W[:,1] + ..., which gives each y_i the additions of the
+    row dot W[i]·x in the same order. Zero inputs (ReLU) are skipped: adding an exact zero changes nothing."""
+    return accumulate([0.0] * len(w_columns[0]), [(xj, column) for xj, column in zip(x, w_columns) if xj])
 
 
-def linear_backward(x, dy, w, dw_columns):
-    """y = W·x: add dL/dW = dy xᵀ into `dw_columns` (kept transposed, column j += x_j dy) and return dL/dx = Wᵀ dy."""
-    for j, xj in enumerate(x):
-        if xj:
-            dw_columns[j] = [g + xj * d for g, d in zip(dw_columns[j], dy)]
-    dx = None
-    for dyi, row in zip(dy, w):
-        if dyi:
-            dx = [dyi * wij for wij in row] if dx is None else [acc + dyi * wij for acc, wij in zip(dx, row)]
-    return dx if dx is not None else [0.0] * len(x)
+def linear_backward(dy, w):
+    """dL/dx = Wᵀ dy = Σ_i dy_i W[i] (zero gradients skipped). dL/dW is `weight_gradient`, once per document."""
+    return accumulate([0.0] * len(w[0]), [(dyi, row) for dyi, row in zip(dy, w) if dyi])
+
+
+def weight_gradient(inputs, output_grads, by_rows=False):
+    """dL/dW = Σ_p dy_p x_pᵀ over the positions p (in the order given) where the layer saw x_p and got dy_p back.
+    Built by columns (column j = Σ_p x_p[j] dy_p), or by rows (row i = Σ_p dy_p[i] x_p); each skips the zeros of the
+    factor it walks, so walk the one ReLU makes sparse."""
+    if by_rows:
+        zeros = [0.0] * len(inputs[0])
+        return [accumulate(zeros, [(dy[i], x) for x, dy in zip(inputs, output_grads) if dy[i]])
+                for i in range(len(output_grads[0]))]
+    zeros = [0.0] * len(output_grads[0])
+    columns = [accumulate(zeros, [(x[j], dy) for x, dy in zip(inputs, output_grads) if x[j]])
+               for j in range(len(inputs[0]))]
+    return [list(row) for row in zip(*columns)]
 
 
 def rmsnorm(x):

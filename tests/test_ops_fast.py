@@ -45,12 +45,35 @@ def test_linear_backward():
     def loss():
         return weighted(fast_ops.linear(x, list(zip(*w))), c)
 
-    dw_columns = [[0.0] * 3 for _ in range(5)]
-    dx = fast_ops.linear_backward(x, c, w, dw_columns)
+    dx = fast_ops.linear_backward(c, w)
     assert dx == pytest.approx(numeric_gradient(loss, x), rel=RTOL, abs=ATOL)
-    dw = [list(row) for row in zip(*dw_columns)]
-    for row, grad_row in zip(w, dw):
-        assert grad_row == pytest.approx(numeric_gradient(loss, row), rel=RTOL, abs=ATOL)
+    for by_rows in (False, True):
+        dw = fast_ops.weight_gradient([x], [c], by_rows)
+        for row, grad_row in zip(w, dw):
+            assert grad_row == pytest.approx(numeric_gradient(loss, row), rel=RTOL, abs=ATOL)
+
+
+@pytest.mark.parametrize("count", range(10))
+def test_accumulate_adds_term_after_term(count):
+    rng = random.Random(count)
+    terms = [(rng.gauss(0, 1), vector(rng, 7)) for _ in range(count)]
+    expected = vector(rng, 7)
+    y = list(expected)
+    for s, c in terms:
+        expected = [a + s * u for a, u in zip(expected, c)]
+    assert fast_ops.accumulate(y, terms) == expected             # the same bits: same additions, same order
+
+
+def test_weight_gradient_sums_over_positions():
+    rng = random.Random(5)
+    inputs = [vector(rng, 4) for _ in range(6)]
+    output_grads = [vector(rng, 3) for _ in range(6)]
+    inputs[2][1] = output_grads[4][0] = 0.0
+    expected = [[0.0] * 4 for _ in range(3)]
+    for x, dy in zip(inputs, output_grads):
+        expected = [[g + d * xj for g, xj in zip(row, x)] for row, d in zip(expected, dy)]
+    for by_rows in (False, True):
+        assert fast_ops.weight_gradient(inputs, output_grads, by_rows) == expected
 
 
 def test_linear_of_all_zero_input_is_zero():
