@@ -84,16 +84,22 @@ def fresh(engine, config, vocab_size, weights):
     return model, Adam(config, model.weights)
 
 
-def time_engine(engine, config, vocab_size, weights, documents, passes):
-    """Mean ms per step over `passes` passes over the documents."""
-    model, optimizer = fresh(engine, config, vocab_size, weights)
-    engine_total = step_total = 0.0
-    steps = list(enumerate(documents * passes))
-    for step, tokens in steps:
-        engine_seconds, step_seconds = training_step(model, optimizer, config, tokens, step)
-        engine_total += engine_seconds
-        step_total += step_seconds
-    return 1000 * engine_total / len(steps), 1000 * step_total / len(steps)
+def time_engines(config, vocab_size, weights, documents, rounds, fast_passes):
+    """Mean ms per step of each engine. The engines take turns, a slice of the documents per round, so that a change
+    in the machine's load hits them alike; the fast engine goes over its slice `fast_passes` times."""
+    runs = {engine: fresh(engine, config, vocab_size, weights) for engine in ENGINES}
+    totals = {engine: [0.0, 0.0, 0] for engine in ENGINES}
+    size = -(-len(documents) // rounds)
+    for start in range(0, len(documents), size):
+        for engine, (model, optimizer) in runs.items():
+            total = totals[engine]
+            for tokens in documents[start:start + size] * (fast_passes if engine == "fast" else 1):
+                engine_seconds, step_seconds = training_step(model, optimizer, config, tokens, total[2])
+                total[0] += engine_seconds
+                total[1] += step_seconds
+                total[2] += 1
+    return {engine: (1000 * engine_total / steps, 1000 * step_total / steps)
+            for engine, (engine_total, step_total, steps) in totals.items()}
 
 
 def memory_of_engine(engine, config, vocab_size, weights, documents):
@@ -114,15 +120,14 @@ def memory_of_engine(engine, config, vocab_size, weights, documents):
     return peak / 1e6, max(held, 0) / 1e6
 
 
-def compare_engines(dataset, steps, fast_passes, memory_steps):
+def compare_engines(dataset, steps, rounds, fast_passes, memory_steps):
     config = Config()
     tokenizer = dataset.tokenizer
     weights = init_weights(config, tokenizer.vocab_size, random.Random(config.seed))
     documents = [tokenizer.document_tokens(doc) for doc in dataset.docs[:steps]]
     rows = {}
-    for engine in ENGINES:
-        passes = fast_passes if engine == "fast" else 1
-        engine_ms, step_ms = time_engine(engine, config, tokenizer.vocab_size, weights, documents, passes)
+    times = time_engines(config, tokenizer.vocab_size, weights, documents, rounds, fast_passes)
+    for engine, (engine_ms, step_ms) in times.items():
         peak_mb, held_mb = memory_of_engine(engine, config, tokenizer.vocab_size, weights, documents[:memory_steps])
         rows[engine] = {"engine_ms": engine_ms, "step_ms": step_ms, "peak_mb": peak_mb, "held_mb": held_mb}
         print(f"{engine:>8}: {engine_ms:8.2f} ms/step forward+backward, {step_ms:8.2f} ms/step with Adam, "
@@ -134,7 +139,7 @@ def compare_engines(dataset, steps, fast_passes, memory_steps):
         row["fast_memory_fraction"] = fast["peak_mb"] / row["peak_mb"]
     mean_length = sum(len(tokens) - 2 for tokens in documents) / len(documents)
     return {"config": config.to_dict(), "documents": len(documents), "mean_document_length": mean_length,
-            "fast_passes": fast_passes, "memory_steps": memory_steps, "engines": rows}
+            "rounds": rounds, "fast_passes": fast_passes, "memory_steps": memory_steps, "engines": rows}
 
 
 def training_flops(config, vocab_size, positions):
@@ -202,6 +207,7 @@ def markdown(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m microgpt.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=20, help="documents (= steps) each engine trains on")
+    parser.add_argument("--rounds", type=int, default=5, help="turns the engines take over the documents")
     parser.add_argument("--fast-passes", type=int, default=10, help="passes of the fast engine over the documents")
     parser.add_argument("--memory-steps", type=int, default=3, help="steps measured under tracemalloc")
     parser.add_argument("--scaling-seconds", type=float, default=0.5, help="time budget per scaling config")
@@ -211,7 +217,7 @@ def main(argv=None):
     dataset = Dataset.build(parse_documents(builtin_text()), random.Random(42), 0.0)
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {platform.system()}"
     print(f"engines side by side ({machine})", flush=True)
-    report = {"machine": machine, "comparison": compare_engines(dataset, args.steps, args.fast_passes,
+    report = {"machine": machine, "comparison": compare_engines(dataset, args.steps, args.rounds, args.fast_passes,
                                                                 args.memory_steps)}
     engines = report["comparison"]["engines"]
     print(f"fast vs original: {engines['original']['fast_speedup']:.1f}x faster; vs scalar: "

@@ -13,6 +13,7 @@ node's gradient contributions in its own graph order.
 """
 
 from functools import reduce
+from itertools import compress
 from math import exp, log
 from operator import add, mul
 
@@ -28,36 +29,51 @@ def add_vectors(a, b):
     return [x + y for x, y in zip(a, b)]
 
 
-def accumulate(y, terms):
-    """y + s_1 c_1 + s_2 c_2 + ... for terms (s_k, c_k) of a number and a vector, added term after term. Four terms
-    go into each pass over y (a + s0*u0 + s1*u1 + ... is evaluated left to right, so the additions are the same and in
-    the same order): in Python the pass, not the arithmetic, is what costs."""
-    whole = len(terms) - len(terms) % 4
-    for start in range(0, whole, 4):
-        (s0, c0), (s1, c1), (s2, c2), (s3, c3) = terms[start:start + 4]
-        y = [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(y, c0, c1, c2, c3)]
-    rest = terms[whole:]
-    if len(rest) == 3:
-        (s0, c0), (s1, c1), (s2, c2) = rest
-        y = [a + s0 * u0 + s1 * u1 + s2 * u2 for a, u0, u1, u2 in zip(y, c0, c1, c2)]
-    elif len(rest) == 2:
-        (s0, c0), (s1, c1) = rest
-        y = [a + s0 * u0 + s1 * u1 for a, u0, u1 in zip(y, c0, c1)]
-    elif rest:
-        ((s0, c0),) = rest
-        y = [a + s0 * u0 for a, u0 in zip(y, c0)]
+def accumulate(y, scalars, vectors):
+    """y + s_1 v_1 + s_2 v_2 + ..., added term after term. Four terms go into each pass over y (a + s0*u0 + s1*u1 + ...
+    is evaluated left to right, so the additions are the same and in the same order): in Python the pass, not the
+    arithmetic, is what costs."""
+    whole = len(scalars) - len(scalars) % 8
+    for start in range(0, whole, 8):
+        s0, s1, s2, s3, s4, s5, s6, s7 = scalars[start:start + 8]
+        v0, v1, v2, v3, v4, v5, v6, v7 = vectors[start:start + 8]
+        y = [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
+             for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(y, v0, v1, v2, v3, v4, v5, v6, v7)]
+    if len(scalars) - whole >= 4:
+        s0, s1, s2, s3 = scalars[whole:whole + 4]
+        v0, v1, v2, v3 = vectors[whole:whole + 4]
+        y = [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(y, v0, v1, v2, v3)]
+        whole += 4
+    rest = len(scalars) - whole
+    if rest == 3:
+        s0, s1, s2 = scalars[whole:]
+        v0, v1, v2 = vectors[whole:]
+        y = [a + s0 * u0 + s1 * u1 + s2 * u2 for a, u0, u1, u2 in zip(y, v0, v1, v2)]
+    elif rest == 2:
+        s0, s1 = scalars[whole:]
+        v0, v1 = vectors[whole:]
+        y = [a + s0 * u0 + s1 * u1 for a, u0, u1 in zip(y, v0, v1)]
+    elif rest == 1:
+        s0, v0 = scalars[whole], vectors[whole]
+        y = [a + s0 * u0 for a, u0 in zip(y, v0)]
     return y
+
+
+def accumulate_nonzero(y, scalars, vectors):
+    """`accumulate` without the terms whose scalar is zero (ReLU outputs, their gradients): adding an exact zero
+    changes nothing."""
+    return accumulate(y, list(compress(scalars, scalars)), list(compress(vectors, scalars)))
 
 
 def linear(x, w_columns):
     """W·x, built column by column: y = 0 + x_0 W[:,0] + x_1 W[:,1] + ..., which gives each y_i the additions of the
-    row dot W[i]·x in the same order. Zero inputs (ReLU) are skipped: adding an exact zero changes nothing."""
-    return accumulate([0.0] * len(w_columns[0]), [(xj, column) for xj, column in zip(x, w_columns) if xj])
+    row dot W[i]·x in the same order (0 + first is exact, as in the scalar engine's sum)."""
+    return accumulate_nonzero([0.0] * len(w_columns[0]), x, w_columns)
 
 
 def linear_backward(dy, w):
-    """dL/dx = Wᵀ dy = Σ_i dy_i W[i] (zero gradients skipped). dL/dW is `weight_gradient`, once per document."""
-    return accumulate([0.0] * len(w[0]), [(dyi, row) for dyi, row in zip(dy, w) if dyi])
+    """dL/dx = Wᵀ dy = Σ_i dy_i W[i]. dL/dW is `weight_gradient`, once per document."""
+    return accumulate_nonzero([0.0] * len(w[0]), dy, w)
 
 
 def weight_gradient(inputs, output_grads, by_rows=False):
@@ -66,11 +82,9 @@ def weight_gradient(inputs, output_grads, by_rows=False):
     factor it walks, so walk the one ReLU makes sparse."""
     if by_rows:
         zeros = [0.0] * len(inputs[0])
-        return [accumulate(zeros, [(dy[i], x) for x, dy in zip(inputs, output_grads) if dy[i]])
-                for i in range(len(output_grads[0]))]
+        return [accumulate_nonzero(zeros, row_scalars, inputs) for row_scalars in zip(*output_grads)]
     zeros = [0.0] * len(output_grads[0])
-    columns = [accumulate(zeros, [(x[j], dy) for x, dy in zip(inputs, output_grads) if x[j]])
-               for j in range(len(inputs[0]))]
+    columns = [accumulate_nonzero(zeros, column_scalars, output_grads) for column_scalars in zip(*inputs)]
     return [list(row) for row in zip(*columns)]
 
 
@@ -130,10 +144,7 @@ def attention(q_heads, keys, values, scale):
     outputs, weights = [], []
     for h, q in enumerate(q_heads):
         w = softmax([dot(q, k[h]) * scale for k in keys])
-        out = [w[0] * vj for vj in values[0][h]]
-        for ws, v in zip(w[1:], values[1:]):
-            out = [acc + ws * vj for acc, vj in zip(out, v[h])]
-        outputs.append(out)
+        outputs.append(accumulate([0.0] * len(q), w, [v[h] for v in values]))
         weights.append(w)
     return outputs, weights
 
@@ -143,12 +154,9 @@ def attention_backward(dout_heads, q_heads, keys, values, weights, dkeys, dvalue
     cache) the contributions of this query to every position it attended to."""
     dq_heads = []
     for h, (dout, q, w) in enumerate(zip(dout_heads, q_heads, weights)):
-        dlogits = softmax_backward(w, [dot(dout, v[h]) for v in values])
-        dq = None
-        for s, (ws, dl, k) in enumerate(zip(w, dlogits, keys)):
+        dscores = [dl * scale for dl in softmax_backward(w, [dot(dout, v[h]) for v in values])]
+        for s, (ws, dscore) in enumerate(zip(w, dscores)):
             dvalues[s][h] = [g + ws * d for g, d in zip(dvalues[s][h], dout)]
-            dscore = dl * scale
             dkeys[s][h] = [g + dscore * qi for g, qi in zip(dkeys[s][h], q)]
-            dq = [dscore * kj for kj in k[h]] if dq is None else [acc + dscore * kj for acc, kj in zip(dq, k[h])]
-        dq_heads.append(dq)
+        dq_heads.append(accumulate([0.0] * len(q), dscores, [k[h] for k in keys]))
     return dq_heads

@@ -56,12 +56,17 @@ def test_linear_backward():
 @pytest.mark.parametrize("count", range(10))
 def test_accumulate_adds_term_after_term(count):
     rng = random.Random(count)
-    terms = [(rng.gauss(0, 1), vector(rng, 7)) for _ in range(count)]
+    scalars, vectors = vector(rng, count), [vector(rng, 7) for _ in range(count)]
     expected = vector(rng, 7)
     y = list(expected)
-    for s, c in terms:
-        expected = [a + s * u for a, u in zip(expected, c)]
-    assert fast_ops.accumulate(y, terms) == expected             # the same bits: same additions, same order
+    for s, v in zip(scalars, vectors):
+        expected = [a + s * u for a, u in zip(expected, v)]
+    assert fast_ops.accumulate(y, scalars, vectors) == expected    # the same bits: same additions, same order
+    scalars[count // 2:count // 2 + 2] = [0.0, 0.0][:count - count // 2]
+    expected = list(y)
+    for s, v in zip(scalars, vectors):
+        expected = [a + s * u for a, u in zip(expected, v)]
+    assert fast_ops.accumulate_nonzero(y, scalars, vectors) == expected
 
 
 def test_weight_gradient_sums_over_positions():
