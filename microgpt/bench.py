@@ -6,12 +6,14 @@
   finds it) and the collector stays on, with its default thresholds;
 - "scalar": our scalar engine (iterative sort, no cycle, collector paused during a step);
 - "fast": the fast engine.
-It prints ms per step (forward + backward, and with the Adam update), peak memory per step (tracemalloc) and the ratios,
+It prints ms per step (forward + backward, and with the Adam update) as CPU time of this process (time.process_time,
+which other load on the machine distorts less than the wall clock), peak memory per step (tracemalloc) and the ratios,
 then times the fast engine over n_embd x block_size x n_layer against the FLOP count, and writes both as JSON and as a
 markdown table (docs/bench.json, docs/bench.md).
 """
 
 import argparse
+import gc
 import itertools
 import json
 import pathlib
@@ -70,13 +72,13 @@ ENGINES = {"original": OriginalScalarModel, "scalar": ScalarModel, "fast": FastM
 
 def training_step(model, optimizer, config, tokens, step):
     """One step as the trainer takes it; returns (seconds in forward + backward, seconds in all)."""
-    start = time.perf_counter()
+    start = time.process_time()
     _, grads = model.loss_and_grads(tokens)
-    engine_done = time.perf_counter()
+    engine_done = time.process_time()
     weights = model.weights
     optimizer.update(weights, grads, step, learning_rate_at(config, step))
     model.set_weights(weights)
-    return engine_done - start, time.perf_counter() - start
+    return engine_done - start, time.process_time() - start
 
 
 def fresh(engine, config, vocab_size, weights):
@@ -84,22 +86,20 @@ def fresh(engine, config, vocab_size, weights):
     return model, Adam(config, model.weights)
 
 
-def time_engines(config, vocab_size, weights, documents, rounds, fast_passes):
-    """Mean ms per step of each engine. The engines take turns, a slice of the documents per round, so that a change
-    in the machine's load hits them alike; the fast engine goes over its slice `fast_passes` times."""
-    runs = {engine: fresh(engine, config, vocab_size, weights) for engine in ENGINES}
-    totals = {engine: [0.0, 0.0, 0] for engine in ENGINES}
-    size = -(-len(documents) // rounds)
-    for start in range(0, len(documents), size):
-        for engine, (model, optimizer) in runs.items():
-            total = totals[engine]
-            for tokens in documents[start:start + size] * (fast_passes if engine == "fast" else 1):
-                engine_seconds, step_seconds = training_step(model, optimizer, config, tokens, total[2])
-                total[0] += engine_seconds
-                total[1] += step_seconds
-                total[2] += 1
-    return {engine: (1000 * engine_total / steps, 1000 * step_total / steps)
-            for engine, (engine_total, step_total, steps) in totals.items()}
+def time_engine(engine, config, vocab_size, weights, documents, passes):
+    """Mean ms per step over `passes` passes over the documents, from a clean heap (and leaving one: the original's
+    last graph is dropped here, not left for the next engine's collector to walk)."""
+    gc.collect()
+    model, optimizer = fresh(engine, config, vocab_size, weights)
+    engine_total = step_total = 0.0
+    steps = list(enumerate(documents * passes))
+    for step, tokens in steps:
+        engine_seconds, step_seconds = training_step(model, optimizer, config, tokens, step)
+        engine_total += engine_seconds
+        step_total += step_seconds
+    del model, optimizer
+    gc.collect()
+    return 1000 * engine_total / len(steps), 1000 * step_total / len(steps)
 
 
 def memory_of_engine(engine, config, vocab_size, weights, documents):
@@ -120,14 +120,15 @@ def memory_of_engine(engine, config, vocab_size, weights, documents):
     return peak / 1e6, max(held, 0) / 1e6
 
 
-def compare_engines(dataset, steps, rounds, fast_passes, memory_steps):
+def compare_engines(dataset, steps, fast_passes, memory_steps):
     config = Config()
     tokenizer = dataset.tokenizer
     weights = init_weights(config, tokenizer.vocab_size, random.Random(config.seed))
     documents = [tokenizer.document_tokens(doc) for doc in dataset.docs[:steps]]
     rows = {}
-    times = time_engines(config, tokenizer.vocab_size, weights, documents, rounds, fast_passes)
-    for engine, (engine_ms, step_ms) in times.items():
+    for engine in ENGINES:
+        passes = fast_passes if engine == "fast" else 1
+        engine_ms, step_ms = time_engine(engine, config, tokenizer.vocab_size, weights, documents, passes)
         peak_mb, held_mb = memory_of_engine(engine, config, tokenizer.vocab_size, weights, documents[:memory_steps])
         rows[engine] = {"engine_ms": engine_ms, "step_ms": step_ms, "peak_mb": peak_mb, "held_mb": held_mb}
         print(f"{engine:>8}: {engine_ms:8.2f} ms/step forward+backward, {step_ms:8.2f} ms/step with Adam, "
@@ -139,7 +140,7 @@ def compare_engines(dataset, steps, rounds, fast_passes, memory_steps):
         row["fast_memory_fraction"] = fast["peak_mb"] / row["peak_mb"]
     mean_length = sum(len(tokens) - 2 for tokens in documents) / len(documents)
     return {"config": config.to_dict(), "documents": len(documents), "mean_document_length": mean_length,
-            "rounds": rounds, "fast_passes": fast_passes, "memory_steps": memory_steps, "engines": rows}
+            "fast_passes": fast_passes, "memory_steps": memory_steps, "engines": rows}
 
 
 def training_flops(config, vocab_size, positions):
@@ -162,10 +163,10 @@ def scaling(dataset, budget_seconds):
         times = []
         while len(times) < 3 or (sum(times) < budget_seconds and len(times) < 50):
             tokens = tokenizer.document_tokens(next(chunks))
-            start = time.perf_counter()
+            start = time.process_time()
             model.loss_and_grads(tokens)
-            times.append(time.perf_counter() - start)
-        ms = 1000 * sorted(times)[len(times) // 2]
+            times.append(time.process_time() - start)
+        ms = 1000 * min(times)
         flops = training_flops(config, tokenizer.vocab_size, block_size)
         results.append({"n_embd": n_embd, "block_size": block_size, "n_layer": n_layer,
                         "params": config.num_params(tokenizer.vocab_size), "mflop": flops / 1e6, "ms": ms,
@@ -180,7 +181,8 @@ def markdown(report):
     engines = comparison["engines"]
     lines = [
         "# Benchmark", "",
-        f"`python -m microgpt.bench` on {report['machine']}. Not a timed test: numbers vary with the machine and its load.",
+        f"`python -m microgpt.bench` on {report['machine']}. Not a timed test: numbers vary with the machine and its load. "
+        "Times are CPU time of the benchmark process (time.process_time).",
         "", f"## Engines side by side (default config, the same {comparison['documents']} shuffled names, "
             f"mean length {comparison['mean_document_length']:.1f})", "",
         "- original: the scalar engine run the original's way (recursive closure topological sort, garbage collector on)",
@@ -194,7 +196,7 @@ def markdown(report):
         lines.append(f"| {name} | {row['engine_ms']:.2f} | {row['step_ms']:.2f} | {row['peak_mb']:.3f} | "
                      f"{row['held_mb']:.3f} | {row['fast_speedup']:.1f} | {row['fast_speedup_with_adam']:.1f} | "
                      f"{row['fast_memory_fraction']:.3f} |")
-    lines += ["", "## Fast engine scaling (n_head 4; documents fill the context; forward + backward, median)", "",
+    lines += ["", "## Fast engine scaling (n_head 4; documents fill the context; forward + backward, fastest of several steps)", "",
               "FLOPs per step = 6 x forward multiply-adds (linear layers, attention, lm_head).", "",
               "| n_embd | block_size | n_layer | params | MFLOP/step | ms/step | ns/FLOP |",
               "|---:|---:|---:|---:|---:|---:|---:|"]
@@ -207,7 +209,6 @@ def markdown(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m microgpt.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=20, help="documents (= steps) each engine trains on")
-    parser.add_argument("--rounds", type=int, default=5, help="turns the engines take over the documents")
     parser.add_argument("--fast-passes", type=int, default=10, help="passes of the fast engine over the documents")
     parser.add_argument("--memory-steps", type=int, default=3, help="steps measured under tracemalloc")
     parser.add_argument("--scaling-seconds", type=float, default=0.5, help="time budget per scaling config")
@@ -217,7 +218,7 @@ def main(argv=None):
     dataset = Dataset.build(parse_documents(builtin_text()), random.Random(42), 0.0)
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {platform.system()}"
     print(f"engines side by side ({machine})", flush=True)
-    report = {"machine": machine, "comparison": compare_engines(dataset, args.steps, args.rounds, args.fast_passes,
+    report = {"machine": machine, "comparison": compare_engines(dataset, args.steps, args.fast_passes,
                                                                 args.memory_steps)}
     engines = report["comparison"]["engines"]
     print(f"fast vs original: {engines['original']['fast_speedup']:.1f}x faster; vs scalar: "
