@@ -2,7 +2,7 @@
 
 They compute what the scalar engine's Values compute, with the same float operations in the same order, so the forward
 numbers are bit for bit the scalar engine's (and the original's):
-- Sums are added left to right, starting from the first term, as `sum()` of Values does (0 + first is exact). Never
+- Sums are added left to right, as `sum()` of Values adds them (from 0, and 0 + first term is exact). Never
   builtin `sum()` or `math.fsum` on floats: from Python 3.12 (Pyodide) `sum()` compensates rounding errors, so the
   page and the terminal would disagree with each other and with the scalar engine.
 - Divisions are written as the Value class writes them: a / b is a * b ** -1.
@@ -30,9 +30,9 @@ def add_vectors(a, b):
 
 
 def accumulate(y, scalars, vectors):
-    """y + s_1 v_1 + s_2 v_2 + ..., added term after term. Four terms go into each pass over y (a + s0*u0 + s1*u1 + ...
-    is evaluated left to right, so the additions are the same and in the same order): in Python the pass, not the
-    arithmetic, is what costs."""
+    """y + s_1 v_1 + s_2 v_2 + ..., added term after term. Up to eight terms go into each pass over y: a + s0*u0 +
+    s1*u1 + ... is evaluated left to right, so the additions are the same and in the same order as one pass per term,
+    and in Python it is the pass (the loop, the list), not the arithmetic, that costs."""
     whole = len(scalars) - len(scalars) % 8
     for start in range(0, whole, 8):
         s0, s1, s2, s3, s4, s5, s6, s7 = scalars[start:start + 8]
