@@ -17,7 +17,7 @@ const RUNNING = ["starting", "training", "pausing", "stopping"];
 
 const state = {
   phase: "loading", run: 0, info: null, dataOk: false, events: [], samples: [], sampleCount: 0,
-  checkSeq: 0, dataSeq: 0, inFlight: 0,
+  checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {},
 };
 const loadingView = new LoadingView();
 const trainingView = new TrainingView();
@@ -44,7 +44,7 @@ function refresh() {
 
   const canTrain = ready && !locked && settingsOk && state.dataOk;
   $("train").disabled = !canTrain;
-  $("train").textContent = HAS_MODEL.includes(phase) ? "Train new model" : "Train";
+  $("train").textContent = phase === "stopped" || phase === "done" ? "Train new model" : "Train";
   $("pause").disabled = phase !== "training";
   $("resume").disabled = phase !== "paused";
   $("stop").disabled = !["training", "paused"].includes(phase);
@@ -139,6 +139,7 @@ async function previewData() {
 
 async function train() {
   const run = ++state.run;
+  state.timings = { ...state.timings, trainStart: performance.now(), trainEnd: null };
   $("banner").hidden = true;
   setPhase("starting");
   let info;
@@ -166,6 +167,7 @@ async function continueTraining(run) {
     const result = await client.request("train", { budget_ms: BUDGET_MS, run },
       { onProgress: (chunk) => progress(run, chunk), timeoutMs: TRAIN_SILENCE_MS });
     if (run !== state.run) return;
+    if (result.reason === "done") state.timings.trainEnd = performance.now();
     setPhase({ pause: "paused", stop: "stopped", done: "done" }[result.reason]);
   } catch (error) {
     if (run !== state.run) return;
@@ -219,6 +221,7 @@ async function generate(event) {
 const handlers = {
   loading: (payload) => loadingView.stage(payload),
   ready: (info) => {
+    state.timings.ready ??= performance.now();
     loadingView.ready(info.pyodide);
     setPhase("idle");
     scheduleCheck();
@@ -267,6 +270,7 @@ window.__microgpt = {
   get idle() { return checkTimer === null && state.inFlight === 0 && !data.busy(); },
   get info() { return state.info; },
   get client() { return client; },
+  get timings() { return state.timings; },
   get chart() {
     return { points: chart.steps.length, drawn: chart.plot.data[0].length, smoothed: [...chart.smooth],
       baseline: chart.baseline };

@@ -1,0 +1,168 @@
+"""Benchmark of the built page, side by side in one run (not a test: it reports, it does not assert).
+
+1. Page ready time vs loading bare Pyodide alone (same files, same server, module worker, cold browser cache each
+   time; median of --repeat runs). Goal: page <= 1.3x bare.
+2. The default 1000-step training in the page vs the same run (same config, same engine, built-in data) in this
+   CPython through `microgpt.session.Session`. Goal: Pyodide <= 2.5x native.
+3. Main-thread long tasks (> 50 ms, PerformanceObserver "longtask") while the page trains. Goal: none.
+
+    python bench/page_bench.py [--repeat 3] [--steps 1000] [--engine fast] [--json out.json]
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+from playwright.sync_api import sync_playwright
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from microgpt.session import Session  # noqa: E402
+
+CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+# Bare Pyodide, loaded the way our worker loads it, timed from navigation start like the page's own ready time.
+BARE_HTML = """<!doctype html><meta charset="utf-8"><title>bare pyodide</title>
+<script type="module">
+  const worker = new Worker(new URL("./bare-worker.js", import.meta.url), { type: "module" });
+  worker.onmessage = () => { window.__bareReady = performance.now(); };
+</script>"""
+BARE_WORKER = """import { loadPyodide } from "./pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
+self.postMessage("ready");"""
+
+LONG_TASKS = """window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+}).observe({ type: "longtask", buffered: true });"""
+
+
+def load_build_module():
+    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_site(dist):
+    """dist/ plus the bare-Pyodide page, in a temporary folder of symlinks (dist/ itself stays as built)."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="microgpt-bench-"))
+    for entry in dist.iterdir():
+        (folder / entry.name).symlink_to(entry)
+    (folder / "bare.html").write_text(BARE_HTML)
+    (folder / "bare-worker.js").write_text(BARE_WORKER)
+    return folder
+
+
+def time_ready(browser, url, expression):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(f"Boolean({expression})", timeout=120_000)
+    milliseconds = page.evaluate(expression)
+    context.close()
+    return milliseconds / 1000
+
+
+def time_page_training(browser, url, steps, engine):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(LONG_TASKS)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle",
+                           timeout=120_000)
+    page.fill("#setting-num_steps", str(steps))
+    page.select_option("#setting-engine", engine)
+    page.wait_for_function("window.__microgpt.idle && !document.getElementById('train').disabled")
+    page.click("#train")
+    page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)
+    timings = page.evaluate("window.__microgpt.timings")
+    config = page.evaluate("window.__microgpt.info.config")
+    losses = page.evaluate("window.__microgpt.losses")
+    # Each chunk's events carry the seconds since the chunk began, so the last one of a chunk is its Python time.
+    elapsed = page.evaluate("window.__microgpt.events.map((event) => event.elapsed)")
+    python_s = sum(now for now, after in zip(elapsed, elapsed[1:] + [0.0]) if after <= now)
+    tasks = [task for task in page.evaluate("window.__longTasks")
+             if timings["trainStart"] <= task["start"] <= timings["trainEnd"]]
+    context.close()
+    return (timings["trainEnd"] - timings["trainStart"]) / 1000, python_s, config, losses, tasks
+
+
+def time_native_training(config):
+    """The page's run in this CPython: configure + train in chunks, as the worker drives the same Session."""
+    session = Session()
+    start = time.perf_counter()
+    session.handle("configure", json.dumps({"config": config, "data": {"source": "builtin"}}))
+    losses = []
+    while True:
+        chunk = json.loads(session.handle("train", json.dumps({"budget_ms": 70})))
+        losses += [event["loss"] for event in chunk["events"]]
+        if chunk["done"]:
+            return time.perf_counter() - start, losses
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="cold loads of each page (median reported)")
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--engine", default="fast", choices=["fast", "scalar"])
+    parser.add_argument("--json", type=pathlib.Path, help="also write the numbers here")
+    args = parser.parse_args()
+
+    builder = load_build_module()
+    builder.build()
+    folder = bench_site(builder.DIST)
+    server = builder.serve(folder)
+    base = builder.url(server)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            bare, page = [], []
+            for _ in range(args.repeat):    # interleaved, so both see the same machine load
+                bare.append(time_ready(browser, base + "bare.html", "window.__bareReady"))
+                page.append(time_ready(browser, base, "window.__microgpt && window.__microgpt.timings.ready"))
+            page_train, page_python, config, page_losses, tasks = time_page_training(browser, base, args.steps, args.engine)
+            browser.close()
+    finally:
+        server.shutdown()
+        shutil.rmtree(folder)
+    native_train, native_losses = time_native_training(config)
+    same = len(page_losses) == len(native_losses) and all(
+        abs(a - b) <= 1e-9 * abs(b) for a, b in zip(page_losses, native_losses))
+
+    results = {
+        "bare_pyodide_ready_s": statistics.median(bare), "page_ready_s": statistics.median(page),
+        "ready_ratio": statistics.median(page) / statistics.median(bare),
+        "steps": args.steps, "engine": args.engine,
+        "page_train_s": page_train, "page_train_python_s": page_python, "native_train_s": native_train, "train_ratio": page_train / native_train,
+        "losses_equal_1e-9": same,
+        "long_tasks_during_training": len(tasks),
+        "longest_task_ms": max((task["duration"] for task in tasks), default=0),
+        "python": sys.version.split()[0],
+    }
+    print(f"{'':34}{'value':>10}  goal")
+    print(f"{'bare Pyodide ready (median)':34}{results['bare_pyodide_ready_s']:>9.2f}s")
+    print(f"{'page ready (median)':34}{results['page_ready_s']:>9.2f}s")
+    print(f"{'  ratio':34}{results['ready_ratio']:>9.2f}x  <= 1.3x")
+    print(f"{f'native CPython {args.steps} steps ({args.engine})':34}{native_train:>9.2f}s")
+    print(f"{f'page (Pyodide) {args.steps} steps ({args.engine})':34}{page_train:>9.2f}s")
+    print(f"{'  of which in Python (train chunks)':34}{page_python:>9.2f}s")
+    print(f"{'  ratio':34}{results['train_ratio']:>9.2f}x  <= 2.5x")
+    print(f"{'losses equal to 1e-9':34}{str(same):>10}")
+    print(f"{'long tasks > 50 ms while training':34}{len(tasks):>10}  none"
+          + (f" (longest {results['longest_task_ms']:.0f} ms)" if tasks else ""))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
