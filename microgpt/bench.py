@@ -196,6 +196,11 @@ def markdown(report):
         lines.append(f"| {name} | {row['engine_ms']:.2f} | {row['step_ms']:.2f} | {row['peak_mb']:.3f} | "
                      f"{row['held_mb']:.3f} | {row['fast_speedup']:.1f} | {row['fast_speedup_with_adam']:.1f} | "
                      f"{row['fast_memory_fraction']:.3f} |")
+    original, scalar = engines["original"], engines["scalar"]
+    lines += ["", "Goals (issue 4): fast engine at least 50x faster per step than the original's way "
+              f"(here {original['fast_speedup']:.0f}x), at least 15x faster than the GC-fixed scalar engine "
+              f"(here {scalar['fast_speedup']:.0f}x), at most 1/10 of its peak memory "
+              f"(here 1/{1 / scalar['fast_memory_fraction']:.0f})."]
     lines += ["", "## Fast engine scaling (n_head 4; documents fill the context; forward + backward, fastest of several steps)", "",
               "FLOPs per step = 6 x forward multiply-adds (linear layers, attention, lm_head).", "",
               "| n_embd | block_size | n_layer | params | MFLOP/step | ms/step | ns/FLOP |",
