@@ -41,6 +41,7 @@ function refresh() {
   data.setEnabled(ready && !locked);
   for (const id of ["settings-main", "settings-more", "sampling-fields"]) $(id).disabled = !ready;
   form?.setEnabled(["main", "more"], !locked);
+  $("settings-locked").hidden = !locked;
 
   const canTrain = ready && !locked && settingsOk && state.dataOk;
   $("train").disabled = !canTrain;

@@ -21,7 +21,7 @@ export class LossChart {
 
   options() {
     return {
-      width: Math.max(200, this.container.clientWidth),
+      width: this.width(),
       height: this.height(),
       scales: { x: { time: false } },
       cursor: { drag: { x: false, y: false } },
@@ -41,12 +41,17 @@ export class LossChart {
     };
   }
 
+  // Rounded down: clientWidth rounds to nearest, and half a pixel too wide makes a phone scroll sideways.
+  width() {
+    return Math.max(200, Math.floor(this.container.getBoundingClientRect().width));
+  }
+
   height() {
-    return this.container.clientWidth < 480 ? 220 : 300;
+    return this.width() < 480 ? 220 : 300;
   }
 
   fit() {
-    const width = Math.max(200, this.container.clientWidth);
+    const width = this.width();
     if (width !== this.plot.width) this.plot.setSize({ width, height: this.height() });
   }
 

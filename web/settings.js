@@ -68,8 +68,8 @@ function fieldRow(spec) {
   const help = document.createElement("small");
   help.id = `${id}-help`;
   help.className = "help";
-  const range = rangeText(spec);
-  help.textContent = range ? `${spec.help} · ${range}` : spec.help;
+  const facts = [spec.help, rangeText(spec), spec.default === "" ? "" : `default ${spec.default}`];
+  help.textContent = facts.filter(Boolean).join(" · ");
 
   const error = document.createElement("small");
   error.id = `${id}-error`;

@@ -251,6 +251,21 @@ def test_a_hung_worker_is_noticed_and_replaced_and_settings_are_kept(driver):
     driver.set_setting("n_layer", 1)
 
 
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
+def test_layout_fits_phone_and_desktop_without_sideways_scrolling(driver, width, height):
+    driver.page.set_viewport_size({"width": width, "height": height})
+    driver.page.wait_for_timeout(100)
+    assert driver.page.evaluate("document.documentElement.scrollWidth") <= width
+    chart_width, box_width = driver.page.evaluate("""() => [
+        document.querySelector("#chart canvas").getBoundingClientRect().width,
+        document.querySelector("#chart").getBoundingClientRect().width]""")
+    assert 0.95 * box_width <= chart_width <= box_width, "the chart fills its card"
+    unlabeled = driver.page.evaluate("""() => [...document.querySelectorAll("input, select, textarea, button")]
+        .filter((element) => !(element.labels?.length || element.getAttribute("aria-label") || element.textContent.trim()))
+        .map((element) => element.id || element.name)""")
+    assert unlabeled == []
+
+
 def test_no_console_errors_and_no_request_left_localhost(driver):
     assert driver.console_errors == []
     assert driver.foreign_requests() == []

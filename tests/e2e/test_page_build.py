@@ -1,0 +1,76 @@
+"""build.py: dist/ is complete and self-contained, its manifest is true, rebuilds are incremental (no pip, no npm when
+nothing changed), and the server gives the MIME types the browser insists on."""
+
+import hashlib
+import json
+import re
+import urllib.request
+import zipfile
+
+import pytest
+
+from microgpt.session import Session
+
+RELATIVE_REFERENCE = re.compile(r"""(?:from\s+|import\s*\(\s*|new URL\(\s*|href=|src=)["']([^"']+)["']""")
+
+
+def test_manifest_lists_every_file_with_its_hash(builder):
+    manifest = builder.build()
+    dist = builder.DIST
+    on_disk = {str(path.relative_to(dist)) for path in dist.rglob("*") if path.is_file()}
+    assert on_disk == set(manifest["files"]) | {"manifest.json"}
+    for name, facts in manifest["files"].items():
+        data = (dist / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == facts["sha256"], name
+        assert len(data) == facts["size"], name
+
+
+def test_dist_holds_the_runtime_our_wheel_and_our_schema(builder):
+    manifest = builder.build()
+    dist = builder.DIST
+    pinned = json.loads((builder.ROOT / "package.json").read_text())["dependencies"]
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in pinned.values()), "pin exact versions"
+    assert manifest["pyodide"] == pinned["pyodide"]
+    for name in builder.PYODIDE_FILES:
+        assert (dist / "pyodide" / name).stat().st_size > 0
+    wheel = dist / manifest["wheels"]["microgpt"]
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {"microgpt/session.py", "microgpt/data/names.txt"} <= names
+    assert json.loads((dist / "schema.json").read_text()) == json.loads(Session().handle("schema", "{}"))
+    assert (dist / "vendor" / "uPlot.esm.js").exists()
+
+
+def test_the_page_refers_only_to_relative_paths_inside_dist(builder):
+    builder.build()
+    dist = builder.DIST
+    for source in [*dist.glob("*.html"), *dist.glob("*.js")]:
+        text = source.read_text()
+        assert "http://" not in text and "https://" not in text, f"{source.name} names an absolute URL"
+        for reference in RELATIVE_REFERENCE.findall(text):
+            if reference.startswith("data:"):
+                continue
+            assert reference.startswith("./"), f"{source.name}: {reference} is not relative"
+            assert (source.parent / reference).resolve().is_file(), f"{source.name}: {reference} is not in dist/"
+
+
+def test_a_rebuild_with_nothing_changed_runs_no_tool_and_touches_no_file(builder, monkeypatch):
+    builder.build()
+    before = {path: path.stat().st_mtime_ns for path in builder.DIST.rglob("*") if path.is_file()}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"an unchanged rebuild ran {args[0]}")
+
+    monkeypatch.setattr(builder.subprocess, "run", refuse)
+    builder.build()
+    after = {path: path.stat().st_mtime_ns for path in builder.DIST.rglob("*") if path.is_file()}
+    assert after == before
+
+
+@pytest.mark.parametrize("name, mime", [("index.html", "text/html"), ("app.js", "text/javascript"),
+                                        ("pyodide/pyodide.mjs", "text/javascript"),
+                                        ("pyodide/pyodide.asm.wasm", "application/wasm")])
+def test_the_server_sends_the_types_browsers_require(site, name, mime):
+    with urllib.request.urlopen(site + name) as response:
+        assert response.headers["Content-Type"].split(";")[0] == mime
+        assert response.headers["Cache-Control"] == "no-cache"
