@@ -7,7 +7,8 @@
 - "scalar": our scalar engine (iterative sort, no cycle, collector paused during a step);
 - "fast": the fast engine.
 It prints ms per step (forward + backward, and with the Adam update) as CPU time of this process (time.process_time,
-which other load on the machine distorts less than the wall clock), peak memory per step (tracemalloc) and the ratios,
+which other load on the machine distorts less than the wall clock; each engine's fastest of a few repeats), peak
+memory per step (tracemalloc) and the ratios,
 then times the fast engine over n_embd x block_size x n_layer against the FLOP count, and writes both as JSON and as a
 markdown table (docs/bench.json, docs/bench.md).
 """
@@ -120,15 +121,19 @@ def memory_of_engine(engine, config, vocab_size, weights, documents):
     return peak / 1e6, max(held, 0) / 1e6
 
 
-def compare_engines(dataset, steps, fast_passes, memory_steps):
+def compare_engines(dataset, steps, repeats, fast_passes, memory_steps):
     config = Config()
     tokenizer = dataset.tokenizer
     weights = init_weights(config, tokenizer.vocab_size, random.Random(config.seed))
     documents = [tokenizer.document_tokens(doc) for doc in dataset.docs[:steps]]
     rows = {}
+    # Each repeat times every engine once; the fastest repeat of each counts, so a burst of load elsewhere on the
+    # machine during one engine's turn does not skew the ratios.
+    timings = [{engine: time_engine(engine, config, tokenizer.vocab_size, weights, documents,
+                                    fast_passes if engine == "fast" else 1) for engine in ENGINES}
+               for _ in range(repeats)]
     for engine in ENGINES:
-        passes = fast_passes if engine == "fast" else 1
-        engine_ms, step_ms = time_engine(engine, config, tokenizer.vocab_size, weights, documents, passes)
+        engine_ms, step_ms = min(timing[engine] for timing in timings)
         peak_mb, held_mb = memory_of_engine(engine, config, tokenizer.vocab_size, weights, documents[:memory_steps])
         rows[engine] = {"engine_ms": engine_ms, "step_ms": step_ms, "peak_mb": peak_mb, "held_mb": held_mb}
         print(f"{engine:>8}: {engine_ms:8.2f} ms/step forward+backward, {step_ms:8.2f} ms/step with Adam, "
@@ -140,7 +145,7 @@ def compare_engines(dataset, steps, fast_passes, memory_steps):
         row["fast_memory_fraction"] = fast["peak_mb"] / row["peak_mb"]
     mean_length = sum(len(tokens) - 2 for tokens in documents) / len(documents)
     return {"config": config.to_dict(), "documents": len(documents), "mean_document_length": mean_length,
-            "fast_passes": fast_passes, "memory_steps": memory_steps, "engines": rows}
+            "repeats": repeats, "fast_passes": fast_passes, "memory_steps": memory_steps, "engines": rows}
 
 
 def training_flops(config, vocab_size, positions):
@@ -184,7 +189,8 @@ def markdown(report):
         f"`python -m microgpt.bench` on {report['machine']}. Not a timed test: numbers vary with the machine and its load. "
         "Times are CPU time of the benchmark process (time.process_time).",
         "", f"## Engines side by side (default config, the same {comparison['documents']} shuffled names, "
-            f"mean length {comparison['mean_document_length']:.1f})", "",
+            f"mean length {comparison['mean_document_length']:.1f}; mean per step, fastest of "
+            f"{comparison['repeats']} repeats)", "",
         "- original: the scalar engine run the original's way (recursive closure topological sort, garbage collector on)",
         "- scalar: our scalar engine (iterative sort, collector paused during a step)",
         "- fast: the fast engine (vector ops, hand-written backward)", "",
@@ -214,6 +220,7 @@ def markdown(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m microgpt.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=20, help="documents (= steps) each engine trains on")
+    parser.add_argument("--repeats", type=int, default=3, help="times each engine is timed (the fastest counts)")
     parser.add_argument("--fast-passes", type=int, default=10, help="passes of the fast engine over the documents")
     parser.add_argument("--memory-steps", type=int, default=3, help="steps measured under tracemalloc")
     parser.add_argument("--scaling-seconds", type=float, default=0.5, help="time budget per scaling config")
@@ -223,7 +230,7 @@ def main(argv=None):
     dataset = Dataset.build(parse_documents(builtin_text()), random.Random(42), 0.0)
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {platform.system()}"
     print(f"engines side by side ({machine})", flush=True)
-    report = {"machine": machine, "comparison": compare_engines(dataset, args.steps, args.fast_passes,
+    report = {"machine": machine, "comparison": compare_engines(dataset, args.steps, args.repeats, args.fast_passes,
                                                                 args.memory_steps)}
     engines = report["comparison"]["engines"]
     print(f"fast vs original: {engines['original']['fast_speedup']:.1f}x faster; vs scalar: "

@@ -62,6 +62,8 @@ def accumulate(y, scalars, vectors):
 def accumulate_nonzero(y, scalars, vectors):
     """`accumulate` without the terms whose scalar is zero (ReLU outputs, their gradients): adding an exact zero
     changes nothing."""
+    if 0.0 not in scalars:
+        return accumulate(y, scalars, vectors)
     return accumulate(y, list(compress(scalars, scalars)), list(compress(vectors, scalars)))
 
 
