@@ -122,11 +122,17 @@ class PageDriver:
 
 
 @pytest.fixture
-def fresh_driver(browser, site):
-    """A driver for a new page in its own browser context, not yet opened."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield PageDriver(context.new_page(), site)
-    context.close()
+def new_driver(browser, site):
+    """Make drivers for new pages, each in its own browser context and not yet opened (default URL: the site)."""
+    contexts = []
+
+    def make(base_url=site):
+        contexts.append(browser.new_context(viewport={"width": 1280, "height": 800}))
+        return PageDriver(contexts[-1].new_page(), base_url)
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -34,8 +34,9 @@ def assert_close(page_values, native_values, what):
         assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=0), f"{what} at step {step}: {ours} != {theirs}"
 
 
-def test_page_loads_from_dist_and_reaches_ready(fresh_driver, site):
-    driver, page = fresh_driver, fresh_driver.page
+def test_page_loads_from_dist_and_reaches_ready(new_driver, site):
+    driver = new_driver()
+    page = driver.page
     page.goto(site)
     # Before Python is ready, the controls are disabled and say why.
     assert page.is_disabled("#train")
@@ -57,6 +58,20 @@ def test_page_loads_from_dist_and_reaches_ready(fresh_driver, site):
     requested = {url.removeprefix(site) for url in driver.requests}
     assert {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "manifest.json"} <= requested
     assert any(url.endswith(".whl") and "microgpt" in url for url in requested)
+
+
+def test_the_page_works_under_a_sub_path(new_driver, builder, tmp_path):
+    """As on GitHub Pages (https://user.github.io/repo/): every path the page and worker use must be relative."""
+    (tmp_path / "repo").symlink_to(builder.DIST)
+    server = builder.serve(tmp_path)
+    try:
+        driver = new_driver(builder.url(server) + "repo/")
+        driver.open()
+        assert driver.page.is_enabled("#train")
+        assert driver.console_errors == []
+        assert all(url.startswith(driver.base_url) for url in driver.requests)
+    finally:
+        server.shutdown()
 
 
 @pytest.mark.parametrize("engine, steps", [("fast", 50), ("scalar", 12)])
