@@ -124,7 +124,7 @@ class FastModel:
             grads["wte"][token_id] = add_vectors(grads["wte"][token_id], dx_embed)
             grads["wpe"][pos_id] = add_vectors(grads["wpe"][pos_id], dx_embed)
         for name, (inputs, output_grads) in seen.items():
-            grads[name] = weight_gradient(inputs, output_grads, by_rows=name.endswith("mlp_fc1"))
+            grads[name] = weight_gradient(inputs, output_grads)
         return loss, {name: grads[name] for name in w}
 
     def _linear_backward(self, name, x, dy, seen):

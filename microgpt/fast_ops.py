@@ -78,15 +78,20 @@ def linear_backward(dy, w):
     return accumulate_nonzero([0.0] * len(w[0]), dy, w)
 
 
-def weight_gradient(inputs, output_grads, by_rows=False):
+def weight_gradient(inputs, output_grads):
     """dL/dW = Σ_p dy_p x_pᵀ over the positions p (in the order given) where the layer saw x_p and got dy_p back.
-    Built by columns (column j = Σ_p x_p[j] dy_p), or by rows (row i = Σ_p dy_p[i] x_p); each skips the zeros of the
-    factor it walks, so walk the one ReLU makes sparse."""
-    if by_rows:
-        zeros = [0.0] * len(inputs[0])
-        return [accumulate_nonzero(zeros, row_scalars, inputs) for row_scalars in zip(*output_grads)]
-    zeros = [0.0] * len(output_grads[0])
-    columns = [accumulate_nonzero(zeros, column_scalars, output_grads) for column_scalars in zip(*inputs)]
+    Column j is Σ_p x_p[j] dy_p, added position after position, eight positions per pass over all the columns; the
+    last pass is padded with zero vectors, which add nothing."""
+    zero_input, zero_grad = [0.0] * len(inputs[0]), [0.0] * len(output_grads[0])
+    padding = -len(inputs) % 8
+    inputs, output_grads = inputs + [zero_input] * padding, output_grads + [zero_grad] * padding
+    columns = [zero_grad] * len(zero_input)
+    for start in range(0, len(inputs), 8):
+        x0, x1, x2, x3, x4, x5, x6, x7 = inputs[start:start + 8]
+        d0, d1, d2, d3, d4, d5, d6, d7 = output_grads[start:start + 8]
+        columns = [[a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
+                    for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(column, d0, d1, d2, d3, d4, d5, d6, d7)]
+                   for column, s0, s1, s2, s3, s4, s5, s6, s7 in zip(columns, x0, x1, x2, x3, x4, x5, x6, x7)]
     return [list(row) for row in zip(*columns)]
 
 
