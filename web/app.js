@@ -26,6 +26,7 @@ const chart = new LossChart($("chart"), $("chart-empty"));
 const data = new DataPanel(() => previewData());
 let form = null;
 let client = null;
+let formBuilt = null;        // resolves once the settings form exists
 
 function setPhase(phase) {
   state.phase = phase;
@@ -142,13 +143,14 @@ async function train() {
   const run = ++state.run;
   state.timings = { ...state.timings, trainStart: performance.now(), trainEnd: null };
   $("banner").hidden = true;
+  showMessage("train-message", null);
   setPhase("starting");
   let info;
   try {
     info = await client.request("configure", { config: form.config(), data: data.current().data });
   } catch (error) {
     if (run !== state.run) return;
-    showMessage("settings-message", error);
+    showMessage("train-message", error);
     return setPhase("idle");
   }
   if (run !== state.run) return;
@@ -172,7 +174,7 @@ async function continueTraining(run) {
     setPhase({ pause: "paused", stop: "stopped", done: "done" }[result.reason]);
   } catch (error) {
     if (run !== state.run) return;
-    showMessage("settings-message", error);
+    showMessage("train-message", error);
     setPhase(state.events.length ? "stopped" : "idle");
   }
 }
@@ -187,7 +189,7 @@ function progress(run, chunk) {
 function halt(kind) {
   if (state.phase === "paused" && kind === "stop") return setPhase("stopped");
   setPhase(kind === "pause" ? "pausing" : "stopping");
-  client.request(kind).catch((error) => showMessage("settings-message", error));
+  client.request(kind).catch((error) => showMessage("train-message", error));
 }
 
 function reset() {
@@ -197,7 +199,7 @@ function reset() {
   chart.reset(null);
   trainingView.clear();
   samplesView.clear();
-  showMessage("settings-message", null);
+  showMessage("train-message", null);
   setPhase("idle");
   previewData();
 }
@@ -221,7 +223,9 @@ async function generate(event) {
 
 const handlers = {
   loading: (payload) => loadingView.stage(payload),
-  ready: (info) => {
+  ready: async (info) => {
+    await formBuilt;
+    if (!form) return;
     state.timings.ready ??= performance.now();
     loadingView.ready(info.pyodide);
     setPhase("idle");
@@ -244,12 +248,18 @@ const handlers = {
   },
 };
 
-async function main() {
+// The form is drawn from the build-time schema, while Python loads in parallel; `ready` waits for the form.
+async function buildForm() {
   const schema = await (await fetch(new URL("./schema.json", import.meta.url))).json();
   form = new SettingsForm(schema.fields,
     { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields") },
     scheduleCheck);
   data.showBuiltin(schema.builtin);
+  refresh();
+}
+
+function main() {
+  formBuilt = buildForm().catch((error) => loadingView.failed(`the settings could not be loaded (${error.message})`));
   client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
   $("train").addEventListener("click", train);
   $("pause").addEventListener("click", () => halt("pause"));
@@ -258,7 +268,6 @@ async function main() {
   $("reset").addEventListener("click", reset);
   $("sampling").addEventListener("submit", generate);
   $("settings").addEventListener("submit", (event) => event.preventDefault());
-  refresh();
 }
 
 // A read-only window for the end-to-end tests and for curious readers in the console.
