@@ -136,15 +136,14 @@ function startTraining(id, { budget_ms = 70, run = 0 } = {}) {
   })();
 }
 
-const ready = start().catch((error) => {
+// Requests that arrive while Python loads wait for it, in order (each awaits the same promise).
+const started = start().then(() => true, (error) => {
   post({ type: "failed", payload: { message: String(error.message || error), traceback: String(error.stack || "") } });
-  throw error;
+  return false;
 });
 
 self.onmessage = async ({ data: { id, type, payload } }) => {
-  try {
-    await ready;
-  } catch {
+  if (!(await started)) {
     return post({ id, type: "error", payload: { message: "Python did not start", traceback: "" } });
   }
   if (type === "train") return startTraining(id, payload);

@@ -74,6 +74,22 @@ def test_the_page_works_under_a_sub_path(new_driver, builder, tmp_path):
         server.shutdown()
 
 
+def test_a_broken_deployment_says_what_is_missing(new_driver, builder, tmp_path):
+    for entry in builder.DIST.iterdir():
+        if entry.name != "wheels":
+            (tmp_path / entry.name).symlink_to(entry)
+    server = builder.serve(tmp_path)
+    try:
+        driver = new_driver(builder.url(server))
+        driver.page.goto(driver.base_url)
+        driver.page.wait_for_selector("#loading-error:not([hidden])", timeout=90_000)
+        message = driver.page.text_content("#loading-error")
+        assert "Python could not start" in message and "microgpt-" in message and "404" in message
+        assert driver.page.is_disabled("#train")
+    finally:
+        server.shutdown()
+
+
 @pytest.mark.parametrize("engine, steps", [("fast", 50), ("scalar", 12)])
 def test_training_in_the_page_equals_native_cpython(driver, engine, steps):
     driver.reset()
@@ -129,7 +145,7 @@ def test_pause_resume_and_stop_while_training(driver):
     started = time.perf_counter()
     driver.page.click("#pause")
     driver.wait_phase("paused", timeout=5_000)
-    assert time.perf_counter() - started < 2, "the page must answer Pause within a chunk or two"
+    assert time.perf_counter() - started < 3, "the page must answer Pause within a few chunks"
     paused_at = len(driver.state("events"))
     driver.page.wait_for_timeout(400)
     assert len(driver.state("events")) == paused_at
