@@ -1,9 +1,9 @@
 """Build and serve the static page.
 
 `python build.py` assembles `dist/`: the page from `web/`, the Pyodide runtime and uPlot from npm (versions pinned in
-package.json), a wheel of our own `microgpt` package and the settings schema it describes, plus `manifest.json` (every
-file with its sha256) so the worker can find the wheel and caches can be busted. (The worker unpacks our pure-Python,
-dependency-free wheel itself, so micropip is not needed.) Nothing is fetched at run time: `dist/` is complete.
+package.json), the micropip wheel (pip downloads Pyodide's release of it once), a wheel of our own `microgpt`
+package and the settings schema it describes, plus `manifest.json` (every file with its sha256) so the worker can
+find the wheels and caches can be busted. Nothing is fetched at run time: `dist/` is complete.
 Each step is skipped when its inputs have not changed, so rebuilds are fast and work offline once fetched.
 
 `python build.py serve [--port N]` builds, then serves `dist/` on localhost. Tests import `build()` and `serve()`.
@@ -27,6 +27,7 @@ DIST = ROOT / "dist"
 CACHE = ROOT / ".cache"
 NODE_MODULES = ROOT / "node_modules"
 
+MICROPIP = "micropip==0.11.1"
 # The files loadPyodide fetches (seen in the e2e request log); the rest of the npm package is not needed at run time.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 VENDOR_FILES = {"uplot/dist/uPlot.esm.js": "vendor/uPlot.esm.js", "uplot/dist/uPlot.min.css": "vendor/uPlot.min.css",
@@ -69,6 +70,18 @@ def ensure_node_modules():
     log(" ".join(command))
     subprocess.run(command + ["--no-audit", "--no-fund"], cwd=ROOT, check=True)
     stamp.write_text(key)
+
+
+def ensure_micropip():
+    """Pyodide's micropip wheel is not in the npm package; pip downloads the same release, for Python 3.14, once."""
+    folder = CACHE / "micropip"
+    wheels = sorted(folder.glob("micropip-*.whl"))
+    if wheels:
+        return wheels[0]
+    log(f"downloading {MICROPIP}")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--python-version", "3.14",
+                    "--only-binary=:all:", MICROPIP, "-d", str(folder)], check=True)
+    return sorted(folder.glob("micropip-*.whl"))[0]
 
 
 def _can_build_without_isolation():
@@ -130,11 +143,13 @@ def build(dist=DIST):
     plan = {f"pyodide/{name}": pyodide_dir / name for name in PYODIDE_FILES}
     plan.update({target: NODE_MODULES / source for source, target in VENDOR_FILES.items()})
     plan.update({str(p.relative_to(ROOT / "web")): p for p in (ROOT / "web").rglob("*") if p.is_file()})
-    wheel, schema = ensure_our_wheel()
+    our_wheel, schema = ensure_our_wheel()
     plan["schema.json"] = schema
-    # The wheel keeps the file name pip gave it (a wheel's name is its metadata); its hash goes in the folder name.
-    wheels = {"microgpt": f"wheels/{sha256(wheel)[:16]}/{wheel.name}"}
-    plan[wheels["microgpt"]] = wheel
+    wheels = {}
+    for name, wheel in (("micropip", ensure_micropip()), ("microgpt", our_wheel)):
+        # A wheel keeps the file name pip gave it (micropip reads its metadata from it); its hash names the folder.
+        wheels[name] = f"wheels/{sha256(wheel)[:16]}/{wheel.name}"
+        plan[wheels[name]] = wheel
 
     for target, source in plan.items():
         _copy_if_changed(source, dist / target)

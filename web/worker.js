@@ -1,4 +1,4 @@
-// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), unpacks our wheel,
+// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), installs our wheel with micropip,
 // and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing it adds
 // is the training loop: `train` runs chunks of ~budget_ms, posts each chunk as `progress`, and yields to the event loop
 // between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts.
@@ -53,6 +53,14 @@ async function start() {
   const sizes = Object.fromEntries(big.map((name) => [name, manifest.files[`pyodide/${name}`].size]));
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   let received = 0;
+  // Both wheels download while Python starts (micropip then finds them in the HTTP cache), and a missing one is
+  // reported by name instead of as a failed import later.
+  const wheels = Promise.all(Object.values(manifest.wheels).map(async (path) => {
+    const response = await fetch(here(path));
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    await response.arrayBuffer();
+  }));
+  wheels.catch(() => {});     // awaited below; this only keeps an early failure from being reported twice
   const plainFetch = self.fetch;
   let shown = -1;
   self.fetch = countingFetch(sizes, (bytes) => {
@@ -64,23 +72,23 @@ async function start() {
     if (percent === 100) loading("python", 0);
     else loading("download", percent);
   });
-  // The wheel downloads while Python starts.
-  const wheel = fetch(here(manifest.wheels.microgpt)).then((response) => {
-    if (!response.ok) throw new Error(`${manifest.wheels.microgpt}: HTTP ${response.status}`);
-    return response.arrayBuffer();
-  });
-  wheel.catch(() => {});      // awaited below; this only keeps an early failure from being reported twice
   let pyodide;
   try {
     pyodide = await loadPyodide({ indexURL: here("./pyodide/") });
   } finally {
     self.fetch = plainFetch;
   }
-  loading("install", 0);
-  // Our wheel is pure Python with no dependencies, so installing it is unpacking it into site-packages; this takes
-  // milliseconds where micropip (import, resolve, install) took over a second of the page's start-up.
-  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-  pyodide.unpackArchive(await wheel, "wheel", { extractDir: sitePackages });
+  await wheels;
+  loading("install", 0, "micropip");
+  await pyodide.loadPackage(here(manifest.wheels.micropip));
+  loading("install", 40, "microgpt");
+  const micropip = pyodide.pyimport("micropip");
+  try {
+    // Our wheel has no dependencies: nothing to resolve, so nothing is looked up anywhere.
+    await micropip.install.callKwargs(here(manifest.wheels.microgpt), { deps: false });
+  } finally {
+    micropip.destroy();
+  }
   await pyodide.runPythonAsync(GLUE);
   call = pyodide.globals.get("call");
   loading("install", 100);

@@ -11,7 +11,7 @@ import pytest
 
 from microgpt.session import Session
 
-RELATIVE_REFERENCE = re.compile(r"""(?:from\s+|import\s*\(\s*|new URL\(\s*|href=|src=)["']([^"']+)["']""")
+RELATIVE_REFERENCE = re.compile(r"""(?:from\s+|\bimport\s*\(\s*|new URL\(\s*|href=|src=)["']([^"']+)["']""")
 
 
 def test_manifest_lists_every_file_with_its_hash(builder):
