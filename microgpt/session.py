@@ -65,16 +65,25 @@ class Session:
                 errors["n_embd"] = str(error)
         return {"errors": errors, "num_params": num_params}
 
+    def documents(self, data):
+        data = data or {"source": "builtin"}
+        if data.get("source") == "builtin":
+            return self.builtin_docs()
+        if data.get("source") == "text":
+            return parse_documents(str(data.get("text", "")), "your dataset")
+        raise UserError(f"data source {data.get('source')!r} is not one of builtin, text")
+
+    def do_inspect(self, payload):
+        """Describe a dataset without touching the current run (the page previews data with this)."""
+        docs = self.documents(payload.get("data"))
+        tokenizer = Tokenizer.from_documents(docs)
+        return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
+                "examples": docs[:NUM_EXAMPLES]}
+
     def do_configure(self, payload):
         """Start a new run on the chosen data with the given settings (the old run stays if this fails)."""
         config = Config.from_dict(payload.get("config", {}))
-        data = payload.get("data") or {"source": "builtin"}
-        if data.get("source") == "builtin":
-            docs = self.builtin_docs()
-        elif data.get("source") == "text":
-            docs = parse_documents(str(data.get("text", "")), "your dataset")
-        else:
-            raise UserError(f"data source {data.get('source')!r} is not one of builtin, text")
+        docs = self.documents(payload.get("data"))
         run = Run(config, docs)
         self.run, self.docs = run, docs
         return self.summary()

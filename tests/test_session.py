@@ -94,3 +94,14 @@ def test_save_and_load_continue_the_run(session):
 def test_sampling_before_configure_is_refused():
     with pytest.raises(UserError, match="configure a run first"):
         Session().handle("sample", "{}")
+
+
+def test_inspect_describes_data_and_keeps_the_run(session):
+    call(session, "train", {"budget_ms": 20})
+    before = call(session, "state")
+    info = call(session, "inspect", {"data": {"source": "text", "text": "xy\nyz\n"}})
+    assert info == {"num_docs": 2, "vocab": "xyz", "vocab_size": 4, "examples": ["xy", "yz"]}
+    assert call(session, "inspect", {"data": {"source": "builtin"}})["num_docs"] == 5163
+    with pytest.raises(UserError, match="only 1 document"):
+        session.handle("inspect", json.dumps({"data": {"source": "text", "text": "solo"}}))
+    assert call(session, "state") == before
