@@ -98,3 +98,13 @@ def test_resume_at_500_equals_uninterrupted_1000_steps(tmp_path):
     assert final(tmp_path / "resumed.json") == final(tmp_path / "straight.json")
     samples = lambda out: [line for line in out.splitlines() if line.startswith("sample ")]
     assert samples(resumed.stdout) == samples(straight.stdout)
+
+
+def test_default_engine_is_fast_and_starts_like_the_original(names_path, reference_run, tmp_path):
+    result = cli("train", "--data", names_path, "--stop-after", "3", "--num-samples", "1",
+                 "--checkpoint", tmp_path / "m.json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "m.json").read_text())["config"]["engine"] == "fast"
+    lines = result.stdout.splitlines()
+    expected = [f"step {k:4d} / 1000 | loss {reference_run['losses'][k - 1]:.4f}" for k in (1, 2, 3)]
+    assert lines[3:6] == expected
