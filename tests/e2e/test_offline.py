@@ -121,3 +121,19 @@ def test_a_repeat_visit_comes_from_the_cache_and_a_new_deploy_replaces_stale_fil
     expected = {f"{base}{path}?sha256={facts['sha256']}" for path, facts in manifest["files"].items()}
     assert set(kept) == expected | {f"{base}manifest.json"}
     assert driver.console_errors == []
+
+
+def test_an_embedded_widget_gets_no_runtime_ahead_of_train(new_driver, builder, own_site):
+    """The widget loads Python only when its reader presses Train: the service worker must not fetch it earlier."""
+    folder, server, requested = own_site
+    driver = new_driver(builder.url(server))
+    driver.page.goto(driver.base_url + "index.html#embed")
+    driver.page.wait_for_function("window.__microgptOffline.state === 'registered'", timeout=WARM_TIMEOUT_MS)
+    assert driver.page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.active.state)") \
+        == "activated"
+    driver.page.wait_for_timeout(1_000)
+    kept = driver.page.evaluate("caches.keys().then((names) => Promise.all(names.map((name) => caches.open(name)"
+                                ".then((cache) => cache.keys())))).then((lists) => lists.flat().map((r) => r.url))")
+    assert not any("/pyodide/" in url or "/wheels/" in url for url in kept)
+    assert not any(path.startswith(("/pyodide/", "/wheels/")) for path in requested)
+    assert driver.console_errors == []

@@ -1,0 +1,160 @@
+"""Benchmark of first and repeat visits, side by side in one run (not a test: it reports, it does not assert).
+
+For each network profile, --repeat times: a fresh browser profile visits the page (first visit: nothing cached), waits
+until the service worker holds the deploy (web/offline.js), then opens the page again (repeat visit). The same pair is
+timed with service workers blocked, so the browser's HTTP cache alone serves the repeat visit, for comparison.
+Ready time = window.__microgpt.timings.ready (navigation start to Python ready); medians are reported.
+
+On localhost the network costs almost nothing, so a repeat visit saves only the download; most of the ready time is
+Pyodide starting Python (~3 s here), which no cache removes. A throttled profile (the server sends at --mbps with
+--rtt-ms per request, one link shared by all connections) shows what a reader on a real connection gains.
+Goal (issue 6): repeat <= 0.5x first.
+
+    python bench/visit_bench.py [--repeat 3] [--mbps 0 20] [--rtt-ms 40] [--json out.json]
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import threading
+import time
+
+from playwright.sync_api import sync_playwright
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+READY = "window.__microgpt && window.__microgpt.timings && window.__microgpt.timings.ready"
+CACHED = "window.__microgptOffline && ['ready', 'failed', 'unavailable'].includes(window.__microgptOffline.state)"
+CHUNK = 64 * 1024
+
+
+def load_build_module():
+    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Link:
+    """One shared link: bytes leave at `mbps` (0: unlimited) and each request waits one round trip first."""
+
+    def __init__(self, mbps, rtt_ms):
+        self.bytes_per_s = mbps * 1e6 / 8 if mbps else None
+        self.rtt_s = rtt_ms / 1000 if mbps else 0.0
+        self.lock = threading.Lock()
+        self.free_at = 0.0          # when the link has sent everything queued so far
+        self.sent = 0
+
+    def send(self, size):
+        """Block until `size` more bytes would have crossed the link."""
+        with self.lock:
+            self.sent += size
+            if not self.bytes_per_s:
+                return
+            start = max(time.monotonic(), self.free_at)
+            self.free_at = start + size / self.bytes_per_s
+            done = self.free_at
+        time.sleep(max(0.0, done - time.monotonic()))
+
+
+def serve(builder, link):
+    """dist/ from build.py's server, with its handler slowed down by `link` (same headers, same MIME types)."""
+
+    class Throttled(builder._Handler):
+        def handle_one_request(self):
+            time.sleep(link.rtt_s)
+            super().handle_one_request()
+
+        def copyfile(self, source, outputfile):
+            while block := source.read(CHUNK):
+                link.send(len(block))
+                outputfile.write(block)
+
+    server = builder.serve(builder.DIST)
+    server.RequestHandlerClass = lambda *args: Throttled(*args, directory=str(builder.DIST))
+    return server
+
+
+def visit(context, url, link, wait_for_cache):
+    """Open the page in `context`; returns (seconds to ready, megabytes the server sent for it)."""
+    before = link.sent
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(f"Boolean({READY})", timeout=300_000, polling=50)
+    seconds = page.evaluate(READY) / 1000
+    sent = (link.sent - before) / 1e6
+    if wait_for_cache:
+        page.wait_for_function(CACHED, timeout=300_000)
+        status = page.evaluate("window.__microgptOffline")
+        if status["state"] != "ready":
+            raise RuntimeError(f"the service worker did not keep the deploy: {status}")
+    page.close()
+    return seconds, sent
+
+
+def first_and_repeat(browser, url, link, service_workers):
+    context = browser.new_context(service_workers=service_workers)
+    try:
+        first = visit(context, url, link, wait_for_cache=service_workers == "allow")
+        repeat = visit(context, url, link, wait_for_cache=False)
+    finally:
+        context.close()
+    return first, repeat
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="visit pairs per profile and mode (medians reported)")
+    parser.add_argument("--mbps", type=float, nargs="+", default=[0, 20],
+                        help="link speeds in Mbit/s, one profile each (0: localhost, unthrottled)")
+    parser.add_argument("--rtt-ms", type=float, default=40, help="round trip per request on throttled profiles")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the numbers here")
+    args = parser.parse_args()
+
+    builder = load_build_module()
+    builder.build()
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for mbps in args.mbps:
+            link = Link(mbps, args.rtt_ms)
+            server = serve(builder, link)
+            url = builder.url(server)
+            runs = {"allow": [], "block": []}
+            try:
+                for _ in range(args.repeat):     # modes take turns, so both see the same machine load
+                    for mode in runs:
+                        runs[mode].append(first_and_repeat(browser, url, link, mode))
+            finally:
+                server.shutdown()
+                server.server_close()
+            median = lambda mode, which, field: statistics.median(run[which][field] for run in runs[mode])  # noqa: E731
+            row = {
+                "network": f"{mbps:g} Mbit/s, {args.rtt_ms:g} ms RTT" if mbps else "localhost, unthrottled",
+                "first_s": median("allow", 0, 0), "repeat_s": median("allow", 1, 0),
+                "first_mb": median("allow", 0, 1), "repeat_mb": median("allow", 1, 1),
+                "http_cache_first_s": median("block", 0, 0), "http_cache_repeat_s": median("block", 1, 0),
+                "http_cache_repeat_mb": median("block", 1, 1),
+            }
+            row["ratio"] = row["repeat_s"] / row["first_s"]
+            results.append(row)
+        browser.close()
+
+    print(f"ready time, median of {args.repeat}   {'first':>7} {'repeat':>7} {'ratio':>6}  goal    "
+          f"{'MB first/repeat':>15}   without service worker: first, repeat (HTTP cache)")
+    for row in results:
+        print(f"{row['network']:31}{row['first_s']:>7.2f}s{row['repeat_s']:>7.2f}s{row['ratio']:>6.2f}x  <=0.5x "
+              f"{row['first_mb']:>8.1f} /{row['repeat_mb']:>5.2f}   "
+              f"{row['http_cache_first_s']:.2f}s, {row['http_cache_repeat_s']:.2f}s ({row['http_cache_repeat_mb']:.2f} MB)")
+    if args.json:
+        args.json.write_text(json.dumps({"repeat": args.repeat, "profiles": results}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
