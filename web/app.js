@@ -1,12 +1,15 @@
 // The page's controller: it owns the training state machine and wires the panels to the worker. It computes nothing;
 // Python validates settings and data, trains and samples. Phases:
 //   loading → idle → starting → training ⇄ (pausing → paused) → done | (stopping →) stopped;  Reset → idle.
+// The embed widget starts in `dormant` (no worker at all) and loads Python only when Train is pressed.
 
 import { WorkerClient } from "./client.js";
-import { SettingsForm } from "./settings.js";
+import { PAGE_SETTINGS, SettingsForm } from "./settings.js";
 import { DataPanel } from "./data.js";
 import { LossChart } from "./chart.js";
-import { LoadingView, TrainingView, SamplesView, setStatus } from "./views.js";
+import { LoadingView, TrainingView, SamplesView, TRAIN_REASONS, setStatus } from "./views.js";
+import { ShareLink } from "./share.js";
+import { EmbedView } from "./embed.js";
 
 const BUDGET_MS = 70;                // one chunk of training between looks at the message queue
 const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
@@ -14,37 +17,49 @@ const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big 
 const $ = (id) => document.getElementById(id);
 const HAS_MODEL = ["paused", "stopped", "done"];
 const RUNNING = ["starting", "training", "pausing", "stopping"];
+const EMBED = document.documentElement.classList.contains("embed");   // set by index.html before the first paint
 
 const state = {
-  phase: "loading", run: 0, info: null, dataOk: false, events: [], samples: [], sampleCount: 0,
-  checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {},
+  phase: EMBED ? "dormant" : "loading", run: 0, info: null, preview: null, dataOk: false, events: [], samples: [],
+  sampleCount: 0, checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {}, trainWhenReady: false, pendingLink: null,
 };
 const loadingView = new LoadingView();
 const trainingView = new TrainingView();
 const samplesView = new SamplesView();
 const chart = new LossChart($("chart"), $("chart-empty"));
-const data = new DataPanel(() => previewData());
+const data = new DataPanel(() => {
+  previewData();
+  share?.edited("update");
+});
+const embedView = EMBED ? new EmbedView() : null;
 let form = null;
 let client = null;
-let formBuilt = null;        // resolves once the settings form exists
+let share = null;
+let formBuilt = null;        // resolves once the settings form exists and shows the link's settings
 
 function setPhase(phase) {
   state.phase = phase;
+  // Settings from Back/Forward that arrived while a model was locked are shown once it no longer is.
+  if (state.pendingLink && !isLocked()) applyLink(state.pendingLink);
   refresh();
 }
+
+const isLocked = () => RUNNING.includes(state.phase) || state.phase === "paused";
 
 // One place decides what is enabled and says why not.
 function refresh() {
   const { phase } = state;
-  const ready = phase !== "loading";
+  const ready = phase !== "loading" && phase !== "dormant";
   const settingsOk = form !== null && !form.hasErrors(["main", "more"]);
-  const locked = RUNNING.includes(phase) || phase === "paused";
+  const locked = isLocked();
   data.setEnabled(ready && !locked);
   for (const id of ["settings-main", "settings-more", "sampling-fields"]) $(id).disabled = !ready;
   form?.setEnabled(["main", "more"], !locked);
   $("settings-locked").hidden = !locked;
 
-  const canTrain = ready && !locked && settingsOk && state.dataOk;
+  // Dormant, nothing has checked the settings yet: the link's values passed the schema's rules, Python judges the rest.
+  const canTrain = phase === "dormant" ? form !== null && data.current().data !== null
+    : ready && !locked && settingsOk && state.dataOk;
   $("train").disabled = !canTrain;
   $("train").textContent = phase === "stopped" || phase === "done" ? "Train new model" : "Train";
   $("pause").disabled = phase !== "training";
@@ -52,17 +67,7 @@ function refresh() {
   $("stop").disabled = !["training", "paused"].includes(phase);
   $("reset").disabled = !ready || (phase === "idle" && state.events.length === 0);
 
-  const reasons = {
-    loading: "Waiting for Python to load.",
-    starting: "Preparing the model…",
-    training: "Training. Pause keeps the model so you can sample from it.",
-    pausing: "Pausing after this chunk…",
-    stopping: "Stopping after this chunk…",
-    paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
-    stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
-    done: "Done. Generate names below, or change settings and train a new model.",
-  };
-  let reason = reasons[phase] ?? "Ready to train.";
+  let reason = TRAIN_REASONS[phase] ?? "Ready to train.";
   if (phase === "idle" && !settingsOk) reason = "Fix the settings marked in red to train.";
   else if (phase === "idle" && !state.dataOk) reason = "Choose usable data to train.";
   $("train-reason").textContent = reason;
@@ -99,14 +104,18 @@ async function ask(type, payload) {
 }
 
 async function check() {
-  if (state.phase === "loading") return;
+  if (state.phase === "loading" || state.phase === "dormant") return;
   const seq = ++state.checkSeq;
   try {
     const result = await ask("check", { config: form.config() });
     if (seq !== state.checkSeq) return;
     const unplaced = form.showErrors(result.errors);
     showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
-    $("param-count").textContent = result.num_params === null || result.num_params === undefined ? ""
+    // Python counts on the vocabulary of its current run (the built-in data before the first one), which need not be
+    // the previewed data's when a kept model was not let go: a count for another vocabulary is not shown.
+    const counted = state.runVocabSize ?? state.builtinVocabSize;
+    const fits = state.preview !== null && state.preview.vocab_size === counted;
+    $("param-count").textContent = result.num_params === null || result.num_params === undefined || !fits ? ""
       : `${result.num_params.toLocaleString("en")} parameters.`;
   } catch (error) {
     if (seq === state.checkSeq) showMessage("settings-message", error);
@@ -114,24 +123,29 @@ async function check() {
   refresh();
 }
 
-// What Python makes of the chosen data. `configure` builds a fresh (untrained) model, so a kept model is let go.
+// What Python makes of the chosen data. A kept model (stopped, done) must survive a look at other data, so it is
+// previewed with `inspect`, which leaves the run alone. Without one, `configure` previews: Python then also counts
+// parameters on this data's vocabulary (`check` counts on the current run's).
 async function previewData() {
-  if (state.phase === "loading" || state.phase === "paused" || RUNNING.includes(state.phase)) return;
+  if (!["idle", "stopped", "done"].includes(state.phase)) return;
   const { data: payload, reason } = data.current();
   const seq = ++state.dataSeq;
   state.dataOk = false;
+  state.preview = null;
   if (!payload) {
     data.showPending(reason);
     return refresh();
   }
+  const keep = HAS_MODEL.includes(state.phase);
   const config = form.hasErrors(["main", "more", "sampling"]) ? {} : form.config();
   try {
-    const info = await ask("configure", { config, data: payload });
+    const info = await ask(keep ? "inspect" : "configure", keep ? { data: payload } : { config, data: payload });
+    if (!keep) state.runVocabSize = info.vocab_size;
     if (seq !== state.dataSeq) return;
-    state.info = info;
+    state.preview = info;
+    if (payload.source === "builtin") state.builtinVocabSize = info.vocab_size;
     state.dataOk = true;
     data.show(info);
-    if (HAS_MODEL.includes(state.phase)) setPhase("idle");
     scheduleCheck();
   } catch (error) {
     if (seq === state.dataSeq) data.showError(error.message);
@@ -140,6 +154,10 @@ async function previewData() {
 }
 
 async function train() {
+  if (state.phase === "dormant") {
+    state.trainWhenReady = true;
+    return startWorker();
+  }
   const run = ++state.run;
   state.timings = { ...state.timings, trainStart: performance.now(), trainEnd: null };
   $("banner").hidden = true;
@@ -155,6 +173,8 @@ async function train() {
   }
   if (run !== state.run) return;
   state.info = info;
+  state.preview = info;
+  state.runVocabSize = info.vocab_size;
   state.events = [];
   data.show(info);
   chart.reset(info.vocab_size);
@@ -231,6 +251,10 @@ const handlers = {
     setPhase("idle");
     scheduleCheck();
     previewData();
+    if (state.trainWhenReady) {
+      state.trainWhenReady = false;
+      train();
+    }
   },
   failed: (error) => {
     loadingView.failed(error.message);
@@ -239,6 +263,7 @@ const handlers = {
   lost: (reason) => {
     state.run++;
     state.dataOk = false;
+    state.runVocabSize = null;    // the new worker's Python has no run: it counts parameters on the built-in data
     $("banner").textContent = `${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings ` +
       "are kept, but a model trained before this is gone.";
     $("banner").hidden = false;
@@ -248,19 +273,51 @@ const handlers = {
   },
 };
 
-// The form is drawn from the build-time schema, while Python loads in parallel; `ready` waits for the form.
+// The settings as the link carries them: every field's text, the data source, and the user's own data.
+function readLink() {
+  const shared = data.shared();
+  return { values: { ...form.texts(), data: shared.source }, text: shared.text };
+}
+
+// Show settings from a link or a history entry. A locked model's settings cannot change under it: they wait.
+function applyLink(link) {
+  if (isLocked()) {
+    state.pendingLink = link;
+    return;
+  }
+  state.pendingLink = null;
+  form.setTexts(link.values);
+  data.restore(link.values.data ?? "builtin", link.text, link.textMissing);
+  embedView?.showSettings(form.specs, link.values, data.shared().source);
+  scheduleCheck();
+  previewData();
+}
+
+// The form is drawn from the build-time schema, while Python loads in parallel; `ready` waits for the form and for
+// the settings of the link the page was opened with.
 async function buildForm() {
   const schema = await (await fetch(new URL("./schema.json", import.meta.url))).json();
   form = new SettingsForm(schema.fields,
     { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields") },
     scheduleCheck);
   data.showBuiltin(schema.builtin);
+  share = new ShareLink({ specs: [...schema.fields, ...PAGE_SETTINGS], read: readLink, apply: applyLink, embed: EMBED,
+    watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash) });
+  await share.start();
   refresh();
+}
+
+// The embed widget calls this only when the reader presses Train: until then no worker, so no Python download.
+function startWorker() {
+  client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
+  loadingView.restart();
+  setPhase("loading");
 }
 
 function main() {
   formBuilt = buildForm().catch((error) => loadingView.failed(`the settings could not be loaded (${error.message})`));
-  client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
+  if (EMBED) $("loading").hidden = true;
+  else client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
   $("train").addEventListener("click", train);
   $("pause").addEventListener("click", () => halt("pause"));
   $("resume").addEventListener("click", () => continueTraining(state.run));
@@ -277,7 +334,7 @@ window.__microgpt = {
   get events() { return state.events; },
   get samples() { return state.samples; },
   get sampleCount() { return state.sampleCount; },
-  get idle() { return checkTimer === null && state.inFlight === 0 && !data.busy(); },
+  get idle() { return checkTimer === null && state.inFlight === 0 && !data.busy() && !share?.busy(); },
   get info() { return state.info; },
   get client() { return client; },
   get timings() { return state.timings; },

@@ -46,13 +46,17 @@ export class LossChart {
     return Math.max(200, Math.floor(this.container.getBoundingClientRect().width));
   }
 
+  // The stylesheet may set --chart-height (the embed widget does, to fit a blog column); else by width.
   height() {
-    return this.width() < 480 ? 220 : 300;
+    const styled = parseFloat(getComputedStyle(this.container).getPropertyValue("--chart-height"));
+    return styled || (this.width() < 480 ? 220 : 300);
   }
 
   fit() {
     const width = this.width();
-    if (width !== this.plot.width) this.plot.setSize({ width, height: this.height() });
+    if (width !== this.plot.width || this.height() !== this.plot.height) {
+      this.plot.setSize({ width, height: this.height() });
+    }
   }
 
   // Start over for a new run; baseline is ln(vocab size), or null before the data is known.

@@ -61,11 +61,33 @@ export class DataPanel {
     if (source === "builtin") return { data: { source: "builtin" } };
     if (source === "text") {
       const text = $("paste-text").value;
-      if (!text.trim()) return { data: null, reason: "Paste some text, one document per line." };
+      if (!text.trim()) {
+        return { data: null, reason: this.textMissing ? "The link's data was too large to travel with it: paste " +
+          "the data again, one document per line." : "Paste some text, one document per line." };
+      }
       return { data: { source: "text", text } };
     }
     if (this.fileText === null) return { data: null, reason: "Choose a .txt file to upload." };
     return { data: { source: "text", text: this.fileText }, name: this.fileName };
+  }
+
+  // What a link carries: the source, and the user's own text (an uploaded file counts as pasted text).
+  shared() {
+    const source = this.source();
+    if (source === "builtin") return { source: "builtin", text: "" };
+    return { source: "text", text: source === "text" ? $("paste-text").value : this.fileText ?? "" };
+  }
+
+  // Show the data a link or history entry names. textMissing: its data was too large to travel with it.
+  restore(source, text, textMissing) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const radio = source === "text" ? "text" : "builtin";
+    document.querySelector(`input[name="source"][value="${radio}"]`).checked = true;
+    $("paste-text").value = source === "text" ? text : "";
+    this.textMissing = source === "text" && textMissing;
+    $("paste-area").hidden = radio !== "text";
+    $("upload-area").hidden = true;
   }
 
   setEnabled(enabled) {
@@ -93,7 +115,7 @@ export class DataPanel {
     $("data-message").hidden = false;
   }
 
-  // info: the `configure` result (num_docs, num_train, num_holdout, vocab, vocab_size, examples).
+  // info: the `inspect` result (num_docs, vocab, vocab_size, examples), or `configure`'s, which adds the split.
   show(info) {
     $("data-message").hidden = true;
     this.showStats(info);
@@ -104,7 +126,10 @@ export class DataPanel {
     if (!info) return;
     const stat = (name) => document.querySelector(`[data-stat="${name}"]`);
     stat("num_docs").textContent = info.num_docs.toLocaleString("en");
-    stat("split").textContent = `${info.num_train.toLocaleString("en")} / ${info.num_holdout.toLocaleString("en")}`;
+    // A preview (`inspect`) has no split: Python makes it when a run starts (`configure`), from held-out share.
+    const split = info.num_train !== undefined;
+    stat("split").parentElement.hidden = !split;
+    if (split) stat("split").textContent = `${info.num_train.toLocaleString("en")} / ${info.num_holdout.toLocaleString("en")}`;
     stat("vocab_size").textContent = `${info.vocab_size} tokens`;
     $("data-vocab").textContent = `Characters: ${info.vocab} plus one start/end token.`;
     const list = $("data-examples");

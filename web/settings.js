@@ -23,14 +23,20 @@ const PRESENTATION = {
   prefix: { label: "Starts with", panel: "sampling" },
 };
 
-// The sampling seed is a property of one Generate click, not of the model, so it is not in Config; Python's `sample`
-// still validates it.
+// The page's own settings, described like Config's fields so that the form, the hash and its validation treat all
+// settings alike. The sampling seed is a property of one Generate click, not of the model, so it is not in Config
+// (Python's `sample` still validates it); the data source is drawn by the Data panel, not by this form.
 export const SAMPLE_SEED = {
   name: "sample_seed", kind: "int", default: 1, min: 0, max: 2 ** 32 - 1, group: "sampling",
   help: "same seed, same names", label: "Sample seed", panel: "sampling",
 };
+export const DATA_SOURCE = {
+  name: "data", kind: "choice", default: "builtin", choices: ["builtin", "text"], group: "data",
+  help: "the built-in names, or your own text (pasted or uploaded)", label: "Data", panel: null,
+};
+export const PAGE_SETTINGS = [SAMPLE_SEED, DATA_SOURCE];
 
-function rangeText({ kind, min, max, min_open: minOpen, choices }) {
+export function rangeText({ kind, min, max, min_open: minOpen, choices }) {
   if (kind === "choice") return `one of ${choices.join(", ")}`;
   if (min === null || min === undefined || max === null || max === undefined) return "";
   return minOpen ? `above ${min}, at most ${max}` : `${min} to ${max}`;
@@ -85,7 +91,7 @@ function fieldRow(spec) {
 export class SettingsForm {
   // containers: {main, more, sampling} fieldsets; onInput() is called after any edit.
   constructor(fields, containers, onInput) {
-    this.specs = [...fields, SAMPLE_SEED].map((field) => ({
+    this.specs = [...fields, ...PAGE_SETTINGS.filter((setting) => setting.panel)].map((field) => ({
       ...field,
       ...(PRESENTATION[field.name] ?? {}),
       label: PRESENTATION[field.name]?.label ?? field.label ?? field.name,
@@ -113,6 +119,16 @@ export class SettingsForm {
     const text = input.value;
     const numeric = spec.kind === "int" || spec.kind === "float";
     return numeric && text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
+  }
+
+  // The text of every field as typed, by name (what the URL hash is written from).
+  texts() {
+    return Object.fromEntries([...this.controls].map(([name, { input }]) => [name, input.value]));
+  }
+
+  // Show these texts; a field not named gets its default (restoring a link or a history entry).
+  setTexts(texts) {
+    for (const [name, { input, spec }] of this.controls) input.value = texts[name] ?? String(spec.default);
   }
 
   // errors: {field: message} from Python. Returns the messages that belong to no field on the form.

@@ -4,8 +4,21 @@
 const $ = (id) => document.getElementById(id);
 
 const STATUS = {
-  loading: "Loading Python…", idle: "Ready", starting: "Preparing…", training: "Training", pausing: "Pausing…",
+  dormant: "Not loaded yet", loading: "Loading Python…", idle: "Ready", starting: "Preparing…", training: "Training", pausing: "Pausing…",
   paused: "Paused", stopping: "Stopping…", stopped: "Stopped", done: "Trained",
+};
+
+// What the Train controls say in each phase (app.js adds why Train is disabled when idle).
+export const TRAIN_REASONS = {
+  dormant: "Press Train to load Python in this page and train.",
+  loading: "Waiting for Python to load.",
+  starting: "Preparing the model…",
+  training: "Training. Pause keeps the model so you can sample from it.",
+  pausing: "Pausing after this chunk…",
+  stopping: "Stopping after this chunk…",
+  paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
+  stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
+  done: "Done. Generate names below, or change settings and train a new model.",
 };
 
 export function setStatus(phase) {

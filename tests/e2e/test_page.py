@@ -205,6 +205,21 @@ def test_train_on_a_pasted_dataset(driver):
     assert samples and all(set(name) <= {"a", "b"} for name in samples)
 
 
+def test_previewing_other_data_after_stop_keeps_the_model(driver):
+    driver.reset()
+    driver.use_builtin()
+    driver.set_setting("num_steps", 40)
+    driver.train("done")
+    vocab = set(driver.state("info.vocab"))
+    driver.use_text("abab\nbaba\naabb\nbbaa\n")
+    assert driver.page.text_content('[data-stat="num_docs"]') == "4"
+    assert driver.state("phase") == "done", "looking at other data does not let the trained model go"
+    samples = driver.generate()
+    assert len(samples) == 20 and set("".join(samples)) <= vocab and set("".join(samples)) - {"a", "b"}
+    driver.train("done")
+    assert driver.state("info.vocab") == "ab", "Train new model uses the data now shown"
+
+
 def test_upload_a_text_file(driver, tmp_path):
     driver.reset()
     path = tmp_path / "pets.txt"
