@@ -20,10 +20,10 @@ export class EmbedView {
       const bytes = Object.entries(manifest.files)
         .filter(([path]) => path.startsWith("pyodide/") || path.startsWith("wheels/"))
         .reduce((sum, [, { size }]) => sum + size, 0);
-      $("embed-note").textContent = `Pressing Train loads a Python runtime (~${Math.round(bytes / 1e6)} MB, once) ` +
-        "into this page; nothing is sent anywhere.";
+      $("embed-note").textContent = `Train loads a Python runtime (~${Math.round(bytes / 1e6)} MB, once); ` +
+        "nothing leaves your browser.";
     } catch {
-      $("embed-note").textContent = "Pressing Train loads a Python runtime into this page; nothing is sent anywhere.";
+      $("embed-note").textContent = "Train loads a Python runtime; nothing leaves your browser.";
     }
   }
 

@@ -7,7 +7,7 @@ import { EMBED, encode, decode, MAX_TEXT_CHARS } from "./hash.js";
 
 const $ = (id) => document.getElementById(id);
 const WRITE_DELAY_MS = 150;   // browsers throttle history calls, and typing needs no more than this
-const EMBED_SIZE = { width: 700, height: 820 };
+const EMBED_SIZE = { width: 700, height: 900 };   // the widget with 20 samples, in a 700px column
 const SHOWN_CHARS = 60;       // an ignored value is shown cut to this length; a link can carry anything
 
 const kilobytes = (chars) => `${(chars / 1024).toFixed(1)} KB`;

@@ -48,7 +48,7 @@ def test_an_embedded_widget_trains_and_samples_in_a_cross_origin_iframe(browser,
         assert widget.evaluate("window.__microgpt.phase") == "dormant"
         assert widget.evaluate("window.__microgpt.client") is None, "no worker exists before Train"
         assert [url for url in requests if HEAVY.search(url)] == [], "nothing heavy before Train"
-        assert re.search(r"loads a Python runtime \(~\d+ MB", widget.text_content("#embed-note"))
+        assert re.search(r"Train loads a Python runtime \(~\d+ MB", widget.text_content("#embed-note"))
         shown = widget.text_content("#embed-settings")
         assert "Embedding width 8" in shown and "Training steps 30" in shown and "Temperature 0.8" in shown
         for hidden in ["#data-controls", "#settings", "#copy-link", "#pause", "#reset", "#sampling-fields"]:

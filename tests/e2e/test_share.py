@@ -68,6 +68,11 @@ def test_pasted_data_travels_in_the_link_when_small(new_driver):
     link = copy_link_from_field(first)
     assert "data=text" in link and "text=" in link
     assert first.page.is_hidden("#share-data")
+    first.page.click("#copy-embed")
+    first.page.wait_for_function("document.querySelector('#share-output').value.startsWith('<iframe')")
+    snippet = first.page.input_value("#share-output")
+    embed_link = link.replace("#", "#embed&", 1).replace("&", "&amp;")
+    assert snippet.startswith(f'<iframe src="{embed_link}"') and 'width="700"' in snippet
 
     second = new_driver(link)
     second.open()
