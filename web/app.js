@@ -273,10 +273,11 @@ const handlers = {
   },
 };
 
-// The settings as the link carries them: every field's text, the data source, and the user's own data.
+// The settings as the link carries them: every field's text, the data source, and the user's own data. Own data
+// not given yet (Paste chosen, nothing pasted) is the built-in data, so a link never asks to paste what never was.
 function readLink() {
-  const shared = data.shared();
-  return { values: { ...form.texts(), data: shared.source }, text: shared.text };
+  const { source, text } = data.shared();
+  return { values: { ...form.texts(), data: text ? source : "builtin" }, text };
 }
 
 // Show settings from a link or a history entry. A locked model's settings cannot change under it: they wait.

@@ -8,6 +8,7 @@ import string
 
 SETTINGS = {"n_embd": "8", "n_head": "2", "seed": "7", "num_steps": "20", "temperature": "0.8", "prefix": "ma"}
 FIELDS = "Object.fromEntries([...document.querySelectorAll('[id^=setting-]')].map((e) => [e.name, e.value]))"
+PETS = "rex\nfido\nspot\nmax\nbella\n"
 NAMES = "emma\nolivia\nava\nisabella\nsophia\nmia\ncharlotte\namelia\nharper\nevelyn\nabigail\nemily\n"
 
 
@@ -107,7 +108,7 @@ def test_data_too_large_for_a_link_says_so_and_the_link_carries_the_settings(new
     assert second.page.is_disabled("#train")
 
 
-def test_back_and_forward_walk_through_edits_one_entry_per_edit(new_driver):
+def test_back_and_forward_walk_through_edits_one_entry_per_edit(new_driver, tmp_path):
     driver = new_driver()
     driver.open()
     page = driver.page
@@ -138,6 +139,19 @@ def test_back_and_forward_walk_through_edits_one_entry_per_edit(new_driver):
     driver.wait_checked()
     assert page.input_value("#setting-n_layer") == "2"
     assert page.is_enabled("#train")
+
+    # An uploaded file travels like pasted text, and comes back as pasted text.
+    (tmp_path / "pets.txt").write_text(PETS, encoding="utf-8")
+    page.click('label:has(input[name="source"][value="file"])')
+    page.set_input_files("#upload-file", str(tmp_path / "pets.txt"))
+    driver.wait_checked()
+    assert re.search(r"#n_layer=2&data=text&text=[\w-]+$", page.url)
+    page.reload()
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    assert page.is_checked('input[name="source"][value="text"]')
+    assert page.input_value("#paste-text") == PETS
+    assert page.text_content('[data-stat="num_docs"]') == "5"
     assert driver.console_errors == []
 
 
@@ -157,7 +171,7 @@ def test_bad_hash_values_show_a_notice_and_fall_back_to_defaults(new_driver, sit
     assert (fields["n_embd"], fields["n_head"], fields["n_layer"], fields["temperature"], fields["engine"]) == \
         ("16", "4", "1", "0.5", "fast")
     assert fields["seed"] == "5", "the valid values of a partly bad link are kept"
-    assert page.url.endswith("#seed=5&data=text"), "the address bar keeps only what was used"
+    assert page.url.endswith("#seed=5"), "the address bar keeps only what was used"
     page.click("#link-notice-close")
     assert page.is_hidden("#link-notice")
     driver.use_builtin()
