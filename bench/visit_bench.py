@@ -20,6 +20,7 @@ import os
 import pathlib
 import shutil
 import statistics
+import tempfile
 import threading
 import time
 
@@ -63,8 +64,8 @@ class Link:
         time.sleep(max(0.0, done - time.monotonic()))
 
 
-def serve(builder, link):
-    """dist/ from build.py's server, with its handler slowed down by `link` (same headers, same MIME types)."""
+def serve(builder, dist, link):
+    """`dist` from build.py's server, with its handler slowed down by `link` (same headers, same MIME types)."""
 
     class Throttled(builder._Handler):
         def handle_one_request(self):
@@ -76,8 +77,8 @@ def serve(builder, link):
                 link.send(len(block))
                 outputfile.write(block)
 
-    server = builder.serve(builder.DIST)
-    server.RequestHandlerClass = lambda *args: Throttled(*args, directory=str(builder.DIST))
+    server = builder.serve(dist)
+    server.RequestHandlerClass = lambda *args: Throttled(*args, directory=str(dist))
     return server
 
 
@@ -85,8 +86,16 @@ def visit(context, url, link, wait_for_cache):
     """Open the page in `context`; returns (seconds to ready, megabytes the server sent for it)."""
     before = link.sent
     page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
-    page.wait_for_function(f"Boolean({READY})", timeout=300_000, polling=50)
+    try:
+        page.wait_for_function(f"Boolean({READY})", timeout=180_000, polling=50)
+    except Exception:
+        state = page.evaluate("[window.__microgpt && window.__microgpt.phase, window.__microgptOffline,"
+                              " document.getElementById('status').textContent]")
+        raise RuntimeError(f"the page did not get ready: {state}, errors: {errors}") from None
     seconds = page.evaluate(READY) / 1000
     sent = (link.sent - before) / 1e6
     if wait_for_cache:
@@ -119,12 +128,15 @@ def main():
 
     builder = load_build_module()
     builder.build()
+    # A copy, so that a rebuild while the benchmark runs cannot change the files under it.
+    dist = pathlib.Path(tempfile.mkdtemp(prefix="microgpt-visits-")) / "dist"
+    shutil.copytree(builder.DIST, dist)
     results = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for mbps in args.mbps:
             link = Link(mbps, args.rtt_ms)
-            server = serve(builder, link)
+            server = serve(builder, dist, link)
             url = builder.url(server)
             runs = {"allow": [], "block": []}
             try:
@@ -145,6 +157,7 @@ def main():
             row["ratio"] = row["repeat_s"] / row["first_s"]
             results.append(row)
         browser.close()
+    shutil.rmtree(dist.parent)
 
     print(f"ready time, median of {args.repeat}   {'first':>7} {'repeat':>7} {'ratio':>6}  goal    "
           f"{'MB first/repeat':>15}   without service worker: first, repeat (HTTP cache)")

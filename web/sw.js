@@ -100,7 +100,8 @@ async function kept(path, files) {
 
 async function networkFirst(event, path, fresh) {
   try {
-    const response = await fetch(event.request);
+    // Revalidated like the manifest (a host's max-age must not pair an old page with a new manifest).
+    const response = await fetch(new Request(event.request, { cache: "no-cache" }));
     event.waitUntil(fresh.then((files) => keep(path, response.clone(), files)).catch(() => false));
     return response;
   } catch (error) {
