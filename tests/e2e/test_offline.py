@@ -137,3 +137,28 @@ def test_an_embedded_widget_gets_no_runtime_ahead_of_train(new_driver, builder, 
     assert not any("/pyodide/" in url or "/wheels/" in url for url in kept)
     assert not any(path.startswith(("/pyodide/", "/wheels/")) for path in requested)
     assert driver.console_errors == []
+
+
+def test_in_a_cross_origin_iframe_the_app_works_whatever_the_service_worker_may_do(new_driver, builder, own_site,
+                                                                                    tmp_path):
+    """Browsers may refuse or partition a third-party frame's service worker; the page must not care, nor log errors."""
+    folder, server, requested = own_site
+    app_url = builder.url(server).replace("127.0.0.1", "localhost")     # another origin than the host page's
+    (tmp_path / "host").mkdir()
+    (tmp_path / "host" / "index.html").write_text(
+        f"<!doctype html><link rel='icon' href='data:,'><iframe src='{app_url}index.html' width='1000' height='800'"
+        " title='microgpt'></iframe>")
+    host = builder.serve(tmp_path / "host")
+    try:
+        driver = new_driver(builder.url(host))
+        driver.page.goto(driver.base_url)
+        frame = driver.page.frames[1]
+        frame.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle'", timeout=90_000)
+        frame.wait_for_function("['ready', 'unavailable', 'failed'].includes(window.__microgptOffline.state)",
+                                timeout=WARM_TIMEOUT_MS)
+        assert frame.evaluate("window.__microgptOffline.state") in ("ready", "unavailable")
+        assert frame.is_enabled("#train")
+        assert driver.console_errors == []
+    finally:
+        host.shutdown()
+        host.server_close()
