@@ -95,6 +95,12 @@ class Tokenizer:
                             f"{self.chars!r}")
 
 
+def split_sizes(num_docs, holdout_fraction):
+    """(training documents, held-out documents): the held-out share rounded down."""
+    num_holdout = int(num_docs * holdout_fraction)
+    return num_docs - num_holdout, num_holdout
+
+
 @dataclass(frozen=True)
 class Dataset:
     docs: list          # all documents, shuffled
@@ -107,6 +113,5 @@ class Dataset:
         """Shuffle with the run's random stream (first draw of the run, as in the original) and split off the end."""
         docs = list(docs)
         rng.shuffle(docs)
-        num_holdout = int(len(docs) * holdout_fraction)
-        num_train = len(docs) - num_holdout
+        num_train, _ = split_sizes(len(docs), holdout_fraction)
         return cls(docs, docs[:num_train], docs[num_train:], Tokenizer.from_documents(docs))

@@ -12,7 +12,7 @@ import time
 
 from . import checkpoint
 from .config import Config, ConfigError, describe, field_problems
-from .data import DataError, Tokenizer, builtin_text, parse_documents
+from .data import DataError, Tokenizer, builtin_text, parse_documents, split_sizes
 from .sample import generate_many
 from .train import Run
 
@@ -50,20 +50,25 @@ class Session:
         return {"fields": describe(), "builtin": {"name": BUILTIN_DESCRIPTION, "num_docs": len(self.builtin_docs())}}
 
     def do_check(self, payload):
-        """Per-field problems of a config and, when there are none, its parameter count on the current vocabulary."""
+        """Per-field problems of a config and, when there are none, its parameter count for `vocab_size` (default:
+        the current run's vocabulary, or the built-in data's before the first run)."""
         values = payload.get("config", {})
         errors = field_problems(values)
         num_params = None
         if not errors:
             config = Config.from_dict(values)
-            vocab_size = self.run.tokenizer.vocab_size if self.run else Tokenizer.from_documents(
-                self.builtin_docs()).vocab_size
+            vocab_size = payload.get("vocab_size") or self.default_vocab_size()
             num_params = config.num_params(vocab_size)
             try:
                 config.check_size(vocab_size)
             except ConfigError as error:
                 errors["n_embd"] = str(error)
         return {"errors": errors, "num_params": num_params}
+
+    def default_vocab_size(self):
+        if self.run:
+            return self.run.tokenizer.vocab_size
+        return Tokenizer.from_documents(self.builtin_docs()).vocab_size
 
     def documents(self, data):
         data = data or {"source": "builtin"}
@@ -74,11 +79,15 @@ class Session:
         raise UserError(f"data source {data.get('source')!r} is not one of builtin, text")
 
     def do_inspect(self, payload):
-        """Describe a dataset without touching the current run (the page previews data with this)."""
+        """Describe a dataset, and its split under `config` when that is valid, without touching the current run."""
         docs = self.documents(payload.get("data"))
         tokenizer = Tokenizer.from_documents(docs)
-        return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
+        values = payload.get("config", {})
+        info = {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
                 "examples": docs[:NUM_EXAMPLES]}
+        if not field_problems(values):
+            info["num_train"], info["num_holdout"] = split_sizes(len(docs), Config.from_dict(values).holdout_fraction)
+        return info
 
     def do_configure(self, payload):
         """Start a new run on the chosen data with the given settings (the old run stays if this fails)."""

@@ -34,6 +34,7 @@ def test_check_reports_field_errors_and_parameter_count():
     s = Session()
     assert call(s, "check", {"config": {"n_embd": 30}})["errors"]["n_embd"].startswith("n_embd: 30 is not divisible")
     assert call(s, "check", {"config": {}}) == {"errors": {}, "num_params": 4192}
+    assert call(s, "check", {"config": {}, "vocab_size": 5})["num_params"] == Config().num_params(5)
 
 
 def test_configure_summarises_the_data(session):
@@ -100,7 +101,11 @@ def test_inspect_describes_data_and_keeps_the_run(session):
     call(session, "train", {"budget_ms": 20})
     before = call(session, "state")
     info = call(session, "inspect", {"data": {"source": "text", "text": "xy\nyz\n"}})
-    assert info == {"num_docs": 2, "vocab": "xyz", "vocab_size": 4, "examples": ["xy", "yz"]}
+    assert info == {"num_docs": 2, "vocab": "xyz", "vocab_size": 4, "examples": ["xy", "yz"],
+                    "num_train": 2, "num_holdout": 0}
+    split = call(session, "inspect", {"data": {"source": "builtin"}, "config": {"holdout_fraction": 0.2}})
+    assert (split["num_train"], split["num_holdout"]) == (4131, 1032)
+    assert "num_train" not in call(session, "inspect", {"data": {"source": "builtin"}, "config": {"n_head": 0}})
     assert call(session, "inspect", {"data": {"source": "builtin"}})["num_docs"] == 5163
     with pytest.raises(UserError, match="only 1 document"):
         session.handle("inspect", json.dumps({"data": {"source": "text", "text": "solo"}}))

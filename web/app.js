@@ -107,15 +107,13 @@ async function check() {
   if (state.phase === "loading" || state.phase === "dormant") return;
   const seq = ++state.checkSeq;
   try {
-    const result = await ask("check", { config: form.config() });
+    // The parameter count depends on the vocabulary: it is counted for the previewed data, once that is known.
+    const vocabSize = state.preview?.vocab_size;
+    const result = await ask("check", { config: form.config(), vocab_size: vocabSize });
     if (seq !== state.checkSeq) return;
     const unplaced = form.showErrors(result.errors);
     showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
-    // Python counts on the vocabulary of its current run (the built-in data before the first one), which need not be
-    // the previewed data's when a kept model was not let go: a count for another vocabulary is not shown.
-    const counted = state.runVocabSize ?? state.builtinVocabSize;
-    const fits = state.preview !== null && state.preview.vocab_size === counted;
-    $("param-count").textContent = result.num_params === null || result.num_params === undefined || !fits ? ""
+    $("param-count").textContent = result.num_params === null || vocabSize === undefined ? ""
       : `${result.num_params.toLocaleString("en")} parameters.`;
   } catch (error) {
     if (seq === state.checkSeq) showMessage("settings-message", error);
@@ -123,9 +121,8 @@ async function check() {
   refresh();
 }
 
-// What Python makes of the chosen data. A kept model (stopped, done) must survive a look at other data, so it is
-// previewed with `inspect`, which leaves the run alone. Without one, `configure` previews: Python then also counts
-// parameters on this data's vocabulary (`check` counts on the current run's).
+// What Python makes of the chosen data, with `inspect`, which leaves the run alone: a kept model (stopped, done)
+// survives a look at other data.
 async function previewData() {
   if (!["idle", "stopped", "done"].includes(state.phase)) return;
   const { data: payload, reason } = data.current();
@@ -136,14 +133,10 @@ async function previewData() {
     data.showPending(reason);
     return refresh();
   }
-  const keep = HAS_MODEL.includes(state.phase);
-  const config = form.hasErrors(["main", "more", "sampling"]) ? {} : form.config();
   try {
-    const info = await ask(keep ? "inspect" : "configure", keep ? { data: payload } : { config, data: payload });
-    if (!keep) state.runVocabSize = info.vocab_size;
+    const info = await ask("inspect", { data: payload, config: form.config() });
     if (seq !== state.dataSeq) return;
     state.preview = info;
-    if (payload.source === "builtin") state.builtinVocabSize = info.vocab_size;
     state.dataOk = true;
     data.show(info);
     scheduleCheck();
@@ -174,7 +167,6 @@ async function train() {
   if (run !== state.run) return;
   state.info = info;
   state.preview = info;
-  state.runVocabSize = info.vocab_size;
   state.events = [];
   data.show(info);
   chart.reset(info.vocab_size);
@@ -263,7 +255,6 @@ const handlers = {
   lost: (reason) => {
     state.run++;
     state.dataOk = false;
-    state.runVocabSize = null;    // the new worker's Python has no run: it counts parameters on the built-in data
     $("banner").textContent = `${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings ` +
       "are kept, but a model trained before this is gone.";
     $("banner").hidden = false;
