@@ -13,7 +13,6 @@
 import argparse
 import importlib.util
 import json
-import os
 import pathlib
 import shutil
 import statistics
@@ -27,9 +26,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from microgpt.session import Session  # noqa: E402
 
-CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 # Bare Pyodide, loaded the way our worker loads it, timed from navigation start like the page's own ready time.
 BARE_HTML = """<!doctype html><meta charset="utf-8"><title>bare pyodide</title>
@@ -127,7 +123,7 @@ def main():
     base = builder.url(server)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=builder.CHROMIUM, args=builder.CHROMIUM_ARGS)
             bare, page = [], []
             for _ in range(args.repeat):    # interleaved, so both see the same machine load
                 bare.append(time_ready(browser, base + "bare.html", "window.__bareReady"))

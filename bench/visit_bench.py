@@ -14,9 +14,7 @@ Goal (issue 6): repeat <= 0.5x first.
 """
 
 import argparse
-import importlib.util
 import json
-import os
 import pathlib
 import shutil
 import statistics
@@ -26,20 +24,12 @@ import time
 
 from playwright.sync_api import sync_playwright
 
+from page_bench import load_build_module
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 READY = "window.__microgpt && window.__microgpt.timings && window.__microgpt.timings.ready"
 CACHED = "window.__microgptOffline && ['ready', 'failed', 'unavailable'].includes(window.__microgptOffline.state)"
 CHUNK = 64 * 1024
-
-
-def load_build_module():
-    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Link:
@@ -133,7 +123,7 @@ def main():
     shutil.copytree(builder.DIST, dist)
     results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=builder.CHROMIUM, args=builder.CHROMIUM_ARGS)
         for mbps in args.mbps:
             link = Link(mbps, args.rtt_ms)
             server = serve(builder, dist, link)

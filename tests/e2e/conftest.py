@@ -2,16 +2,11 @@
 tests a loaded page (with its console errors and every request it made recorded) plus a small driver for it."""
 
 import importlib.util
-import os
 import pathlib
-import shutil
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 READY_TIMEOUT_MS = 90_000
 
 
@@ -23,6 +18,9 @@ def load_build_module():
     return module
 
 
+BUILD = load_build_module()
+
+
 def pytest_collection_modifyitems(items):
     here = pathlib.Path(__file__).parent
     for item in items:
@@ -32,7 +30,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def builder():
-    return load_build_module()
+    return BUILD
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +44,10 @@ def site(builder):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    if not pathlib.Path(CHROMIUM).exists():
-        raise RuntimeError(f"Chromium not found at {CHROMIUM}: apt-get install chromium, or set MICROGPT_CHROMIUM")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    chromium = BUILD.CHROMIUM
+    if not pathlib.Path(chromium).exists():
+        raise RuntimeError(f"Chromium not found at {chromium}: apt-get install chromium, or set MICROGPT_CHROMIUM")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": BUILD.CHROMIUM_ARGS}
 
 
 class PageDriver:
