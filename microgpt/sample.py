@@ -1,25 +1,18 @@
 """Sampling: let the trained model babble, one token at a time, from BOS (and an optional prefix) until BOS.
 
 Works with either engine through `model.logits`, which builds no graph. Probabilities are computed with the same
-operations as the original's softmax on Values (logit * T**-1, subtract the max, exp, divide by the running sum), and
+operations as the original's softmax on Values (logit * T**-1, then the fast engine's softmax, which mirrors it), and
 the draw is `rng.choices(range(vocab_size), weights=probs)`, so both engines give the original's names.
 """
 
-import math
-
 from .data import DataError
+from .fast_ops import softmax
 
 
-def softmax(logits, temperature=1.0):
+def probabilities(logits, temperature):
+    """softmax(logits * T**-1): the original divides Values by T, which is a multiplication by T**-1."""
     inverse = temperature ** -1
-    scaled = [logit * inverse for logit in logits]
-    max_val = max(scaled)
-    exps = [math.exp(x + -max_val) for x in scaled]
-    total = 0
-    for e in exps:
-        total += e
-    inverse_total = total ** -1
-    return [e * inverse_total for e in exps]
+    return softmax([logit * inverse for logit in logits])
 
 
 def generate(model, tokenizer, rng, temperature, prefix=""):
@@ -35,7 +28,7 @@ def generate(model, tokenizer, rng, temperature, prefix=""):
         model.logits(token_id, pos_id, cache)
         token_id = forced
     for pos_id in range(len(out), block_size):
-        probs = softmax(model.logits(token_id, pos_id, cache), temperature)
+        probs = probabilities(model.logits(token_id, pos_id, cache), temperature)
         token_id = rng.choices(range(tokenizer.vocab_size), weights=probs)[0]
         if token_id == tokenizer.bos:
             break
