@@ -55,11 +55,16 @@ async function start() {
   let received = 0;
   // Both wheels download while Python starts (micropip then finds them in the HTTP cache), and a missing one is
   // reported by name instead of as a failed import later.
+  // Every missing wheel is named, not just whichever failed first.
   const wheels = Promise.all(Object.values(manifest.wheels).map(async (path) => {
     const response = await fetch(here(path));
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    if (!response.ok) return `${path}: HTTP ${response.status}`;
     await response.arrayBuffer();
-  }));
+    return null;
+  })).then((problems) => {
+    const missing = problems.filter(Boolean);
+    if (missing.length) throw new Error(missing.join("; "));
+  });
   wheels.catch(() => {});     // awaited below; this only keeps an early failure from being reported twice
   const plainFetch = self.fetch;
   let shown = -1;

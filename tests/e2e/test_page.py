@@ -84,7 +84,8 @@ def test_a_broken_deployment_says_what_is_missing(new_driver, builder, tmp_path)
         driver.page.goto(driver.base_url)
         driver.page.wait_for_selector("#loading-error:not([hidden])", timeout=90_000)
         message = driver.page.text_content("#loading-error")
-        assert "Python could not start" in message and "microgpt-" in message and "404" in message
+        assert "Python could not start" in message and "404" in message
+        assert "microgpt-" in message and "micropip-" in message
         assert driver.page.is_disabled("#train")
     finally:
         server.shutdown()
