@@ -1,0 +1,128 @@
+// Runs, with no DOM: the record a finished or stopped run leaves behind, the capped list of them, what differs
+// between two runs (the name each run gets, and the legend of an overlay), and the smoothing of their loss curves.
+// A record is plain JSON (persistence keeps it as is); views and the compare chart only read it.
+//
+// record = {id, config, data: {source, text, description, fingerprint}, curve: [[step, loss, holdout|null]…],
+//           samples, duration_s, final_loss, final_holdout, command, diverged, edited, finished_at}
+
+export const MAX_RUNS = 20;
+export const SMOOTHING = 0.97;      // the same EMA weight as the live loss chart, so both curves read alike
+
+// Sampling settings do not change what training computes: runs that differ only there are the same run.
+export const SAMPLING_FIELDS = ["num_samples", "temperature", "prefix"];
+
+// FNV-1a over the text: two runs on the same pasted data compare equal without keeping both texts side by side.
+export function fingerprint(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+// data: {source: "builtin"} or {source: "text", text}; numDocs: how many documents Python found in it.
+export function describeData(data, numDocs) {
+  const count = numDocs === undefined ? "" : ` (${numDocs.toLocaleString("en")} documents)`;
+  if (!data || data.source === "builtin") {
+    return { source: "builtin", text: null, description: `built-in names${count}`, fingerprint: "builtin" };
+  }
+  return { source: "text", text: data.text, description: `your text${count}`, fingerprint: fingerprint(data.text) };
+}
+
+const lastHoldout = (curve) => curve.findLast((point) => point[2] !== null)?.[2] ?? null;
+
+// events: the training events of the run ({step, loss, holdout_loss?}); the rest as the page knows it.
+export function makeRecord({ id, config, data, numDocs, events, samples = [], durationS, command = null,
+  diverged = false, edited = false, finishedAt = Date.now() }) {
+  const curve = events.map(({ step, loss, holdout_loss: holdout }) => [step, loss, holdout ?? null]);
+  return {
+    id, config: { ...config }, data: describeData(data, numDocs), curve, samples: [...samples],
+    duration_s: durationS, final_loss: curve.length ? curve[curve.length - 1][1] : null,
+    final_holdout: lastHoldout(curve), command, diverged, edited, finished_at: finishedAt,
+  };
+}
+
+// The list keeps the newest MAX_RUNS records, oldest first; returns a new array and never edits the one given.
+export function addRun(runs, record, cap = MAX_RUNS) {
+  const next = [...runs, record];
+  return next.slice(Math.max(0, next.length - cap));
+}
+
+export const deleteRun = (runs, id) => runs.filter((run) => run.id !== id);
+
+export const nextRunId = (runs) => runs.reduce((most, run) => Math.max(most, run.id), 0) + 1;
+
+// A value as a person would type it back into the form.
+export function formatValue(value) {
+  if (typeof value === "string") return value === "" ? '""' : value;
+  return String(value);
+}
+
+// Every setting that differs, in the config's own order, then the data: [{name, before, after}].
+export function differences(before, after) {
+  const changes = [];
+  const names = [...new Set([...Object.keys(before.config), ...Object.keys(after.config)])];
+  for (const name of names) {
+    if (SAMPLING_FIELDS.includes(name)) continue;
+    const [a, b] = [before.config[name], after.config[name]];
+    if (a !== b) changes.push({ name, before: formatValue(a), after: formatValue(b) });
+  }
+  if (before.data.fingerprint !== after.data.fingerprint) {
+    changes.push({ name: "data", before: before.data.description, after: after.data.description });
+  }
+  return changes;
+}
+
+// What a run is called in the list: what changed since the run before it ("learning_rate 0.01 → 0.03").
+export function runName(run, previous) {
+  if (!previous) return "baseline";
+  const changes = differences(previous, run);
+  if (changes.length === 0) return `same settings as #${previous.id}`;
+  return changes.map(({ name, before, after }) => `${name} ${before} → ${after}`).join(", ");
+}
+
+export const runNames = (runs) => runs.map((run, i) => runName(run, runs[i - 1]));
+
+// The legend of an overlay names, for each run, only the settings that vary among the runs shown
+// ("learning_rate 0.03"); runs identical in all of them are told apart by number.
+export function legendLabels(runs) {
+  const varying = new Set();
+  for (const run of runs.slice(1)) for (const { name } of differences(runs[0], run)) varying.add(name);
+  return runs.map((run) => {
+    const parts = [...varying].map((name) =>
+      name === "data" ? run.data.description : `${name} ${formatValue(run.config[name])}`);
+    return parts.length ? `#${run.id} ${parts.join(", ")}` : `#${run.id}`;
+  });
+}
+
+// Debiased exponential moving average of the training losses (early points are not pulled towards 0).
+export function smoothCurve(curve, weight = SMOOTHING) {
+  let ema = 0;
+  return curve.map(([, loss], i) => {
+    ema = weight * ema + (1 - weight) * loss;
+    return ema / (1 - weight ** (i + 1));
+  });
+}
+
+// uPlot's aligned data for an overlay: one x (every step any run reached) and one smoothed series per run, null
+// where a run has no such step. A non-finite loss ends a run's line (a diverged run stops where it broke).
+export function overlayData(runs) {
+  const steps = [...new Set(runs.flatMap((run) => run.curve.map(([step]) => step)))].sort((a, b) => a - b);
+  const index = new Map(steps.map((step, i) => [step, i]));
+  const series = runs.map((run) => {
+    const values = new Array(steps.length).fill(null);
+    const finite = run.curve.filter(([, loss]) => Number.isFinite(loss));
+    smoothCurve(finite).forEach((value, i) => { values[index.get(finite[i][0])] = value; });
+    return values;
+  });
+  return [steps, ...series];
+}
+
+// Duration as the run list shows it.
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return "–";
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
