@@ -13,7 +13,7 @@ import sys
 from . import checkpoint
 from .config import FIELDS, Config, ConfigError, field_kind
 from .data import DataError, Tokenizer, builtin_text, parse_documents, read_text_file
-from .sample import generate_many
+from .sample import sample_names
 from .train import Run, model_class
 
 DESCRIPTION = """\
@@ -22,7 +22,7 @@ microgpt: a tiny GPT that learns to make up names, one character at a time, in p
   python -m microgpt train                      train on the built-in names (1000 steps), then print 20 samples
   python -m microgpt train --data my.txt        train on your own text file, one document (e.g. a name) per line
   python -m microgpt train --checkpoint m.json  ...and save the trained model
-  python -m microgpt sample --checkpoint m.json --prefix jo --temperature 0.8
+  python -m microgpt sample --checkpoint m.json --prefix jo --temperature 0.8 --sample-seed 7
 """
 
 
@@ -66,12 +66,15 @@ def build_parser():
     sample = commands.add_parser("sample", help="generate names from a saved model",
                                  description="Generate names from a checkpoint saved by `train --checkpoint`.")
     sample.add_argument("--checkpoint", required=True, metavar="FILE", help="checkpoint saved by train")
-    sample.add_argument("--num", type=int, metavar="N", help="how many names (default: the run's num_samples)")
-    sample.add_argument("--temperature", type=float, metavar="T",
+    sample.add_argument("--num-samples", metavar="N", help="how many names (default: the run's num_samples)")
+    sample.add_argument("--num", dest="num_samples", help=argparse.SUPPRESS)  # the flag's name before --num-samples
+    sample.add_argument("--temperature", metavar="T",
                         help="0 < T: low = safe and repetitive, high = adventurous (default: the run's)")
-    sample.add_argument("--prefix", metavar="STR", help="every name starts with this")
-    sample.add_argument("--seed", type=int, metavar="S",
-                        help="random seed (default: continue the run's random stream, as the original does)")
+    sample.add_argument("--prefix", metavar="STR", help="every name starts with this (default: the run's)")
+    sample.add_argument("--sample-seed", metavar="S",
+                        help="sampling seed: the same seed gives the same names (default: continue the run's random "
+                             "stream, as the original does)")
+    sample.add_argument("--seed", dest="sample_seed", help=argparse.SUPPRESS)  # before --sample-seed: same meaning
     sample.set_defaults(handler=run_sample)
     return parser
 
@@ -115,25 +118,18 @@ def run_train(args):
     if args.checkpoint:
         checkpoint.save(run, args.checkpoint)
         print(f"saved checkpoint to {args.checkpoint} (step {run.step})")
-    print_samples(generate_many(run.model, run.tokenizer, run.rng, config.num_samples, config.temperature,
-                                config.prefix))
+    print_samples(sample_names(run.model, run.tokenizer, config, run.rng))
     return 0
 
 
 def run_sample(args):
     saved = checkpoint.load(args.checkpoint)
-    config = saved["config"]
-    changes = {k: v for k, v in (("num_samples", args.num), ("temperature", args.temperature),
-                                 ("prefix", args.prefix)) if v is not None}
-    config = config.replace(**changes) if changes else config
     tokenizer = Tokenizer(saved["vocab"])
-    model = model_class(config.engine)(config, tokenizer.vocab_size, saved["weights"])
-    if args.seed is None:
-        rng = random.Random()
-        rng.setstate(saved["rng_state"])
-    else:
-        rng = random.Random(args.seed)
-    print_samples(generate_many(model, tokenizer, rng, config.num_samples, config.temperature, config.prefix))
+    model = model_class(saved["config"].engine)(saved["config"], tokenizer.vocab_size, saved["weights"])
+    stream = random.Random()
+    stream.setstate(saved["rng_state"])
+    print_samples(sample_names(model, tokenizer, saved["config"], stream, args.sample_seed, args.num_samples,
+                               args.temperature, args.prefix))
     return 0
 
 

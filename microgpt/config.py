@@ -7,6 +7,7 @@ from outside goes through `Config.from_dict`, which rejects unknown keys and exp
 
 import math
 from dataclasses import asdict, dataclass, field, fields
+from types import SimpleNamespace
 
 # A model with more parameters than this would need gigabytes in the scalar engine and hours per step: refuse it.
 MAX_PARAMS = 2_000_000
@@ -16,8 +17,10 @@ class ConfigError(ValueError):
     """A hyperparameter is invalid; the message names the field, the value and what is allowed."""
 
 
-def _field(default, help, group, kind=None, low=None, high=None, low_open=False, choices=None):
-    meta = {"help": help, "group": group, "min": low, "max": high, "min_open": low_open, "choices": choices}
+def _field(default, help, group, kind=None, min=None, max=None, min_open=False, choices=None):
+    """A Config field whose metadata keys are these parameters' names: `group` is the setting's section, `min`/`max`
+    its range (`min_open`: the minimum itself is excluded), `choices` the allowed values of a `kind="choice"`."""
+    meta = {"help": help, "group": group, "min": min, "max": max, "min_open": min_open, "choices": choices}
     if kind:
         meta["kind"] = kind
     return field(default=default, metadata=meta)
@@ -26,33 +29,34 @@ def _field(default, help, group, kind=None, low=None, high=None, low_open=False,
 @dataclass(frozen=True)
 class Config:
     # model shape
-    n_embd: int = _field(16, "embedding width (must be divisible by n_head)", "model", low=1, high=512)
-    n_head: int = _field(4, "attention heads per layer", "model", low=1, high=64)
-    n_layer: int = _field(1, "transformer layers", "model", low=1, high=16)
-    block_size: int = _field(16, "context length: the most tokens the model sees at once", "model", low=1, high=256)
-    init_std: float = _field(0.08, "standard deviation of the Gaussian initial weights", "model", low=0, high=1, low_open=True)
+    n_embd: int = _field(16, "embedding width (must be divisible by n_head)", "model", min=1, max=512)
+    n_head: int = _field(4, "attention heads per layer", "model", min=1, max=64)
+    n_layer: int = _field(1, "transformer layers", "model", min=1, max=16)
+    block_size: int = _field(16, "context length: the most tokens the model sees at once", "model", min=1, max=256)
+    init_std: float = _field(0.08, "standard deviation of the Gaussian initial weights", "model",
+                             min=0, max=1, min_open=True)
     # optimizer and schedule
     learning_rate: float = _field(0.01, "Adam learning rate at step 1 (decays linearly to 0)", "training",
-                                  low=0, high=1, low_open=True)
-    beta1: float = _field(0.85, "Adam first-moment decay", "training", low=0, high=0.9999)
-    beta2: float = _field(0.99, "Adam second-moment decay", "training", low=0, high=0.9999)
-    adam_eps: float = _field(1e-8, "Adam epsilon", "training", low=0, high=1, low_open=True)
-    num_steps: int = _field(1000, "training steps, one document per step", "training", low=1, high=1_000_000)
-    seed: int = _field(42, "seed of the one random stream (shuffle, initial weights, sampling)", "training",
-                       low=0, high=2**32 - 1)
+                                  min=0, max=1, min_open=True)
+    beta1: float = _field(0.85, "Adam first-moment decay", "training", min=0, max=0.9999)
+    beta2: float = _field(0.99, "Adam second-moment decay", "training", min=0, max=0.9999)
+    adam_eps: float = _field(1e-8, "Adam epsilon", "training", min=0, max=1, min_open=True)
+    num_steps: int = _field(1000, "training steps, one document per step", "training", min=1, max=1_000_000)
+    seed: int = _field(42, "training seed: the run's one random stream shuffles the documents and draws the initial "
+                           "weights; sampling after training continues it", "training", min=0, max=2**32 - 1)
     engine: str = _field("fast", "fast (vector ops) or scalar (the original's Value autograd, slow)", "training",
                          kind="choice", choices=("fast", "scalar"))
     # held-out evaluation
     holdout_fraction: float = _field(0.1, "share of documents held out for evaluation (taken from the end)",
-                                     "evaluation", low=0, high=0.5)
+                                     "evaluation", min=0, max=0.5)
     eval_every: int = _field(100, "evaluate the held-out loss every N steps (0: never)", "evaluation",
-                             low=0, high=1_000_000)
+                             min=0, max=1_000_000)
     eval_docs: int = _field(200, "held-out documents used per evaluation (the first N of the split)", "evaluation",
-                            low=1, high=100_000)
+                            min=1, max=100_000)
     # sampling
-    num_samples: int = _field(20, "names to generate", "sampling", low=1, high=500)
+    num_samples: int = _field(20, "names to generate", "sampling", min=1, max=500)
     temperature: float = _field(0.5, "sampling temperature: low = safe and repetitive, high = adventurous",
-                                "sampling", low=0, high=5, low_open=True)
+                                "sampling", min=0, max=5, min_open=True)
     prefix: str = _field("", "text every sample starts with (characters from the vocabulary)", "sampling")
 
     def __post_init__(self):
@@ -116,6 +120,19 @@ def field_problems(values):
     return problems
 
 
+def parse_sample_seed(value):
+    """The sampling seed from untrusted input (a number, or text from the CLI or a URL): a whole number in the training
+    seed's range. It is not a Config field: a run's config says how it was trained, the sampling seed only how one
+    batch of samples is drawn."""
+    seed = FIELD_BY_NAME["seed"]
+    sample_seed = SimpleNamespace(name="sample_seed", type=seed.type, metadata=seed.metadata)
+    value = _coerce(sample_seed, value)
+    problem = _check_field(sample_seed, value)
+    if problem:
+        raise ConfigError(problem)
+    return value
+
+
 def _range_problems(values):
     """Range and cross-field problems of well-typed settings, as {field name: message}."""
     problems = {f.name: p for f in FIELDS if (p := _check_field(f, values[f.name]))}
@@ -175,11 +192,10 @@ def _check_field(f, value):
         return None if len(value) <= 1000 else f"{f.name}: longer than 1000 characters"
     if isinstance(value, float) and not math.isfinite(value):
         return f"{f.name}: {value!r} is not a finite number"
-    low, high = meta["min"], meta["max"]
-    if (value <= low) if meta["min_open"] else (value < low):
-        bound = f"greater than {low}" if meta["min_open"] else f"at least {low}"
-        return f"{f.name}: {value!r} is too small; it must be {bound} (and at most {high})"
-    if value > high:
-        return f"{f.name}: {value!r} is too large; it must be at most {high}"
+    if (value <= meta["min"]) if meta["min_open"] else (value < meta["min"]):
+        bound = f"greater than {meta['min']}" if meta["min_open"] else f"at least {meta['min']}"
+        return f"{f.name}: {value!r} is too small; it must be {bound} (and at most {meta['max']})"
+    if value > meta["max"]:
+        return f"{f.name}: {value!r} is too large; it must be at most {meta['max']}"
     return None
 

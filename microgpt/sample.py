@@ -3,8 +3,12 @@
 Works with either engine through `model.logits`, which builds no graph. Probabilities are computed with the same
 operations as the original's softmax on Values (logit * T**-1, then the fast engine's softmax, which mirrors it), and
 the draw is `rng.choices(range(vocab_size), weights=probs)`, so both engines give the original's names.
+`sample_names` is the sampling step of a run, shared by the CLI (after training, and from a checkpoint) and the page.
 """
 
+import random
+
+from .config import parse_sample_seed
 from .data import DataError
 from .fast_ops import softmax
 
@@ -38,3 +42,14 @@ def generate(model, tokenizer, rng, temperature, prefix=""):
 
 def generate_many(model, tokenizer, rng, count, temperature, prefix=""):
     return [generate(model, tokenizer, rng, temperature, prefix) for _ in range(count)]
+
+
+def sample_names(model, tokenizer, config, stream, sample_seed=None, num_samples=None, temperature=None, prefix=None):
+    """`config.num_samples` names at `config.temperature` from `config.prefix`, each of those replaced when given (and
+    checked like any Config value). With a `sample_seed` the names are reproducible: they come from a fresh
+    Random(sample_seed); without one (None or "") they continue the run's random `stream`, as the original does."""
+    changes = {name: value for name, value in
+               (("num_samples", num_samples), ("temperature", temperature), ("prefix", prefix)) if value is not None}
+    config = config.replace(**changes) if changes else config
+    rng = stream if sample_seed is None or sample_seed == "" else random.Random(parse_sample_seed(sample_seed))
+    return generate_many(model, tokenizer, rng, config.num_samples, config.temperature, config.prefix)

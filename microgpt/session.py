@@ -7,13 +7,12 @@ previous run untouched. User mistakes raise `UserError` with a message meant for
 
 import json
 import math
-import random
 import time
 
 from . import checkpoint
 from .config import Config, ConfigError, describe, field_problems
 from .data import DataError, Tokenizer, builtin_text, parse_documents, split_sizes
-from .sample import generate_many
+from .sample import sample_names
 from .train import Run
 
 BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
@@ -130,17 +129,8 @@ class Session:
     def do_sample(self, payload):
         """Names from the current model; a given seed makes them reproducible, else the run's stream continues."""
         run = self.require_run()
-        changes = {key: payload[key] for key in ("num_samples", "temperature", "prefix")
-                   if payload.get(key) is not None}
-        config = run.config.replace(**changes)
-        seed = payload.get("seed")
-        if seed is None or seed == "":
-            rng = run.rng
-        else:
-            rng = random.Random(Config.from_dict({"seed": seed}).seed)
-        samples = generate_many(run.model, run.tokenizer, rng, config.num_samples, config.temperature,
-                                config.prefix)
-        return {"samples": samples}
+        return {"samples": sample_names(run.model, run.tokenizer, run.config, run.rng, payload.get("seed"),
+                                        payload.get("num_samples"), payload.get("temperature"), payload.get("prefix"))}
 
     def do_state(self, payload):
         run = self.run

@@ -31,13 +31,20 @@ def test_train_on_builtin_data_then_sample_from_the_checkpoint(tmp_path):
     samples = [line.split(": ", 1)[1] for line in lines if line.startswith("sample ")]
     assert len(samples) == 5 and all(set(s) <= set("abcdefghijklmnopqrstuvwxyz") for s in samples)
 
-    sampled = cli("sample", "--checkpoint", ckpt, "--num", "5")
+    sampled = cli("sample", "--checkpoint", ckpt, "--num-samples", "5")
     assert sampled.returncode == 0, sampled.stderr
-    assert [line.split(": ", 1)[1] for line in sampled.stdout.splitlines()[1:]] == samples
-    seeded = [cli("sample", "--checkpoint", ckpt, "--seed", "7", "--prefix", "ma", "--temperature", "0.9").stdout
+    assert [line.split(": ", 1)[1] for line in sampled.stdout.splitlines()[1:]] == samples, \
+        "without a sampling seed, sampling continues the run's random stream"
+    seeded = [cli("sample", "--checkpoint", ckpt, "--sample-seed", "7", "--prefix", "ma", "--temperature", "0.9").stdout
               for _ in range(2)]
     assert seeded[0] == seeded[1]
     assert all(line.split(": ", 1)[1].startswith("ma") for line in seeded[0].splitlines()[1:])
+    other_seed = cli("sample", "--checkpoint", ckpt, "--sample-seed", "8", "--prefix", "ma", "--temperature", "0.9")
+    assert other_seed.stdout != seeded[0]
+    # The flags' names before --num-samples and --sample-seed still work, with the same meaning.
+    old_names = cli("sample", "--checkpoint", ckpt, "--seed", "7", "--prefix", "ma", "--temperature", "0.9",
+                    "--num", "3")
+    assert old_names.stdout.splitlines() == seeded[0].splitlines()[:4]
 
 
 def test_help_explains_the_commands():
@@ -45,6 +52,10 @@ def test_help_explains_the_commands():
     assert result.returncode == 0 and "python -m microgpt train" in result.stdout
     train_help = cli("train", "--help").stdout
     assert "--n-embd" in train_help and "--learning-rate" in train_help and "--checkpoint" in train_help
+    assert "--num-samples" in train_help and "training seed" in train_help
+    sample_help = cli("sample", "--help").stdout
+    assert "--num-samples" in sample_help and "--sample-seed" in sample_help
+    assert "--num " not in sample_help and "--seed" not in sample_help, "the old flag names work but are not offered"
 
 
 def refusal(result, *words):
@@ -79,6 +90,8 @@ def test_bad_checkpoints_and_prefixes_are_refused(tmp_path):
     assert cli("train", "--num-steps", "2", "--engine", "scalar", "--checkpoint", ckpt).returncode == 0
     refusal(cli("sample", "--checkpoint", ckpt, "--prefix", "X1"), "not in the vocabulary", "abcdefghijklmnopqrstuvwxyz")
     refusal(cli("sample", "--checkpoint", ckpt, "--temperature", "0"), "temperature")
+    refusal(cli("sample", "--checkpoint", ckpt, "--num-samples", "many"), "num_samples: 'many' is not a whole number")
+    refusal(cli("sample", "--checkpoint", ckpt, "--sample-seed", "-1"), "sample_seed: -1 is too small")
     refusal(cli("train", "--resume", ckpt, "--seed", "3"), "drop --seed")
 
 

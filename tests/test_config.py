@@ -2,7 +2,7 @@
 
 import pytest
 
-from microgpt.config import MAX_PARAMS, Config, ConfigError, describe, field_problems
+from microgpt.config import MAX_PARAMS, Config, ConfigError, describe, field_problems, parse_sample_seed
 
 
 def test_defaults_are_the_originals():
@@ -56,3 +56,11 @@ def test_round_trip_through_dict():
     c = Config(n_embd=32, seed=7)
     assert Config.from_dict(c.to_dict()) == c
     assert c.replace(seed=8).seed == 8
+
+
+def test_the_sampling_seed_is_checked_like_the_training_seed_under_its_own_name():
+    assert parse_sample_seed("7") == 7 and parse_sample_seed(2**32 - 1) == 2**32 - 1
+    for bad, words in ((-1, "sample_seed: -1 is too small"), ("x", "sample_seed: 'x' is not a whole number"),
+                       (2**32, "sample_seed: 4294967296 is too large")):
+        with pytest.raises(ConfigError, match=words):
+            parse_sample_seed(bad)
