@@ -1,22 +1,22 @@
-// The page's controller: it owns the training state machine and wires the panels to the worker. It computes nothing;
-// Python validates settings and data, trains and samples. Phases:
-//   loading → idle → starting → training ⇄ (pausing → paused) → done | (stopping →) stopped;  Reset → idle.
-// The embed widget starts in `dormant` (no worker at all) and loads Python only when Train is pressed.
+// The page's wiring: it sends requests to the worker, keeps their bookkeeping (which answer is current, which run a
+// chunk belongs to), and tells the views what happened through events.js. It decides nothing itself: phases.js says
+// what each phase allows, Python validates settings and data, trains and samples.
+// A new view registers with events.js's `on(...)` (see the list of events there) and is imported below.
 
 import { WorkerClient } from "./client.js";
 import { PAGE_SETTINGS, SettingsForm } from "./settings.js";
 import { DataPanel } from "./data.js";
 import { LossChart } from "./chart.js";
-import { LoadingView, TrainingView, SamplesView, TRAIN_REASONS, setStatus } from "./views.js";
+import { LoadingView, followRun, showBanner, showControls, showMessage } from "./views.js";
 import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
+import { AFTER_TRAINING, canPreview, controls, isLocked, isReady, isRunning } from "./phases.js";
+import { emit, on } from "./events.js";
 
 const BUDGET_MS = 70;                // one chunk of training between looks at the message queue
 const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
 
 const $ = (id) => document.getElementById(id);
-const HAS_MODEL = ["paused", "stopped", "done"];
-const RUNNING = ["starting", "training", "pausing", "stopping"];
 const EMBED = document.documentElement.classList.contains("embed");   // set by index.html before the first paint
 
 const state = {
@@ -24,9 +24,6 @@ const state = {
   sampleCount: 0, checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {}, trainWhenReady: false, pendingLink: null,
 };
 const loadingView = new LoadingView();
-const trainingView = new TrainingView();
-const samplesView = new SamplesView();
-const chart = new LossChart($("chart"), $("chart-empty"));
 const data = new DataPanel(() => {
   previewData();
   share?.edited("update");
@@ -36,54 +33,30 @@ let form = null;
 let client = null;
 let share = null;
 let formBuilt = null;        // resolves once the settings form exists and shows the link's settings
+const chart = new LossChart($("chart"), $("chart-empty"));
+followRun(chart);
+on("configured", (summary) => data.show(summary));
 
 function setPhase(phase) {
+  const previous = state.phase;
   state.phase = phase;
   // Settings from Back/Forward that arrived while a model was locked are shown once it no longer is.
-  if (state.pendingLink && !isLocked()) applyLink(state.pendingLink);
-  refresh();
+  if (state.pendingLink && !isLocked(phase)) applyLink(state.pendingLink);
+  const now = refresh();
+  if (phase !== previous) emit("phase", { phase, previous, controls: now });
 }
 
-const isLocked = () => RUNNING.includes(state.phase) || state.phase === "paused";
-
-// One place decides what is enabled and says why not.
+// What the page allows now, applied to the controls; returns it.
 function refresh() {
-  const { phase } = state;
-  const ready = phase !== "loading" && phase !== "dormant";
-  const settingsOk = form !== null && !form.hasErrors(["main", "more"]);
-  const locked = isLocked();
-  data.setEnabled(ready && !locked);
-  for (const id of ["settings-main", "settings-more", "sampling-fields"]) $(id).disabled = !ready;
-  form?.setEnabled(["main", "more"], !locked);
-  $("settings-locked").hidden = !locked;
-
-  // Dormant, nothing has checked the settings yet: the link's values passed the schema's rules, Python judges the rest.
-  const canTrain = phase === "dormant" ? form !== null && data.current().data !== null
-    : ready && !locked && settingsOk && state.dataOk;
-  $("train").disabled = !canTrain;
-  $("train").textContent = phase === "stopped" || phase === "done" ? "Train new model" : "Train";
-  $("pause").disabled = phase !== "training";
-  $("resume").disabled = phase !== "paused";
-  $("stop").disabled = !["training", "paused"].includes(phase);
-  $("reset").disabled = !ready || (phase === "idle" && state.events.length === 0);
-
-  let reason = TRAIN_REASONS[phase] ?? "Ready to train.";
-  if (phase === "idle" && !settingsOk) reason = "Fix the settings marked in red to train.";
-  else if (phase === "idle" && !state.dataOk) reason = "Choose usable data to train.";
-  $("train-reason").textContent = reason;
-
-  const samplingOk = form !== null && !form.hasErrors(["sampling"]);
-  $("generate").disabled = !HAS_MODEL.includes(phase) || !samplingOk;
-  $("sample-reason").textContent = HAS_MODEL.includes(phase)
-    ? (samplingOk ? "" : "Fix the sampling settings marked in red.")
-    : phase === "training" ? "Pause or stop training to generate." : "Train a model first.";
-  setStatus(phase);
-}
-
-function showMessage(id, error) {
-  $(id).textContent = error ? error.message : "";
-  $(id).hidden = !error;
-  if (error?.traceback) console.warn(error.traceback);
+  const now = controls({
+    phase: state.phase, formReady: form !== null, dataOk: state.dataOk, hasHistory: state.events.length > 0,
+    settingsOk: form !== null && !form.hasErrors(["main", "more"]), dataChosen: data.current().data !== null,
+    samplingOk: form !== null && !form.hasErrors(["sampling"]),
+  });
+  data.setEnabled(now.dataEnabled);
+  form?.setEnabled(["main", "more"], now.modelSettingsEnabled);
+  showControls(state.phase, now);
+  return now;
 }
 
 // Python is the one validator: every edit is checked there, and answers to superseded checks are dropped.
@@ -94,17 +67,13 @@ function scheduleCheck() {
 }
 
 // Requests whose answers change what the form shows; the tests wait for none to be outstanding.
-async function ask(type, payload) {
+function ask(type, payload) {
   state.inFlight++;
-  try {
-    return await client.request(type, payload);
-  } finally {
-    state.inFlight--;
-  }
+  return client.request(type, payload).finally(() => state.inFlight--);
 }
 
 async function check() {
-  if (state.phase === "loading" || state.phase === "dormant") return;
+  if (!isReady(state.phase)) return;
   const seq = ++state.checkSeq;
   try {
     // The parameter count depends on the vocabulary: it is counted for the previewed data, once that is known.
@@ -121,10 +90,9 @@ async function check() {
   refresh();
 }
 
-// What Python makes of the chosen data, with `inspect`, which leaves the run alone: a kept model (stopped, done)
-// survives a look at other data.
+// What Python makes of the chosen data, with `inspect`, which leaves the run alone.
 async function previewData() {
-  if (!["idle", "stopped", "done"].includes(state.phase)) return;
+  if (!canPreview(state.phase)) return;
   const { data: payload, reason } = data.current();
   const seq = ++state.dataSeq;
   state.dataOk = false;
@@ -153,7 +121,7 @@ async function train() {
   }
   const run = ++state.run;
   state.timings = { ...state.timings, trainStart: performance.now(), trainEnd: null };
-  $("banner").hidden = true;
+  showBanner(null);
   showMessage("train-message", null);
   setPhase("starting");
   let info;
@@ -168,49 +136,47 @@ async function train() {
   state.info = info;
   state.preview = info;
   state.events = [];
-  data.show(info);
-  chart.reset(info.vocab_size);
-  samplesView.clear();
-  trainingView.start(info.config.num_steps);
+  emit("configured", info);
   continueTraining(run);
 }
 
 async function continueTraining(run) {
   setPhase("training");
-  trainingView.resume();
   try {
     const result = await client.request("train", { budget_ms: BUDGET_MS, run },
       { onProgress: (chunk) => progress(run, chunk), timeoutMs: TRAIN_SILENCE_MS });
     if (run !== state.run) return;
     if (result.reason === "done") state.timings.trainEnd = performance.now();
-    setPhase({ pause: "paused", stop: "stopped", done: "done" }[result.reason]);
+    setPhase(AFTER_TRAINING[result.reason]);
+    emit("finished", { reason: result.reason });
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
     setPhase(state.events.length ? "stopped" : "idle");
+    emit("finished", { reason: "error" });
   }
 }
 
 function progress(run, chunk) {
   if (run !== state.run) return;       // a chunk of a run the page has already abandoned
   state.events.push(...chunk.events);
-  chart.add(chunk.events);
-  trainingView.update(chunk, chart.latest());
+  emit("progress", chunk);
 }
 
 function halt(kind) {
-  if (state.phase === "paused" && kind === "stop") return setPhase("stopped");
+  if (state.phase === "paused" && kind === "stop") {
+    setPhase("stopped");
+    return emit("finished", { reason: "stop" });
+  }
   setPhase(kind === "pause" ? "pausing" : "stopping");
   client.request(kind).catch((error) => showMessage("train-message", error));
 }
 
 function reset() {
-  if (RUNNING.includes(state.phase)) client.request("stop").catch(() => {});
+  if (isRunning(state.phase)) client.request("stop").catch(() => {});
   state.run++;
   state.events = [];
-  chart.reset(null);
-  trainingView.clear();
-  samplesView.clear();
+  emit("cleared");
   showMessage("train-message", null);
   setPhase("idle");
   previewData();
@@ -225,7 +191,7 @@ async function generate(event) {
     const { samples } = await client.request("sample", payload);
     state.samples = samples;
     state.sampleCount++;
-    samplesView.show(samples);
+    emit("sampled", { samples });
     showMessage("sample-message", null);
   } catch (error) {
     showMessage("sample-message", error);
@@ -241,6 +207,7 @@ const handlers = {
     state.timings.ready ??= performance.now();
     loadingView.ready(info.pyodide);
     setPhase("idle");
+    emit("ready", { request: (type, payload) => client.request(type, payload) });
     scheduleCheck();
     previewData();
     if (state.trainWhenReady) {
@@ -248,17 +215,13 @@ const handlers = {
       train();
     }
   },
-  failed: (error) => {
-    loadingView.failed(error.message);
-    console.error(error.traceback || error.message);
-  },
+  failed: (error) => { loadingView.failed(error.message); console.error(error.traceback || error.message); },
   lost: (reason) => {
     state.run++;
     state.dataOk = false;
-    $("banner").textContent = `${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings ` +
-      "are kept, but a model trained before this is gone.";
-    $("banner").hidden = false;
-    trainingView.clear();
+    showBanner(`${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings are kept, but a ` +
+      "model trained before this is gone.");
+    emit("lost", { reason });
     loadingView.restart();
     setPhase("loading");
   },
@@ -273,7 +236,7 @@ function readLink() {
 
 // Show settings from a link or a history entry. A locked model's settings cannot change under it: they wait.
 function applyLink(link) {
-  if (isLocked()) {
+  if (isLocked(state.phase)) {
     state.pendingLink = link;
     return;
   }
@@ -299,7 +262,7 @@ async function buildForm() {
   refresh();
 }
 
-// The embed widget calls this only when the reader presses Train: until then no worker, so no Python download.
+// The full page starts it at once; the embed widget only when the reader presses Train (no Python download before).
 function startWorker() {
   client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
   loadingView.restart();
@@ -309,7 +272,7 @@ function startWorker() {
 function main() {
   formBuilt = buildForm().catch((error) => loadingView.failed(`the settings could not be loaded (${error.message})`));
   if (EMBED) $("loading").hidden = true;
-  else client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
+  else startWorker();
   $("train").addEventListener("click", train);
   $("pause").addEventListener("click", () => halt("pause"));
   $("resume").addEventListener("click", () => continueTraining(state.run));
@@ -330,10 +293,7 @@ window.__microgpt = {
   get info() { return state.info; },
   get client() { return client; },
   get timings() { return state.timings; },
-  get chart() {
-    return { points: chart.steps.length, drawn: chart.plot.data[0].length, smoothed: [...chart.smooth],
-      baseline: chart.baseline };
-  },
+  get chart() { return chart.summary(); },
 };
 
 main();

@@ -92,6 +92,12 @@ export class LossChart {
     return { step: this.steps[last], smooth: this.smooth[last], holdout: heldOut ?? null };
   }
 
+  // What the page's read-only window (window.__microgpt) shows of the chart.
+  summary() {
+    return { points: this.steps.length, drawn: this.plot.data[0].length, smoothed: [...this.smooth],
+      baseline: this.baseline };
+  }
+
   drawable() {
     const count = this.steps.length;
     const stride = Math.ceil(count / MAX_DRAWN) || 1;

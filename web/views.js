@@ -1,28 +1,59 @@
 // Small display-only views: the loading stages, the training progress readout (bar, step, steps/s, ETA, losses),
-// the generated names, and the status pill. Each has an update method and touches only its own elements.
+// the generated names, the controls (buttons, reasons, status pill) as phases.js decides them, and messages.
+// Each touches only its own elements; `followRun` subscribes the run's views to the page's events.
+
+import { on } from "./events.js";
 
 const $ = (id) => document.getElementById(id);
 
-const STATUS = {
-  dormant: "Not loaded yet", loading: "Loading Python…", idle: "Ready", starting: "Preparing…", training: "Training", pausing: "Pausing…",
-  paused: "Paused", stopping: "Stopping…", stopped: "Stopped", done: "Trained",
-};
+// The views that follow a run: the loss chart, the progress readout and the generated names.
+export function followRun(chart) {
+  const trainingView = new TrainingView();
+  const samplesView = new SamplesView();
+  on("configured", (summary) => {
+    chart.reset(summary.vocab_size);
+    samplesView.clear();
+    trainingView.start(summary.config.num_steps);
+  });
+  on("phase", ({ phase }) => {
+    if (phase === "training") trainingView.resume();
+  });
+  on("progress", (chunk) => {
+    chart.add(chunk.events);
+    trainingView.update(chunk, chart.latest());
+  });
+  on("cleared", () => {
+    chart.reset(null);
+    trainingView.clear();
+    samplesView.clear();
+  });
+  on("lost", () => trainingView.clear());
+  on("sampled", ({ samples }) => samplesView.show(samples));
+}
 
-// What the Train controls say in each phase (app.js adds why Train is disabled when idle).
-export const TRAIN_REASONS = {
-  dormant: "Press Train to load Python in this page and train.",
-  loading: "Waiting for Python to load.",
-  starting: "Preparing the model…",
-  training: "Training. Pause keeps the model so you can sample from it.",
-  pausing: "Pausing after this chunk…",
-  stopping: "Stopping after this chunk…",
-  paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
-  stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
-  done: "Done. Generate names below, or change settings and train a new model.",
-};
+// The page-wide notice (the worker was lost); null hides it.
+export function showBanner(text) {
+  $("banner").textContent = text ?? "";
+  $("banner").hidden = text === null;
+}
 
-export function setStatus(phase) {
-  $("status").textContent = STATUS[phase] ?? phase;
+// error: {message, traceback?} or null to hide the message.
+export function showMessage(id, error) {
+  $(id).textContent = error ? error.message : "";
+  $(id).hidden = !error;
+  if (error?.traceback) console.warn(error.traceback);
+}
+
+// Applies phases.js's answer for this phase to the controls; the answer decides, this only writes it.
+export function showControls(phase, controls) {
+  for (const id of ["settings-main", "settings-more", "sampling-fields"]) $(id).disabled = !controls.fieldsEnabled;
+  $("settings-locked").hidden = !controls.locked;
+  $("train").disabled = !controls.train;
+  $("train").textContent = controls.trainLabel;
+  $("train-reason").textContent = controls.trainReason;
+  for (const id of ["pause", "resume", "stop", "reset", "generate"]) $(id).disabled = !controls[id];
+  $("sample-reason").textContent = controls.sampleReason;
+  $("status").textContent = controls.status;
   $("status").dataset.state = phase;
 }
 

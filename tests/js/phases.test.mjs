@@ -1,0 +1,106 @@
+// What each phase allows, checked without a browser: web/phases.js decides, app.js only applies its answer.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { AFTER_TRAINING, PHASES, canPreview, controls, hasModel, isLocked } from "../../web/phases.js";
+
+// A page whose settings, sampling settings and data Python accepted.
+const usable = { formReady: true, settingsOk: true, samplingOk: true, dataOk: true, dataChosen: true };
+const enabledButtons = (c) => ["train", "pause", "resume", "stop", "reset", "generate"].filter((name) => c[name]);
+
+test("while Python loads nothing can be pressed, and the page says why", () => {
+  const c = controls({ phase: "loading", ...usable, hasHistory: true });
+  assert.deepEqual(enabledButtons(c), []);
+  assert.equal(c.fieldsEnabled, false);
+  assert.equal(c.dataEnabled, false);
+  assert.equal(c.trainReason, "Waiting for Python to load.");
+  assert.equal(c.sampleReason, "Train a model first.");
+  assert.equal(c.status, "Loading Python…");
+});
+
+test("idle with usable settings and data: only Train", () => {
+  const c = controls({ phase: "idle", ...usable });
+  assert.deepEqual(enabledButtons(c), ["train"]);
+  assert.equal(c.trainReason, "Ready to train.");
+  assert.equal(c.trainLabel, "Train");
+  assert.equal(c.locked, false);
+  assert.equal(c.modelSettingsEnabled, true);
+});
+
+test("idle says what keeps Train disabled: the settings first, then the data", () => {
+  const badSettings = controls({ phase: "idle", ...usable, settingsOk: false, dataOk: false });
+  assert.equal(badSettings.train, false);
+  assert.equal(badSettings.trainReason, "Fix the settings marked in red to train.");
+  const badData = controls({ phase: "idle", ...usable, dataOk: false });
+  assert.equal(badData.train, false);
+  assert.equal(badData.trainReason, "Choose usable data to train.");
+});
+
+test("Reset is offered once there is something to clear", () => {
+  assert.equal(controls({ phase: "idle", ...usable, hasHistory: false }).reset, false);
+  assert.equal(controls({ phase: "idle", ...usable, hasHistory: true }).reset, true);
+  assert.equal(controls({ phase: "stopped", ...usable }).reset, true);
+});
+
+test("training locks the model's settings and data, but not the sampling settings' fieldset", () => {
+  const c = controls({ phase: "training", ...usable, hasHistory: true });
+  assert.deepEqual(enabledButtons(c), ["pause", "stop", "reset"]);
+  assert.equal(c.locked, true);
+  assert.equal(c.modelSettingsEnabled, false);
+  assert.equal(c.dataEnabled, false);
+  assert.equal(c.fieldsEnabled, true);
+  assert.equal(c.sampleReason, "Pause or stop training to generate.");
+});
+
+test("paused: resume, stop or generate; the model stays locked", () => {
+  const c = controls({ phase: "paused", ...usable, hasHistory: true });
+  assert.deepEqual(enabledButtons(c), ["resume", "stop", "reset", "generate"]);
+  assert.equal(c.locked, true);
+  assert.equal(c.sampleReason, "");
+});
+
+test("a kept model (stopped, done) unlocks the settings and offers a new model", () => {
+  for (const phase of ["stopped", "done"]) {
+    const c = controls({ phase, ...usable, hasHistory: true });
+    assert.deepEqual(enabledButtons(c), ["train", "reset", "generate"], phase);
+    assert.equal(c.trainLabel, "Train new model");
+    assert.equal(c.locked, false);
+  }
+});
+
+test("bad sampling settings disable Generate and say so", () => {
+  const c = controls({ phase: "done", ...usable, samplingOk: false });
+  assert.equal(c.generate, false);
+  assert.equal(c.sampleReason, "Fix the sampling settings marked in red.");
+});
+
+test("halting phases allow nothing but Reset", () => {
+  for (const phase of ["starting", "pausing", "stopping"]) {
+    assert.deepEqual(enabledButtons(controls({ phase, ...usable, hasHistory: true })), ["reset"], phase);
+  }
+});
+
+test("the dormant widget can train as soon as the form shows data, before Python judged anything", () => {
+  const c = controls({ phase: "dormant", formReady: true, dataChosen: true });
+  assert.equal(c.train, true);
+  assert.equal(c.fieldsEnabled, false);
+  assert.equal(c.trainReason, "Press Train to load Python in this page and train.");
+  assert.equal(controls({ phase: "dormant", formReady: false, dataChosen: true }).train, false);
+  assert.equal(controls({ phase: "dormant", formReady: true, dataChosen: false }).train, false);
+});
+
+test("every phase has a status label and a train reason; unknown phases are refused", () => {
+  for (const phase of PHASES) {
+    const c = controls({ phase, ...usable });
+    assert.ok(c.status, phase);
+    assert.ok(c.trainReason, phase);
+  }
+  assert.throws(() => controls({ phase: "flying" }), /unknown phase "flying"/);
+});
+
+test("where a finished train request leaves the page, and what may be previewed", () => {
+  assert.deepEqual(AFTER_TRAINING, { pause: "paused", stop: "stopped", done: "done" });
+  assert.deepEqual(PHASES.filter(canPreview), ["idle", "stopped", "done"]);
+  assert.deepEqual(PHASES.filter(hasModel), ["paused", "stopped", "done"]);
+  assert.deepEqual(PHASES.filter(isLocked), ["starting", "training", "pausing", "paused", "stopping"]);
+});

@@ -1,0 +1,83 @@
+// The page's phases and what each allows, with no DOM: given where the page is (its phase and whether the settings,
+// the sampling settings and the data are usable), `controls()` says which controls are enabled, what the buttons and
+// the status pill say, and why Train or Generate cannot be pressed. app.js applies the answer to the DOM; the tests
+// in tests/js/phases.test.mjs check it without a browser.
+//
+//   loading → idle → starting → training ⇄ (pausing → paused) → done | (stopping →) stopped;  Reset → idle.
+// The embed widget starts in `dormant` (no worker at all) and loads Python only when Train is pressed.
+
+export const PHASES = ["dormant", "loading", "idle", "starting", "training", "pausing", "paused", "stopping",
+  "stopped", "done"];
+
+// A model exists that can be sampled from.
+const HAS_MODEL = ["paused", "stopped", "done"];
+// A train request is outstanding (the worker owns the model).
+const RUNNING = ["starting", "training", "pausing", "stopping"];
+
+const STATUS = {
+  dormant: "Not loaded yet", loading: "Loading Python…", idle: "Ready", starting: "Preparing…", training: "Training",
+  pausing: "Pausing…", paused: "Paused", stopping: "Stopping…", stopped: "Stopped", done: "Trained",
+};
+
+// What the Train controls say in each phase; idle says what is missing, or "Ready to train.".
+const TRAIN_REASONS = {
+  dormant: "Press Train to load Python in this page and train.",
+  loading: "Waiting for Python to load.",
+  starting: "Preparing the model…",
+  training: "Training. Pause keeps the model so you can sample from it.",
+  pausing: "Pausing after this chunk…",
+  stopping: "Stopping after this chunk…",
+  paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
+  stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
+  done: "Done. Generate names below, or change settings and train a new model.",
+};
+
+// The phase a finished `train` request leaves the page in, by the worker's reason.
+export const AFTER_TRAINING = { pause: "paused", stop: "stopped", done: "done" };
+
+export const isRunning = (phase) => RUNNING.includes(phase);
+export const hasModel = (phase) => HAS_MODEL.includes(phase);
+// Python answers requests (before that, nothing can be checked or previewed).
+export const isReady = (phase) => phase !== "loading" && phase !== "dormant";
+// The model's settings and data cannot change under a model that is training or paused.
+export const isLocked = (phase) => isRunning(phase) || phase === "paused";
+// A preview of other data leaves a kept model (stopped, done) alone, but not one still in use.
+export const canPreview = (phase) => ["idle", "stopped", "done"].includes(phase);
+
+// page: {phase, formReady: the settings form exists, settingsOk: Python found no problem in the model's settings,
+//   samplingOk: nor in the sampling settings, dataOk: Python accepted the chosen data, dataChosen: there is data to
+//   send (dormant: Python has not judged it yet), hasHistory: the page shows a run (losses) that Reset would clear}.
+export function controls({ phase, formReady = false, settingsOk = false, samplingOk = false, dataOk = false,
+  dataChosen = false, hasHistory = false }) {
+  if (!PHASES.includes(phase)) throw new Error(`unknown phase ${JSON.stringify(phase)}`);
+  const ready = isReady(phase);
+  const locked = isLocked(phase);
+  // Dormant, nothing has checked the settings yet: the link's values passed the schema's rules, Python judges the rest.
+  const canTrain = phase === "dormant" ? formReady && dataChosen : ready && !locked && settingsOk && dataOk;
+
+  let trainReason = TRAIN_REASONS[phase] ?? "Ready to train.";
+  if (phase === "idle" && !settingsOk) trainReason = "Fix the settings marked in red to train.";
+  else if (phase === "idle" && !dataOk) trainReason = "Choose usable data to train.";
+
+  let sampleReason = "";
+  if (phase === "training") sampleReason = "Pause or stop training to generate.";
+  else if (!hasModel(phase)) sampleReason = "Train a model first.";
+  else if (!samplingOk) sampleReason = "Fix the sampling settings marked in red.";
+
+  return {
+    status: STATUS[phase],
+    fieldsEnabled: ready,                // the settings and sampling fieldsets
+    dataEnabled: ready && !locked,
+    modelSettingsEnabled: !locked,       // the model's settings inside them (sampling settings stay editable)
+    locked,
+    train: canTrain,
+    trainLabel: phase === "stopped" || phase === "done" ? "Train new model" : "Train",
+    trainReason,
+    pause: phase === "training",
+    resume: phase === "paused",
+    stop: phase === "training" || phase === "paused",
+    reset: ready && !(phase === "idle" && !hasHistory),
+    generate: hasModel(phase) && samplingOk,
+    sampleReason,
+  };
+}
