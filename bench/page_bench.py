@@ -83,7 +83,7 @@ def time_page_training(browser, url, steps, engine):
     page.click("#train")
     page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)
     timings = page.evaluate("window.__microgpt.timings")
-    config = page.evaluate("window.__microgpt.info.config")
+    config = page.evaluate("window.__microgpt.summary.config")
     losses = page.evaluate("window.__microgpt.losses")
     # Each chunk's events carry the seconds since the chunk began, so the last one of a chunk is its Python time.
     elapsed = page.evaluate("window.__microgpt.events.map((event) => event.elapsed)")
@@ -101,7 +101,7 @@ def time_native_training(config):
     session.handle("configure", json.dumps({"config": config, "data": {"source": "builtin"}}))
     losses = []
     while True:
-        chunk = json.loads(session.handle("train", json.dumps({"budget_ms": 70})))
+        chunk = json.loads(session.handle("train", "{}"))     # the page's chunks: the Session's default budget
         losses += [event["loss"] for event in chunk["events"]]
         if chunk["done"]:
             return time.perf_counter() - start, losses

@@ -10,13 +10,38 @@ import math
 import time
 
 from . import checkpoint
-from .config import Config, ConfigError, describe, field_problems
+from .config import Config, ConfigError, describe, field_problems, parse_sample_seed
 from .data import DataError, Tokenizer, builtin_text, parse_documents, split_sizes
 from .sample import sample_names
 from .train import Run
 
 BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
+# One training chunk, in milliseconds: long enough that messages cost little next to training, short enough that the
+# page's worker hears pause and stop (between chunks) within a blink.
+CHUNK_BUDGET_MS = 70
 NUM_EXAMPLES = 8
+SOURCES = ("builtin", "text")      # where a run's documents come from: the built-in names, or the user's own text
+# The page starts its sampling seed here: Generate is reproducible from the first click.
+SAMPLE_SEED_DEFAULT = 1
+
+
+def request_fields():
+    """The settings the page sends that are not Config, described like Config's fields (see `describe`): the sampling
+    seed of a `sample` request (the training seed's range) and the data source of `preview` and `configure`."""
+    seed = next(spec for spec in describe() if spec["name"] == "seed")
+    return [
+        {**seed, "name": "sample_seed", "default": SAMPLE_SEED_DEFAULT, "group": "sampling",
+         "help": "same seed, same names"},
+        {"name": "source", "kind": "choice", "default": SOURCES[0], "help": "the built-in names, or your own text "
+         "(pasted or uploaded)", "group": "data", "min": None, "max": None, "min_open": False,
+         "choices": list(SOURCES)},
+    ]
+
+
+def summarize(docs, tokenizer):
+    """What a dataset is: its size, vocabulary and first few documents (the start of every summary)."""
+    return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
+            "examples": docs[:NUM_EXAMPLES]}
 
 
 class UserError(ValueError):
@@ -46,15 +71,23 @@ class Session:
         return self._builtin_docs
 
     def do_schema(self, payload):
-        return {"fields": describe(), "builtin": {"name": BUILTIN_DESCRIPTION, "num_docs": len(self.builtin_docs())}}
+        """Everything the page's form and link need before Python has loaded (build.py writes it to schema.json)."""
+        return {"fields": describe(), "request_fields": request_fields(),
+                "builtin": {"name": BUILTIN_DESCRIPTION, "num_docs": len(self.builtin_docs())}}
 
     def do_check(self, payload):
-        """Per-field problems of a config and, when there are none, its parameter count for `vocab_size` (default:
-        the current run's vocabulary, or the built-in data's before the first run)."""
+        """Per-field problems of a config and of a `sample_seed` (when given) and, when the config has none, its
+        parameter count for `vocab_size` (default: the current run's vocabulary, or the built-in data's before the
+        first run)."""
         values = payload.get("config", {})
         errors = field_problems(values)
+        if payload.get("sample_seed") not in (None, ""):     # "" means: continue the run's stream, as in `sample`
+            try:
+                parse_sample_seed(payload["sample_seed"])
+            except ConfigError as error:
+                errors["sample_seed"] = str(error)
         num_params = None
-        if not errors:
+        if not set(errors) - {"sample_seed"}:
             config = Config.from_dict(values)
             vocab_size = payload.get("vocab_size") or self.default_vocab_size()
             num_params = config.num_params(vocab_size)
@@ -75,18 +108,17 @@ class Session:
             return self.builtin_docs()
         if data.get("source") == "text":
             return parse_documents(str(data.get("text", "")), "your dataset")
-        raise UserError(f"data source {data.get('source')!r} is not one of builtin, text")
+        raise UserError(f"source: {data.get('source')!r} is not one of {', '.join(SOURCES)}")
 
-    def do_inspect(self, payload):
-        """Describe a dataset, and its split under `config` when that is valid, without touching the current run."""
+    def do_preview(self, payload):
+        """A dataset's summary, with its split under `config` when that is valid, without touching the current run."""
         docs = self.documents(payload.get("data"))
-        tokenizer = Tokenizer.from_documents(docs)
+        summary = summarize(docs, Tokenizer.from_documents(docs))
         values = payload.get("config", {})
-        info = {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
-                "examples": docs[:NUM_EXAMPLES]}
         if not field_problems(values):
-            info["num_train"], info["num_holdout"] = split_sizes(len(docs), Config.from_dict(values).holdout_fraction)
-        return info
+            holdout_fraction = Config.from_dict(values).holdout_fraction
+            summary["num_train"], summary["num_holdout"] = split_sizes(len(docs), holdout_fraction)
+        return summary
 
     def do_configure(self, payload):
         """Start a new run on the chosen data with the given settings (the old run stays if this fails)."""
@@ -97,11 +129,11 @@ class Session:
         return self.summary()
 
     def summary(self):
+        """The current run's summary: its dataset's (with the split it trains on), its config, size and step."""
         run = self.require_run()
-        return {"num_docs": len(run.dataset.docs), "num_train": len(run.dataset.train),
-                "num_holdout": len(run.dataset.holdout), "vocab": run.tokenizer.chars,
-                "vocab_size": run.tokenizer.vocab_size, "num_params": run.num_params,
-                "examples": run.dataset.docs[:NUM_EXAMPLES], "config": run.config.to_dict(), "step": run.step}
+        return {**summarize(run.dataset.docs, run.tokenizer), "num_train": len(run.dataset.train),
+                "num_holdout": len(run.dataset.holdout), "num_params": run.num_params, "config": run.config.to_dict(),
+                "step": run.step}
 
     def require_run(self):
         if self.run is None:
@@ -109,9 +141,10 @@ class Session:
         return self.run
 
     def do_train(self, payload):
-        """Train until the time budget is spent or the run is done; report every step."""
+        """Train until the time budget (`budget_ms`, default CHUNK_BUDGET_MS) is spent or the run is done; report
+        every step."""
         run = self.require_run()
-        budget = float(payload.get("budget_ms", 80)) / 1000
+        budget = float(payload.get("budget_ms", CHUNK_BUDGET_MS)) / 1000
         start = time.perf_counter()
         events = []
         for record in run.steps():
@@ -127,9 +160,10 @@ class Session:
                 "steps_per_sec": len(events) / elapsed if elapsed > 0 else None}
 
     def do_sample(self, payload):
-        """Names from the current model; a given seed makes them reproducible, else the run's stream continues."""
+        """Names from the current model; a given `sample_seed` makes them reproducible, else the run's stream
+        continues."""
         run = self.require_run()
-        return {"samples": sample_names(run.model, run.tokenizer, run.config, run.rng, payload.get("seed"),
+        return {"samples": sample_names(run.model, run.tokenizer, run.config, run.rng, payload.get("sample_seed"),
                                         payload.get("num_samples"), payload.get("temperature"), payload.get("prefix"))}
 
     def do_state(self, payload):

@@ -1,11 +1,12 @@
 """The worker's adapter: JSON requests in, JSON replies out, user mistakes as UserError, nothing lost on failure."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from microgpt.config import Config
-from microgpt.session import Session, UserError
+from microgpt.session import CHUNK_BUDGET_MS, Session, UserError
 from microgpt.train import Run
 
 TINY = {"n_embd": 8, "n_head": 2, "block_size": 8, "num_steps": 20, "eval_every": 5, "eval_docs": 10,
@@ -30,11 +31,38 @@ def test_schema_describes_every_setting_and_the_builtin_data():
     assert schema["builtin"]["num_docs"] == 5163
 
 
+def test_schema_describes_the_settings_that_are_not_config_with_the_rules_python_applies():
+    sample_seed, source = call(Session(), "schema")["request_fields"]
+    seed = next(f for f in call(Session(), "schema")["fields"] if f["name"] == "seed")
+    assert sample_seed["name"] == "sample_seed" and sample_seed["group"] == "sampling"
+    assert (sample_seed["kind"], sample_seed["min"], sample_seed["max"]) == (seed["kind"], seed["min"], seed["max"])
+    assert (source["name"], source["kind"], source["choices"], source["default"]) == \
+        ("source", "choice", ["builtin", "text"], "builtin")
+    assert set(sample_seed) == set(source) == set(seed), "described like Config's fields"
+
+
 def test_check_reports_field_errors_and_parameter_count():
     s = Session()
     assert call(s, "check", {"config": {"n_embd": 30}})["errors"]["n_embd"].startswith("n_embd: 30 is not divisible")
     assert call(s, "check", {"config": {}}) == {"errors": {}, "num_params": 4192}
     assert call(s, "check", {"config": {}, "vocab_size": 5})["num_params"] == Config().num_params(5)
+
+
+def test_check_judges_the_sample_seed_too():
+    s = Session()
+    assert call(s, "check", {"config": {}, "sample_seed": 7}) == {"errors": {}, "num_params": 4192}
+    reply = call(s, "check", {"config": {}, "sample_seed": -1})
+    assert reply["errors"]["sample_seed"].startswith("sample_seed: -1 is too small")
+    assert reply["num_params"] == 4192, "the model's settings are fine, so they are still counted"
+    assert call(s, "check", {"config": {}, "sample_seed": "x"})["errors"]["sample_seed"].startswith("sample_seed:")
+
+
+def test_a_chunk_lasts_the_default_budget_unless_told(session, monkeypatch):
+    clock = iter(range(0, 10_000, 10))      # every reading of the clock is 10 ms after the previous one
+    monkeypatch.setattr("microgpt.session.time", SimpleNamespace(perf_counter=lambda: next(clock) / 1000))
+    events = call(session, "train")["events"]
+    assert len(events) == CHUNK_BUDGET_MS // 10
+    assert len(call(session, "train", {"budget_ms": 30})["events"]) == 3
 
 
 def test_configure_summarises_the_data(session):
@@ -60,8 +88,10 @@ def test_training_in_chunks_equals_one_run(session):
 
 def test_seeded_samples_are_reproducible(session):
     call(session, "train", {"budget_ms": 50})
-    first = call(session, "sample", {"num_samples": 5, "temperature": 0.8, "seed": 11, "prefix": "a"})["samples"]
-    assert first == call(session, "sample", {"num_samples": 5, "temperature": 0.8, "seed": 11, "prefix": "a"})["samples"]
+    payload = {"num_samples": 5, "temperature": 0.8, "sample_seed": 11, "prefix": "a"}
+    first = call(session, "sample", payload)["samples"]
+    assert first == call(session, "sample", payload)["samples"]
+    assert first != call(session, "sample", {**payload, "sample_seed": 12})["samples"]
     assert all(name.startswith("a") for name in first)
 
 
@@ -71,9 +101,10 @@ def test_mistakes_raise_user_errors_and_keep_the_run(session):
     for kind, payload, words in [
         ("configure", {"config": {"n_head": 3}}, "not divisible"),
         ("configure", {"config": {}, "data": {"source": "text", "text": "   "}}, "no documents"),
-        ("configure", {"config": {}, "data": {"source": "url"}}, "not one of builtin, text"),
+        ("configure", {"config": {}, "data": {"source": "url"}}, "source: 'url' is not one of builtin, text"),
         ("sample", {"prefix": "Q"}, "not in the vocabulary"),
         ("sample", {"temperature": -1}, "temperature"),
+        ("sample", {"sample_seed": 2**32}, "sample_seed: 4294967296 is too large"),
         ("load", {"checkpoint": "garbage"}, "invalid JSON"),
         ("nonsense", {}, "unknown request type"),
     ]:
@@ -89,7 +120,7 @@ def test_save_and_load_continue_the_run(session):
     other = Session()
     other.docs = session.docs
     assert call(other, "load", {"checkpoint": saved})["step"] == step
-    assert call(other, "sample", {"seed": 1}) == call(session, "sample", {"seed": 1})
+    assert call(other, "sample", {"sample_seed": 1}) == call(session, "sample", {"sample_seed": 1})
 
 
 def test_sampling_before_configure_is_refused():
@@ -97,16 +128,16 @@ def test_sampling_before_configure_is_refused():
         Session().handle("sample", "{}")
 
 
-def test_inspect_describes_data_and_keeps_the_run(session):
+def test_preview_summarises_data_and_keeps_the_run(session):
     call(session, "train", {"budget_ms": 20})
     before = call(session, "state")
-    info = call(session, "inspect", {"data": {"source": "text", "text": "xy\nyz\n"}})
-    assert info == {"num_docs": 2, "vocab": "xyz", "vocab_size": 4, "examples": ["xy", "yz"],
+    summary = call(session, "preview", {"data": {"source": "text", "text": "xy\nyz\n"}})
+    assert summary == {"num_docs": 2, "vocab": "xyz", "vocab_size": 4, "examples": ["xy", "yz"],
                     "num_train": 2, "num_holdout": 0}
-    split = call(session, "inspect", {"data": {"source": "builtin"}, "config": {"holdout_fraction": 0.2}})
+    split = call(session, "preview", {"data": {"source": "builtin"}, "config": {"holdout_fraction": 0.2}})
     assert (split["num_train"], split["num_holdout"]) == (4131, 1032)
-    assert "num_train" not in call(session, "inspect", {"data": {"source": "builtin"}, "config": {"n_head": 0}})
-    assert call(session, "inspect", {"data": {"source": "builtin"}})["num_docs"] == 5163
+    assert "num_train" not in call(session, "preview", {"data": {"source": "builtin"}, "config": {"n_head": 0}})
+    assert call(session, "preview", {"data": {"source": "builtin"}})["num_docs"] == 5163
     with pytest.raises(UserError, match="only 1 document"):
-        session.handle("inspect", json.dumps({"data": {"source": "text", "text": "solo"}}))
+        session.handle("preview", json.dumps({"data": {"source": "text", "text": "solo"}}))
     assert call(session, "state") == before

@@ -4,7 +4,7 @@
 // A new view registers with events.js's `on(...)` (see the list of events there) and is imported below.
 
 import { WorkerClient } from "./client.js";
-import { PAGE_SETTINGS, SettingsForm } from "./settings.js";
+import { SettingsForm, settingSpecs } from "./settings.js";
 import { DataPanel } from "./data.js";
 import { LossChart } from "./chart.js";
 import { LoadingView, followRun, showBanner, showControls, showMessage } from "./views.js";
@@ -13,14 +13,13 @@ import { EmbedView } from "./embed.js";
 import { AFTER_TRAINING, canPreview, controls, isLocked, isReady, isRunning } from "./phases.js";
 import { emit, on } from "./events.js";
 
-const BUDGET_MS = 70;                // one chunk of training between looks at the message queue
 const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.documentElement.classList.contains("embed");   // set by index.html before the first paint
 
 const state = {
-  phase: EMBED ? "dormant" : "loading", run: 0, info: null, preview: null, dataOk: false, events: [], samples: [],
+  phase: EMBED ? "dormant" : "loading", run: 0, summary: null, dataSummary: null, dataOk: false, events: [], samples: [],
   sampleCount: 0, checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {}, trainWhenReady: false, pendingLink: null,
 };
 const loadingView = new LoadingView();
@@ -50,11 +49,11 @@ function setPhase(phase) {
 function refresh() {
   const now = controls({
     phase: state.phase, formReady: form !== null, dataOk: state.dataOk, hasHistory: state.events.length > 0,
-    settingsOk: form !== null && !form.hasErrors(["main", "more"]), dataChosen: data.current().data !== null,
-    samplingOk: form !== null && !form.hasErrors(["sampling"]),
+    settingsOk: form !== null && !form.hasErrors({ sampling: false }), dataChosen: data.current().data !== null,
+    samplingOk: form !== null && !form.hasErrors({ sampling: true }),
   });
   data.setEnabled(now.dataEnabled);
-  form?.setEnabled(["main", "more"], now.modelSettingsEnabled);
+  form?.setLocked(now.locked);
   showControls(state.phase, now);
   return now;
 }
@@ -77,8 +76,9 @@ async function check() {
   const seq = ++state.checkSeq;
   try {
     // The parameter count depends on the vocabulary: it is counted for the previewed data, once that is known.
-    const vocabSize = state.preview?.vocab_size;
-    const result = await ask("check", { config: form.config(), vocab_size: vocabSize });
+    const vocabSize = state.dataSummary?.vocab_size;
+    const result = await ask("check",
+      { config: form.config(), sample_seed: form.value("sample_seed"), vocab_size: vocabSize });
     if (seq !== state.checkSeq) return;
     const unplaced = form.showErrors(result.errors);
     showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
@@ -90,23 +90,23 @@ async function check() {
   refresh();
 }
 
-// What Python makes of the chosen data, with `inspect`, which leaves the run alone.
+// What Python makes of the chosen data: its summary, from `preview`, which leaves the run alone.
 async function previewData() {
   if (!canPreview(state.phase)) return;
   const { data: payload, reason } = data.current();
   const seq = ++state.dataSeq;
   state.dataOk = false;
-  state.preview = null;
+  state.dataSummary = null;
   if (!payload) {
     data.showPending(reason);
     return refresh();
   }
   try {
-    const info = await ask("inspect", { data: payload, config: form.config() });
+    const summary = await ask("preview", { data: payload, config: form.config() });
     if (seq !== state.dataSeq) return;
-    state.preview = info;
+    state.dataSummary = summary;
     state.dataOk = true;
-    data.show(info);
+    data.show(summary);
     scheduleCheck();
   } catch (error) {
     if (seq === state.dataSeq) data.showError(error.message);
@@ -124,26 +124,26 @@ async function train() {
   showBanner(null);
   showMessage("train-message", null);
   setPhase("starting");
-  let info;
+  let summary;
   try {
-    info = await client.request("configure", { config: form.config(), data: data.current().data });
+    summary = await client.request("configure", { config: form.config(), data: data.current().data });
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
     return setPhase("idle");
   }
   if (run !== state.run) return;
-  state.info = info;
-  state.preview = info;
+  state.summary = summary;
+  state.dataSummary = summary;
   state.events = [];
-  emit("configured", info);
+  emit("configured", summary);
   continueTraining(run);
 }
 
 async function continueTraining(run) {
   setPhase("training");
   try {
-    const result = await client.request("train", { budget_ms: BUDGET_MS, run },
+    const result = await client.request("train", {},
       { onProgress: (chunk) => progress(run, chunk), timeoutMs: TRAIN_SILENCE_MS });
     if (run !== state.run) return;
     if (result.reason === "done") state.timings.trainEnd = performance.now();
@@ -184,11 +184,9 @@ function reset() {
 
 async function generate(event) {
   event.preventDefault();
-  const payload = { num_samples: form.value("num_samples"), temperature: form.value("temperature"),
-    prefix: form.value("prefix"), seed: form.value("sample_seed") };
   $("generate").disabled = true;
   try {
-    const { samples } = await client.request("sample", payload);
+    const { samples } = await client.request("sample", form.sampling());
     state.samples = samples;
     state.sampleCount++;
     emit("sampled", { samples });
@@ -201,11 +199,11 @@ async function generate(event) {
 
 const handlers = {
   loading: (payload) => loadingView.stage(payload),
-  ready: async (info) => {
+  ready: async ({ pyodide }) => {
     await formBuilt;
     if (!form) return;
     state.timings.ready ??= performance.now();
-    loadingView.ready(info.pyodide);
+    loadingView.ready(pyodide);
     setPhase("idle");
     emit("ready", { request: (type, payload) => client.request(type, payload) });
     scheduleCheck();
@@ -231,7 +229,7 @@ const handlers = {
 // not given yet (Paste chosen, nothing pasted) is the built-in data, so a link never asks to paste what never was.
 function readLink() {
   const { source, text } = data.shared();
-  return { values: { ...form.texts(), data: text ? source : "builtin" }, text };
+  return { values: { ...form.texts(), source: text ? source : "builtin" }, text };
 }
 
 // Show settings from a link or a history entry. A locked model's settings cannot change under it: they wait.
@@ -242,7 +240,7 @@ function applyLink(link) {
   }
   state.pendingLink = null;
   form.setTexts(link.values);
-  data.restore(link.values.data ?? "builtin", link.text, link.textMissing);
+  data.restore(link.values.source ?? "builtin", link.text, link.textMissing);
   embedView?.showSettings(form.specs, link.values, data.shared().source);
   scheduleCheck();
   previewData();
@@ -252,11 +250,11 @@ function applyLink(link) {
 // the settings of the link the page was opened with.
 async function buildForm() {
   const schema = await (await fetch(new URL("./schema.json", import.meta.url))).json();
-  form = new SettingsForm(schema.fields,
+  form = new SettingsForm(schema,
     { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields") },
     scheduleCheck);
   data.showBuiltin(schema.builtin);
-  share = new ShareLink({ specs: [...schema.fields, ...PAGE_SETTINGS], read: readLink, apply: applyLink, embed: EMBED,
+  share = new ShareLink({ specs: settingSpecs(schema), read: readLink, apply: applyLink, embed: EMBED,
     watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash) });
   await share.start();
   refresh();
@@ -290,7 +288,7 @@ window.__microgpt = {
   get samples() { return state.samples; },
   get sampleCount() { return state.sampleCount; },
   get idle() { return checkTimer === null && state.inFlight === 0 && !data.busy() && !share?.busy(); },
-  get info() { return state.info; },
+  get summary() { return state.summary; },
   get client() { return client; },
   get timings() { return state.timings; },
   get chart() { return chart.summary(); },

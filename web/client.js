@@ -10,7 +10,7 @@ export class WorkerError extends Error {
 }
 
 export class WorkerClient {
-  // handlers: {loading(payload), ready(schema), failed(error), lost(reason)}
+  // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}
   constructor(url, handlers, { loadTimeoutMs = 120_000, replyTimeoutMs = 60_000 } = {}) {
     this.url = url;
     this.handlers = handlers;

@@ -115,25 +115,27 @@ export class DataPanel {
     $("data-message").hidden = false;
   }
 
-  // info: the `inspect` result (num_docs, vocab, vocab_size, examples), or `configure`'s, which adds the split.
-  show(info) {
+  // summary: the `preview` reply (num_docs, vocab, vocab_size, examples, and the split when the settings are valid),
+  // or `configure`'s, the run's summary.
+  show(summary) {
     $("data-message").hidden = true;
-    this.showStats(info);
+    this.showStats(summary);
   }
 
-  showStats(info) {
-    for (const id of ["data-stats", "data-vocab", "data-examples"]) $(id).hidden = !info;
-    if (!info) return;
+  showStats(summary) {
+    for (const id of ["data-stats", "data-vocab", "data-examples"]) $(id).hidden = !summary;
+    if (!summary) return;
     const stat = (name) => document.querySelector(`[data-stat="${name}"]`);
-    stat("num_docs").textContent = info.num_docs.toLocaleString("en");
-    // A preview (`inspect`) has no split: Python makes it when a run starts (`configure`), from held-out share.
-    const split = info.num_train !== undefined;
+    stat("num_docs").textContent = summary.num_docs.toLocaleString("en");
+    // A preview has no split when the settings are not valid: Python makes it from the held-out share.
+    const split = summary.num_train !== undefined;
     stat("split").parentElement.hidden = !split;
-    if (split) stat("split").textContent = `${info.num_train.toLocaleString("en")} / ${info.num_holdout.toLocaleString("en")}`;
-    stat("vocab_size").textContent = `${info.vocab_size} tokens`;
-    $("data-vocab").textContent = `Characters: ${info.vocab} plus one start/end token.`;
+    const count = (number) => number.toLocaleString("en");
+    if (split) stat("split").textContent = `${count(summary.num_train)} / ${count(summary.num_holdout)}`;
+    stat("vocab_size").textContent = `${summary.vocab_size} tokens`;
+    $("data-vocab").textContent = `Characters: ${summary.vocab} plus one start/end token.`;
     const list = $("data-examples");
-    list.replaceChildren(...info.examples.map((example) => {
+    list.replaceChildren(...summary.examples.map((example) => {
       const item = document.createElement("li");
       item.textContent = example;
       return item;

@@ -5,7 +5,7 @@
 import { isDefault } from "./hash.js";
 
 const $ = (id) => document.getElementById(id);
-const ALWAYS_SHOWN = ["num_samples", "temperature"];   // besides the main panel: what a reader of the samples asks
+const ALWAYS_SHOWN = ["num_samples", "temperature"];   // besides the main settings: what a reader of the samples asks
 
 export class EmbedView {
   constructor() {
@@ -32,12 +32,13 @@ export class EmbedView {
     $("open-full").href = `./index.html${hash ? `#${hash}` : ""}`;
   }
 
-  // specs: the form's settings (with labels and panels); values: {name: text} as the link gave them.
+  // specs: the form's settings (with labels, `main` for those outside "More settings"); values: {name: text} as the
+  // link gave them.
   showSettings(specs, values, source) {
     const rows = [["Data", source === "text" ? "pasted text" : "built-in names"]];
     for (const spec of specs) {
       const text = values[spec.name] ?? String(spec.default);
-      const shown = spec.panel === "main" || ALWAYS_SHOWN.includes(spec.name) || !isDefault(spec, text);
+      const shown = spec.main || ALWAYS_SHOWN.includes(spec.name) || !isDefault(spec, text);
       if (shown) rows.push([spec.label, text === "" ? "(none)" : text]);
     }
     $("embed-settings").replaceChildren(...rows.map(([label, value]) => {

@@ -1,7 +1,9 @@
-// The URL hash codec: settings ⇄ `#key=value&…`. Which keys exist and what they may hold comes from the one settings
-// description (Python's Config schema plus PAGE_SETTINGS); this module only applies those rules. Only values that
-// differ from their default are written, so links stay short. Pasted data travels as `text=` (deflate-raw, base64url)
-// when it is small enough. Reading never throws: whatever cannot be used is listed, and its default is used instead.
+// The URL hash codec: settings ⇄ `#key=value&…`. Which keys exist and what they may hold comes from Python's schema
+// (schema.json: Config's fields and the request fields); this module only applies the schema's kind, min/max and
+// choices, because a link is read before Python has loaded (the embed widget loads it only on Train). Everything
+// else is Python's `check`. Only values that differ from their default are written, so links stay short. Pasted data
+// travels as `text=` (deflate-raw, base64url) when it is small enough. Reading never throws: whatever cannot be used
+// is listed, and its default is used instead. Keys of older links are still read (`data=` is now `source=`).
 
 import { rangeText } from "./settings.js";
 
@@ -9,6 +11,8 @@ export const MAX_TEXT_CHARS = 4096;     // encoded data in a link: links stay pa
 const MAX_TEXT_BYTES = 1 << 20;         // refuse larger data: a small link must not inflate to gigabytes
 export const EMBED = "embed";   // a flag, not a setting: the page shows the widget
 const TEXT = "text";
+const SOURCE = "source";
+const RENAMED = { data: SOURCE };   // old key -> the setting it names now
 
 // Why `text` is not acceptable for this setting, or null. The same coercion as the form (a number where the text is
 // one), then the schema's kind, range and choices.
@@ -85,7 +89,7 @@ async function encodeText(text) {
   return { encoded: size <= MAX_TEXT_CHARS ? lastEncoded : null, size };
 }
 
-// specs: every setting; values: {name: text}; text: the user's own data when values.data is "text".
+// specs: every setting; values: {name: text}; text: the user's own data when values.source is "text".
 // Returns {hash (without "#"), textIncluded, textSize}.
 export async function encode(specs, values, text = "") {
   const parts = [];
@@ -96,7 +100,7 @@ export async function encode(specs, values, text = "") {
   }
   let textIncluded = false;
   let textSize = 0;
-  if (values.data === "text" && text) {
+  if (values[SOURCE] === "text" && text) {
     const { encoded, size } = await encodeText(text);
     textSize = size;
     if (encoded !== null) {
@@ -126,6 +130,7 @@ export async function decode(specs, hash) {
       continue;
     }
     const shown = cut < 0 ? key : `${key}=${value}`;
+    key = RENAMED[key] ?? key;
     if (key === EMBED) embed = true;
     else if (key === TEXT) encodedText = value;
     else if (!byName.has(key)) ignored.push([shown, "unknown setting"]);
@@ -136,7 +141,7 @@ export async function decode(specs, hash) {
     }
   }
   let text = null;
-  if (encodedText !== null && values.data !== "text") ignored.push([TEXT, "data without data=text"]);
+  if (encodedText !== null && values[SOURCE] !== "text") ignored.push([TEXT, `data without ${SOURCE}=text`]);
   else if (encodedText !== null) {
     try {
       text = await inflate(fromBase64Url(encodedText));

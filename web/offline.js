@@ -5,21 +5,14 @@
 // `window.__microgptOffline` says how far it got, for the tests and the visit benchmark; its `state` is one of
 // "registering", "unsupported", "unavailable", "registered" (embed: nothing is fetched ahead), "warming", "ready", "failed".
 
+import { pythonReady } from "./events.js";
+
 const status = { state: "registering", cached: 0, total: 0, error: null };
 window.__microgptOffline = status;
 
 // An embedded widget loads the runtime only when its reader presses Train, so it never asks for the whole deploy.
 // index.html marks the embed mode on <html> before any module runs (as app.js reads it).
 const embedded = document.documentElement.classList.contains("embed");
-
-// app.js records when Python became ready in window.__microgpt.timings; before that the runtime is still loading, and
-// fetching it a second time would only compete with the first download.
-function pythonReady() {
-  return new Promise((resolve) => {
-    const look = () => (window.__microgpt?.timings?.ready ? resolve() : setTimeout(look, 250));
-    look();
-  });
-}
 
 function ask(worker, message) {
   return new Promise((resolve) => {
@@ -50,7 +43,8 @@ async function main() {
   }
   status.state = "registered";
   if (embedded) return;
-  await pythonReady();
+  // Until Python is ready the runtime is still loading: fetching it a second time would only compete with that.
+  await pythonReady;
   const registration = await container.ready;
   status.state = "warming";
   const result = await ask(registration.active, { type: "warm" });

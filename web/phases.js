@@ -68,8 +68,7 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
     status: STATUS[phase],
     fieldsEnabled: ready,                // the settings and sampling fieldsets
     dataEnabled: ready && !locked,
-    modelSettingsEnabled: !locked,       // the model's settings inside them (sampling settings stay editable)
-    locked,
+    locked,                              // the model's settings and data (sampling settings stay editable)
     train: canTrain,
     trainLabel: phase === "stopped" || phase === "done" ? "Train new model" : "Train",
     trainReason,

@@ -1,16 +1,18 @@
-// The settings form. What the settings are (names, kinds, defaults, ranges, help) comes from Python's Config through
-// the `schema` reply, so a new Config field shows up here by itself; this file only adds presentation: a label and
-// which panel a field sits in. Values are sent to Python as typed, and Python's `check` is the one validator.
+// The settings form. What the settings are (names, kinds, defaults, ranges, help, group) comes from Python through
+// the `schema` reply (schema.json): Config's fields, and the request fields that are not Config (the sampling seed;
+// the data source, which the Data panel draws). A new field shows up here by itself; this file only adds presentation:
+// a label, and whether a field is shown outside "More settings". Values are sent to Python as typed, and Python's
+// `check` is the one validator.
 
 const PRESENTATION = {
-  n_embd: { label: "Embedding width", panel: "main" },
-  n_head: { label: "Attention heads", panel: "main" },
-  n_layer: { label: "Layers", panel: "main" },
-  block_size: { label: "Context length", panel: "main" },
-  learning_rate: { label: "Learning rate", panel: "main" },
-  num_steps: { label: "Training steps", panel: "main" },
-  seed: { label: "Seed", panel: "main" },
-  engine: { label: "Engine", panel: "main" },
+  n_embd: { label: "Embedding width", main: true },
+  n_head: { label: "Attention heads", main: true },
+  n_layer: { label: "Layers", main: true },
+  block_size: { label: "Context length", main: true },
+  learning_rate: { label: "Learning rate", main: true },
+  num_steps: { label: "Training steps", main: true },
+  seed: { label: "Seed", main: true },
+  engine: { label: "Engine", main: true },
   init_std: { label: "Initial weight scale" },
   beta1: { label: "Adam β1" },
   beta2: { label: "Adam β2" },
@@ -18,23 +20,20 @@ const PRESENTATION = {
   holdout_fraction: { label: "Held-out share" },
   eval_every: { label: "Evaluate every" },
   eval_docs: { label: "Held-out documents" },
-  num_samples: { label: "How many", panel: "sampling" },
-  temperature: { label: "Temperature", panel: "sampling" },
-  prefix: { label: "Starts with", panel: "sampling" },
+  num_samples: { label: "How many" },
+  temperature: { label: "Temperature" },
+  prefix: { label: "Starts with" },
+  sample_seed: { label: "Sample seed" },
 };
 
-// The page's own settings, described like Config's fields so that the form, the hash and its validation treat all
-// settings alike. The sampling seed is a property of one Generate click, not of the model, so it is not in Config
-// (Python's `sample` still validates it); the data source is drawn by the Data panel, not by this form.
-export const SAMPLE_SEED = {
-  name: "sample_seed", kind: "int", default: 1, min: 0, max: 2 ** 32 - 1, group: "sampling",
-  help: "same seed, same names", label: "Sample seed", panel: "sampling",
-};
-export const DATA_SOURCE = {
-  name: "data", kind: "choice", default: "builtin", choices: ["builtin", "text"], group: "data",
-  help: "the built-in names, or your own text (pasted or uploaded)", label: "Data", panel: null,
-};
-export const PAGE_SETTINGS = [SAMPLE_SEED, DATA_SOURCE];
+// Every setting the schema describes, with its presentation: what the form, the link and the embed list are made from.
+export function settingSpecs(schema) {
+  return [...schema.fields, ...schema.request_fields].map((spec) => ({
+    ...spec, label: PRESENTATION[spec.name]?.label ?? spec.name, main: PRESENTATION[spec.name]?.main ?? false,
+  }));
+}
+
+const isSampling = (spec) => spec.group === "sampling";
 
 export function rangeText({ kind, min, max, min_open: minOpen, choices }) {
   if (kind === "choice") return `one of ${choices.join(", ")}`;
@@ -89,29 +88,29 @@ function fieldRow(spec) {
 }
 
 export class SettingsForm {
-  // containers: {main, more, sampling} fieldsets; onInput() is called after any edit.
-  constructor(fields, containers, onInput) {
-    this.specs = [...fields, ...PAGE_SETTINGS.filter((setting) => setting.panel)].map((field) => ({
-      ...field,
-      ...(PRESENTATION[field.name] ?? {}),
-      label: PRESENTATION[field.name]?.label ?? field.label ?? field.name,
-      panel: PRESENTATION[field.name]?.panel ?? field.panel ?? (field.group === "sampling" ? "sampling" : "more"),
-    }));
+  // schema: Python's `schema` reply; containers: {main, more, sampling} fieldsets; onInput() is called after any edit.
+  // The sampling group's fields go to `sampling`, the others to `main` or `more`; the data group is the Data panel's.
+  constructor(schema, containers, onInput) {
+    this.configNames = schema.fields.map((field) => field.name);
+    this.specs = settingSpecs(schema).filter((spec) => spec.group !== "data");
     this.controls = new Map();
     for (const spec of this.specs) {
       const control = fieldRow(spec);
-      containers[spec.panel].append(control.row);
+      containers[isSampling(spec) ? "sampling" : spec.main ? "main" : "more"].append(control.row);
       control.input.addEventListener("input", () => onInput(spec.name));
       this.controls.set(spec.name, { ...control, spec });
     }
   }
 
   // Every Config field: numbers where the text is one, else the text itself, so that Python's message names
-  // exactly what was typed. The sample seed is not Config.
+  // exactly what was typed.
   config() {
-    const values = {};
-    for (const name of this.controls.keys()) if (name !== SAMPLE_SEED.name) values[name] = this.value(name);
-    return values;
+    return Object.fromEntries(this.configNames.map((name) => [name, this.value(name)]));
+  }
+
+  // The sampling group's fields, as the `sample` request takes them.
+  sampling() {
+    return Object.fromEntries(this.specs.filter(isSampling).map(({ name }) => [name, this.value(name)]));
   }
 
   value(name) {
@@ -145,11 +144,12 @@ export class SettingsForm {
   }
 
   // Settings of a running model cannot change under it; sampling settings stay editable.
-  setEnabled(panels, enabled) {
-    for (const { input, spec } of this.controls.values()) if (panels.includes(spec.panel)) input.disabled = !enabled;
+  setLocked(locked) {
+    for (const { input, spec } of this.controls.values()) if (!isSampling(spec)) input.disabled = locked;
   }
 
-  hasErrors(panels) {
-    return [...this.controls.values()].some(({ error, spec }) => panels.includes(spec.panel) && !error.hidden);
+  // Whether Python found a problem in the sampling settings (sampling: true) or in the model's (false).
+  hasErrors({ sampling }) {
+    return [...this.controls.values()].some(({ error, spec }) => isSampling(spec) === sampling && !error.hidden);
   }
 }

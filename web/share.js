@@ -80,7 +80,7 @@ export class ShareLink {
     const decoded = await decode(this.specs, hash).finally(() => this.restoring--);
     if (hash !== this.current) return;      // a newer entry arrived while this one was unpacked
     // Data too large for the link was left out of it; data that was in it but unreadable is listed as ignored.
-    const textMissing = decoded.values.data === "text" && !decoded.textSent;
+    const textMissing = decoded.values.source === "text" && !decoded.textSent;
     this.apply({ values: decoded.values, text: decoded.text ?? "", textMissing });
     this.showNotice(decoded.ignored, textMissing);
     this.showDataNote(await this.encodeNow());

@@ -1,7 +1,7 @@
 // The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), installs our wheel with micropip,
 // and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing it adds
-// is the training loop: `train` runs chunks of ~budget_ms, posts each chunk as `progress`, and yields to the event loop
-// between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts.
+// is the training loop: `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`, and yields to
+// the event loop between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts.
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
@@ -97,9 +97,7 @@ async function start() {
   await pyodide.runPythonAsync(GLUE);
   call = pyodide.globals.get("call");
   loading("install", 100);
-  const schema = invoke("schema", {});
-  if (schema.error) throw new Error(schema.error.message + "\n" + schema.error.traceback);
-  post({ type: "ready", payload: { ...schema.result, pyodide: manifest.pyodide } });
+  post({ type: "ready", payload: { pyodide: manifest.pyodide } });
 }
 
 function invoke(type, payload) {
@@ -123,7 +121,7 @@ const nextTurn = () => new Promise((resolve) => {
 // first), and `pause`/`stop` address the newest loop, so two loops never share the session.
 let latest = null;          // {halt: null | "pause" | "stop", over: boolean, finished: Promise}
 
-function startTraining(id, { budget_ms = 70, run = 0 } = {}) {
+function startTraining(id, payload) {
   const previous = latest;
   const loop = { halt: null, over: false };
   latest = loop;
@@ -135,12 +133,12 @@ function startTraining(id, { budget_ms = 70, run = 0 } = {}) {
     try {
       // The halt check comes after each yield, so a `stop` followed by `configure` never trains the new model here.
       for (;;) {
-        if (loop.halt) return post({ id, type: "result", payload: { run, reason: loop.halt } });
-        const envelope = invoke("train", { budget_ms });
+        if (loop.halt) return post({ id, type: "result", payload: { reason: loop.halt } });
+        const envelope = invoke("train", payload);
         if (envelope.error) return reply(id, envelope);
         const chunk = envelope.result;
-        post({ id, type: "progress", payload: { ...chunk, run } });
-        if (chunk.done) return post({ id, type: "result", payload: { run, reason: "done" } });
+        post({ id, type: "progress", payload: chunk });
+        if (chunk.done) return post({ id, type: "result", payload: { reason: "done" } });
         await nextTurn();
       }
     } finally {

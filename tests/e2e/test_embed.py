@@ -61,8 +61,8 @@ def test_an_embedded_widget_trains_and_samples_in_a_cross_origin_iframe(browser,
         widget.wait_for_function("window.__microgpt.phase === 'done'", timeout=120_000)
         assert any(HEAVY.search(url) for url in requests)
         assert [event["step"] for event in widget.evaluate("window.__microgpt.events")] == list(range(1, 31))
-        assert widget.evaluate("window.__microgpt.info.config.n_embd") == 8
-        vocab = set(widget.evaluate("window.__microgpt.info.vocab"))
+        assert widget.evaluate("window.__microgpt.summary.config.n_embd") == 8
+        vocab = set(widget.evaluate("window.__microgpt.summary.vocab"))
         widget.click("#generate")
         widget.wait_for_function("window.__microgpt.sampleCount > 0")
         samples = widget.evaluate("window.__microgpt.samples")

@@ -76,7 +76,7 @@ def test_after_one_visit_the_app_starts_trains_and_samples_offline(new_driver, b
     driver.set_setting("num_steps", 30)
     driver.train("done")
     assert [event["step"] for event in driver.state("events")] == list(range(1, 31))
-    vocab = set(driver.state("info.vocab"))
+    vocab = set(driver.state("summary.vocab"))
     samples = driver.generate()
     assert len(samples) == 20 and any(samples)
     assert all(set(name) <= vocab for name in samples)

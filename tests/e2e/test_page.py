@@ -101,7 +101,7 @@ def test_training_in_the_page_equals_native_cpython(driver, engine, steps):
     driver.page.select_option("#setting-engine", engine)
     driver.wait_checked()
     driver.train("done")
-    config = driver.state("info.config")
+    config = driver.state("summary.config")
     assert (config["engine"], config["num_steps"], config["seed"]) == (engine, steps, 42)
     page_events = driver.state("events")
     native = native_run(config, "\n".join(SMALL_NAMES))
@@ -124,7 +124,7 @@ def test_longer_training_draws_points_and_a_falling_smoothed_loss(driver):
     chart = driver.state("chart")
     assert chart["points"] == 400
     assert chart["drawn"] == 400
-    vocab_size = driver.state("info.vocab_size")
+    vocab_size = driver.state("summary.vocab_size")
     assert chart["baseline"] == pytest.approx(math.log(vocab_size))
     smoothed = chart["smoothed"]
     assert sum(smoothed[-40:]) / 40 < sum(smoothed[10:50]) / 40 - 0.2
@@ -165,7 +165,7 @@ def test_pause_resume_and_stop_while_training(driver):
     driver.wait_phase("stopped", timeout=5_000)
     assert driver.page.is_disabled("#resume")
     assert driver.page.text_content("#train") == "Train new model"
-    vocab = set(driver.state("info.vocab"))
+    vocab = set(driver.state("summary.vocab"))
     samples = driver.generate()
     assert len(samples) == 20
     assert all(set(name) <= vocab for name in samples)
@@ -183,6 +183,13 @@ def test_samples_are_reproducible_for_a_fixed_seed(driver):
     assert first == second
     driver.set_setting("sample_seed", 8)
     assert driver.generate() != first
+    # Python judges the sampling seed like every setting: the field says what is wrong, Generate waits for a fix.
+    driver.set_setting("sample_seed", -3)
+    assert "sample_seed: -3 is too small" in driver.page.text_content("#setting-sample_seed-error")
+    assert driver.page.is_disabled("#generate")
+    assert "Fix the sampling settings" in driver.page.text_content("#sample-reason")
+    driver.set_setting("sample_seed", 7)
+    assert driver.generate() == first
     driver.set_setting("prefix", "ma")
     driver.set_setting("num_samples", 5)
     with_prefix = driver.generate()
@@ -211,14 +218,14 @@ def test_previewing_other_data_after_stop_keeps_the_model(driver):
     driver.use_builtin()
     driver.set_setting("num_steps", 40)
     driver.train("done")
-    vocab = set(driver.state("info.vocab"))
+    vocab = set(driver.state("summary.vocab"))
     driver.use_text("abab\nbaba\naabb\nbbaa\n")
     assert driver.page.text_content('[data-stat="num_docs"]') == "4"
     assert driver.state("phase") == "done", "looking at other data does not let the trained model go"
     samples = driver.generate()
     assert len(samples) == 20 and set("".join(samples)) <= vocab and set("".join(samples)) - {"a", "b"}
     driver.train("done")
-    assert driver.state("info.vocab") == "ab", "Train new model uses the data now shown"
+    assert driver.state("summary.vocab") == "ab", "Train new model uses the data now shown"
 
 
 def test_upload_a_text_file(driver, tmp_path):

@@ -67,7 +67,7 @@ def test_pasted_data_travels_in_the_link_when_small(new_driver):
     first.use_text(NAMES)
     first.set_setting("num_steps", "15")
     link = copy_link_from_field(first)
-    assert "data=text" in link and "text=" in link
+    assert "source=text" in link and "text=" in link
     assert first.page.is_hidden("#share-data")
     first.page.click("#copy-embed")
     first.page.wait_for_function("document.querySelector('#share-output').value.startsWith('<iframe')")
@@ -75,8 +75,10 @@ def test_pasted_data_travels_in_the_link_when_small(new_driver):
     embed_link = link.replace("#", "#embed&", 1).replace("&", "&amp;")
     assert snippet.startswith(f'<iframe src="{embed_link}"') and 'width="700"' in snippet
 
-    second = new_driver(link)
+    # A link made before the data source was called `source` (`data=text`) still works, and is rewritten.
+    second = new_driver(link.replace("source=text", "data=text"))
     second.open()
+    assert "source=text" in second.page.url and "data=" not in second.page.url
     assert second.page.is_checked('input[name="source"][value="text"]')
     assert second.page.input_value("#paste-text") == NAMES
     assert second.page.text_content('[data-stat="num_docs"]') == "12"
@@ -97,7 +99,7 @@ def test_data_too_large_for_a_link_says_so_and_the_link_carries_the_settings(new
     note = first.page.text_content("#share-data")
     assert first.page.is_visible("#share-data") and "too large to travel in a link" in note
     link = copy_link_from_field(first)
-    assert "seed=11" in link and "data=text" in link and "text=" not in link.split("data=text")[1]
+    assert "seed=11" in link and "source=text" in link and "text=" not in link.split("source=text")[1]
     assert "not the data" in first.page.text_content("#share-status")
 
     second = new_driver(link)
@@ -145,7 +147,7 @@ def test_back_and_forward_walk_through_edits_one_entry_per_edit(new_driver, tmp_
     page.click('label:has(input[name="source"][value="file"])')
     page.set_input_files("#upload-file", str(tmp_path / "pets.txt"))
     driver.wait_checked()
-    assert re.search(r"#n_layer=2&data=text&text=[\w-]+$", page.url)
+    assert re.search(r"#n_layer=2&source=text&text=[\w-]+$", page.url)
     page.reload()
     driver.wait_phase("idle", timeout=90_000)
     driver.wait_checked()
@@ -157,7 +159,7 @@ def test_back_and_forward_walk_through_edits_one_entry_per_edit(new_driver, tmp_
 
 def test_bad_hash_values_show_a_notice_and_fall_back_to_defaults(new_driver, site):
     bad = ("#n_embd=abc&n_head=0&n_layer=2.5&layers=3&temperature=9&engine=turbo&%E0%A4%A=1&seed=5"
-           "&%3Cb%3Ebold%3C%2Fb%3E=1&data=text&text=not*base64")
+           "&%3Cb%3Ebold%3C%2Fb%3E=1&source=text&text=not*base64")
     driver = new_driver(site + "index.html" + bad)
     driver.open()
     page = driver.page

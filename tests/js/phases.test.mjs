@@ -24,7 +24,6 @@ test("idle with usable settings and data: only Train", () => {
   assert.equal(c.trainReason, "Ready to train.");
   assert.equal(c.trainLabel, "Train");
   assert.equal(c.locked, false);
-  assert.equal(c.modelSettingsEnabled, true);
 });
 
 test("idle says what keeps Train disabled: the settings first, then the data", () => {
@@ -46,7 +45,6 @@ test("training locks the model's settings and data, but not the sampling setting
   const c = controls({ phase: "training", ...usable, hasHistory: true });
   assert.deepEqual(enabledButtons(c), ["pause", "stop", "reset"]);
   assert.equal(c.locked, true);
-  assert.equal(c.modelSettingsEnabled, false);
   assert.equal(c.dataEnabled, false);
   assert.equal(c.fieldsEnabled, true);
   assert.equal(c.sampleReason, "Pause or stop training to generate.");
