@@ -11,7 +11,7 @@ import random
 import sys
 
 from . import checkpoint
-from .config import FIELDS, Config, ConfigError, field_kind
+from .config import FIELDS, Config, ConfigError, cli_flag, field_kind
 from .data import DataError, Tokenizer, builtin_text, parse_documents, read_text_file
 from .sample import sample_names
 from .train import Run, model_class
@@ -57,7 +57,7 @@ def build_parser():
     train.add_argument("--quiet", action="store_true", help="print only every 100th step")
     settings = train.add_argument_group("settings (defaults reproduce the original microgpt)")
     for f in FIELDS:
-        flag = "--" + f.name.replace("_", "-")
+        flag = cli_flag(f.name)
         extra = {"choices": f.metadata["choices"]} if field_kind(f) == "choice" else {}
         settings.add_argument(flag, dest=f.name, metavar=None if extra else f.name.upper(), default=None,
                               help=f"{f.metadata['help']} (default: {f.default!r})", **extra)
@@ -91,7 +91,7 @@ def run_train(args):
     if args.resume:
         if overrides:
             raise ConfigError(f"--resume continues the saved run with its own settings; "
-                              f"drop {', '.join('--' + k.replace('_', '-') for k in overrides)}")
+                              f"drop {', '.join(map(cli_flag, overrides))}")
         run = Run.restore(checkpoint.load(args.resume), docs)
     else:
         run = Run(Config.from_dict(overrides), docs)

@@ -6,6 +6,7 @@ from outside goes through `Config.from_dict`, which rejects unknown keys and exp
 """
 
 import math
+import shlex
 from dataclasses import asdict, dataclass, field, fields
 from types import SimpleNamespace
 
@@ -97,6 +98,26 @@ class Config:
 
 FIELDS = fields(Config)
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
+
+
+def cli_flag(name):
+    """The command-line flag of a setting: `python -m microgpt train --learning-rate 0.03` sets learning_rate."""
+    return "--" + name.replace("_", "-")
+
+
+def train_command(config, data_file=None):
+    """The `python -m microgpt train` command line that reproduces a run: only the settings that differ from the
+    defaults, and `--data` when the run is not on the built-in names."""
+    words = ["python", "-m", "microgpt", "train"]
+    if data_file is not None:
+        words += ["--data", data_file]
+    for f in FIELDS:
+        value = getattr(config, f.name)
+        if value != f.default:
+            text = str(value)  # str of a float is its shortest exact repr: the flag gives back the same number
+            # a value starting with "-" (a prefix) would be taken for a flag: attach it with "="
+            words += [f"{cli_flag(f.name)}={text}"] if text.startswith("-") else [cli_flag(f.name), text]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def field_problems(values):

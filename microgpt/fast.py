@@ -59,10 +59,11 @@ class FastModel:
         head_dim = self.config.head_dim
         return [x[start:start + head_dim] for start in range(0, len(x), head_dim)]
 
-    def forward(self, token_id, pos_id, cache, tape=None):
+    def forward(self, token_id, pos_id, cache, tape=None, attention_log=None):
         """Logits for the token at pos_id, appending its keys and values to the cache. If `tape` is a list, the
         activations the backward needs are appended to it: (embedding, its rmsnorm scale, one record per layer,
-        final x)."""
+        final x). If `attention_log` is a list, the attention weights are appended to it: one list of heads per
+        layer."""
         w, cols = self.weights, self.columns()
         x_embed = add_vectors(w["wte"][token_id], w["wpe"][pos_id])
         x, embed_scale = rmsnorm(x_embed)
@@ -75,6 +76,8 @@ class FastModel:
             keys.append(self.split_heads(linear(x_norm, cols[names["attn_wk"]])))
             values.append(self.split_heads(linear(x_norm, cols[names["attn_wv"]])))
             heads, attn_weights = attention(q, keys, values, self.attention_scale)
+            if attention_log is not None:
+                attention_log.append(attn_weights)
             x_attn = list(chain.from_iterable(heads))
             x_mid = add_vectors(linear(x_attn, cols[names["attn_wo"]]), x_in)
             x_norm2, scale2 = rmsnorm(x_mid)
@@ -85,8 +88,8 @@ class FastModel:
             tape.append((x_embed, embed_scale, layers, x))
         return linear(x, cols["lm_head"])
 
-    def logits(self, token_id, pos_id, cache):
-        return self.forward(token_id, pos_id, cache)
+    def logits(self, token_id, pos_id, cache, attention_log=None):
+        return self.forward(token_id, pos_id, cache, attention_log=attention_log)
 
     def _forward_document(self, tokens, tape=None):
         """Per position, the softmax of the logits and the loss; then the mean loss, as the scalar engine sums it."""

@@ -4,6 +4,7 @@ GPT-2 with the original's simplifications: rmsnorm without gain, no biases, ReLU
 norm. Parameters are drawn from the run's random stream in the original's order (see `init_weights`), which both
 engines share. A model exposes, for the trainer, the sampler and checkpoints:
   weights (name -> rows of floats), set_weights, loss_and_grads(tokens), loss(tokens), new_cache(), logits(...).
+`logits(token_id, pos_id, cache, attention_log)` also reports the attention weights when given a list (model insight).
 """
 
 from .engine import Value, no_gc
@@ -59,8 +60,9 @@ class ScalarModel:
     def new_cache(self):
         return [[] for _ in range(self.config.n_layer)], [[] for _ in range(self.config.n_layer)]
 
-    def forward(self, token_id, pos_id, cache):
-        """Logits (as Values) for the token at position pos_id, appending its keys and values to the cache."""
+    def forward(self, token_id, pos_id, cache, attention_log=None):
+        """Logits (as Values) for the token at position pos_id, appending its keys and values to the cache. If
+        `attention_log` is a list, the attention weights are appended to it as floats: one list of heads per layer."""
         keys, values = cache
         sd, n_head, head_dim = self.state, self.config.n_head, self.config.head_dim
         x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]
@@ -74,6 +76,8 @@ class ScalarModel:
             keys[li].append(k)
             values[li].append(v)
             x_attn = []
+            if attention_log is not None:
+                attention_log.append([])
             for h in range(n_head):
                 hs = h * head_dim
                 q_h = q[hs:hs + head_dim]
@@ -82,6 +86,8 @@ class ScalarModel:
                 attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(head_dim)) / head_dim ** 0.5
                                for t in range(len(k_h))]
                 attn_weights = softmax(attn_logits)
+                if attention_log is not None:
+                    attention_log[-1].append([w.data for w in attn_weights])
                 x_attn.extend(sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(head_dim))
             x = linear(x_attn, sd[f"layer{li}.attn_wo"])
             x = [a + b for a, b in zip(x, x_residual)]
@@ -93,8 +99,8 @@ class ScalarModel:
             x = [a + b for a, b in zip(x, x_residual)]
         return linear(x, sd["lm_head"])
 
-    def logits(self, token_id, pos_id, cache):
-        return [v.data for v in self.forward(token_id, pos_id, cache)]
+    def logits(self, token_id, pos_id, cache, attention_log=None):
+        return [v.data for v in self.forward(token_id, pos_id, cache, attention_log)]
 
     def _loss_node(self, tokens):
         n = min(self.config.block_size, len(tokens) - 1)

@@ -4,6 +4,7 @@ Works with either engine through `model.logits`, which builds no graph. Probabil
 operations as the original's softmax on Values (logit * T**-1, then the fast engine's softmax, which mirrors it), and
 the draw is `rng.choices(range(vocab_size), weights=probs)`, so both engines give the original's names.
 `sample_names` is the sampling step of a run, shared by the CLI (after training, and from a checkpoint) and the page.
+`read_prefix` + `probabilities` is also how model insight (insight.py) shows the distribution the sampler draws from.
 """
 
 import random
@@ -19,24 +20,34 @@ def probabilities(logits, temperature):
     return softmax([logit * inverse for logit in logits])
 
 
-def generate(model, tokenizer, rng, temperature, prefix=""):
-    """One sample: the prefix followed by what the model draws, at most block_size tokens in all."""
+def read_prefix(model, tokenizer, prefix, attention_log=None):
+    """Feed BOS and the prefix at positions 0..len(prefix); return the KV cache and the logits of the next token.
+    If `attention_log` is a list, each position appends its attention weights to it (see the models' `logits`)."""
     block_size = model.config.block_size
     tokenizer.check_text(prefix)
     if len(prefix) >= block_size:
         raise DataError(f"prefix: {len(prefix)} characters leaves no room to generate within block_size "
                         f"{block_size}; use at most {block_size - 1}")
     cache = model.new_cache()
-    token_id, out = tokenizer.bos, tokenizer.encode(prefix)
-    for pos_id, forced in enumerate(out):
-        model.logits(token_id, pos_id, cache)
-        token_id = forced
-    for pos_id in range(len(out), block_size):
-        probs = probabilities(model.logits(token_id, pos_id, cache), temperature)
+    logits = None
+    for pos_id, token_id in enumerate([tokenizer.bos] + tokenizer.encode(prefix)):
+        logits = model.logits(token_id, pos_id, cache, attention_log)
+    return cache, logits
+
+
+def generate(model, tokenizer, rng, temperature, prefix=""):
+    """One sample: the prefix followed by what the model draws, at most block_size tokens in all."""
+    cache, logits = read_prefix(model, tokenizer, prefix)
+    out = tokenizer.encode(prefix)
+    while True:
+        probs = probabilities(logits, temperature)
         token_id = rng.choices(range(tokenizer.vocab_size), weights=probs)[0]
         if token_id == tokenizer.bos:
             break
         out.append(token_id)
+        if len(out) == model.config.block_size:  # its position (len(out), after BOS) would be outside the context
+            break
+        logits = model.logits(token_id, len(out), cache)
     return tokenizer.decode(out)
 
 
