@@ -20,6 +20,7 @@ END_LABEL = "<end>"      # BOS as the model predicts it: the name ends here
 START_LABEL = "<start>"  # BOS as the model reads it, at position 0: every name starts after it
 MAX_ITERATIONS = 1000    # power iteration converges in tens of steps unless two axes explain almost the same variance
 TOLERANCE = 1e-12        # ...and stops when the axis moves less than this (it is a unit vector)
+SIGN_TIE = 1e-9          # components this close to the largest count as equal to it (the first of them sets the sign)
 
 
 def token_labels(tokenizer):
@@ -41,10 +42,10 @@ def attention(model, tokenizer, text):
     longer than the context is cut to block_size positions and the reply says `cropped`."""
     shown = text[:model.config.block_size - 1]
     tokenizer.check_text(shown, "text")
-    attention_log = []  # per position: per layer, per head, the weights over the positions so far
+    attention_log = []  # position after position, layer after layer: per head, the weights over the positions so far
     read_prefix(model, tokenizer, shown, attention_log)
-    layers, heads = model.config.n_layer, model.config.n_head
-    weights = [[[attention_log[query][layer][head] for query in range(len(attention_log))] for head in range(heads)]
+    layers, heads, positions = model.config.n_layer, model.config.n_head, len(shown) + 1
+    weights = [[[attention_log[query * layers + layer][head] for query in range(positions)] for head in range(heads)]
                for layer in range(layers)]
     return {"text": shown, "cropped": len(shown) < len(text), "tokens": [tokenizer.bos] + tokenizer.encode(shown),
             "labels": [START_LABEL] + list(shown), "weights": weights}
@@ -84,8 +85,8 @@ def principal_axes(rows, count):
     direction of largest variance. Deflation: each later axis is kept orthogonal to the ones already found (they are
     projected out at every iteration), so it converges to the largest variance that remains. The start vector is the
     centred row farthest from the mean that still has a part outside the earlier axes: deterministic, and never
-    orthogonal to the whole data. Sign: the largest component of each axis is positive (the first of equals), so that
-    repeated calls on nearly the same weights do not flip the map. An axis with no variance left (fewer distinct
+    orthogonal to the whole data. Sign: the largest component of each axis is positive (the first of equals, up to
+    rounding), so that repeated calls on nearly the same weights do not flip the map. An axis with no variance left (fewer distinct
     points or dimensions than axes) is all zeros, with share 0."""
     centred = centre(rows)
     total = fsum(x * x for row in centred for x in row)
@@ -119,8 +120,9 @@ def _power_iteration(centred, earlier):
         axis = following
         if moved < TOLERANCE:
             break
-    largest = max(range(dimension), key=lambda i: abs(axis[i]))
-    return [-x for x in axis] if axis[largest] < 0 else axis
+    largest = max(map(abs, axis))
+    leading = next(x for x in axis if abs(x) >= largest - SIGN_TIE)
+    return [-x for x in axis] if leading < 0 else axis
 
 
 def _orthogonal_unit(vector, earlier):

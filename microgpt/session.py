@@ -9,8 +9,8 @@ import json
 import math
 import time
 
-from . import checkpoint
-from .config import Config, ConfigError, describe, field_problems, parse_sample_seed
+from . import checkpoint, insight
+from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, train_command
 from .data import DataError, Tokenizer, builtin_text, parse_documents, split_sizes
 from .sample import sample_names
 from .train import Run
@@ -20,6 +20,7 @@ BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
 # page's worker hears pause and stop (between chunks) within a blink.
 CHUNK_BUDGET_MS = 70
 NUM_EXAMPLES = 8
+PASTED_DATA_FILE = "your-data.txt"  # in the reproducing command, the file the user saves their own data to
 SOURCES = ("builtin", "text")      # where a run's documents come from: the built-in names, or the user's own text
 # The page starts its sampling seed here: Generate is reproducible from the first click.
 SAMPLE_SEED_DEFAULT = 1
@@ -59,6 +60,8 @@ class Session:
         if method is None:
             raise UserError(f"unknown request type {request_type!r}")
         payload = json.loads(payload_json or "{}")
+        if not isinstance(payload, dict):
+            raise UserError(f"{request_type}: the payload must be an object, got {type(payload).__name__}")
         try:
             result = method(payload)
         except (ConfigError, DataError, checkpoint.CheckpointError) as error:
@@ -129,11 +132,18 @@ class Session:
         return self.summary()
 
     def summary(self):
-        """The current run's summary: its dataset's (with the split it trains on), its config, size and step."""
+        """The current run's summary: its dataset's (with the split it trains on), its config, size and step, and the
+        command line that reproduces it."""
         run = self.require_run()
         return {**summarize(run.dataset.docs, run.tokenizer), "num_train": len(run.dataset.train),
                 "num_holdout": len(run.dataset.holdout), "num_params": run.num_params, "config": run.config.to_dict(),
-                "step": run.step}
+                "step": run.step, "command": self.command()}
+
+    def command(self):
+        """The `python -m microgpt train` line that reproduces the current run. The built-in documents are one cached
+        list: any other list came from the user, who saves it to a file to pass with --data."""
+        data_file = None if self.docs is self._builtin_docs else PASTED_DATA_FILE
+        return train_command(self.run.config, data_file)
 
     def require_run(self):
         if self.run is None:
@@ -181,3 +191,26 @@ class Session:
         self.run = Run.restore(saved, docs)
         self.docs = docs
         return self.summary()
+
+    def do_next_token(self, payload):
+        """The distribution the sampler draws the character after BOS + `prefix` from, at `temperature` (default:
+        the run's) and at 1."""
+        run = self.require_run()
+        temperature = payload.get("temperature")
+        checked = run.config.replace(prefix=payload.get("prefix", ""),
+                                     temperature=run.config.temperature if temperature is None else temperature)
+        return insight.next_token(run.model, run.tokenizer, checked.prefix, checked.temperature)
+
+    def do_attention(self, payload):
+        """Every layer's and head's attention weights over BOS + `text` (cut to the context)."""
+        run = self.require_run()
+        text = payload.get("text")
+        if not isinstance(text, str):
+            raise UserError(f"attention: text must be a string (the name to look at), got "
+                            f"{'nothing' if text is None else type(text).__name__}")
+        return insight.attention(run.model, run.tokenizer, text)
+
+    def do_embeddings(self, payload):
+        """The 2-D maps of the token and position embeddings, at the current step."""
+        run = self.require_run()
+        return {"step": run.step, **insight.embeddings(run.model, run.tokenizer)}
