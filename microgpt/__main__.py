@@ -1,4 +1,4 @@
-"""The command line: `python -m microgpt train|sample`, with flags generated from Config.
+"""The command line: `python -m microgpt train|sample|inspect`, with flags generated from Config.
 
 Every user mistake (bad flag value, bad dataset, bad checkpoint, bad prefix) ends with one line `error: ...` on stderr
 and exit code 2; nothing the user had is overwritten by a failed run.
@@ -10,7 +10,7 @@ import os
 import random
 import sys
 
-from . import checkpoint
+from . import checkpoint, insight
 from .config import FIELDS, Config, ConfigError, cli_flag, field_kind
 from .data import DataError, Tokenizer, builtin_text, parse_documents, read_text_file
 from .sample import sample_names
@@ -23,6 +23,7 @@ microgpt: a tiny GPT that learns to make up names, one character at a time, in p
   python -m microgpt train --data my.txt        train on your own text file, one document (e.g. a name) per line
   python -m microgpt train --checkpoint m.json  ...and save the trained model
   python -m microgpt sample --checkpoint m.json --prefix jo --temperature 0.8 --sample-seed 7
+  python -m microgpt inspect --checkpoint m.json --prefix ma   next-token probabilities, attention, embedding map
 """
 
 
@@ -44,7 +45,7 @@ def main(argv=None):
 def build_parser():
     parser = argparse.ArgumentParser(prog="microgpt", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,inspect}")
 
     train = commands.add_parser("train", help="train a model (and print samples)",
                                 description="Train a model, printing one line per step, then samples.")
@@ -76,6 +77,20 @@ def build_parser():
                              "stream, as the original does)")
     sample.add_argument("--seed", dest="sample_seed", help=argparse.SUPPRESS)  # before --sample-seed: same meaning
     sample.set_defaults(handler=run_sample)
+
+    inspect = commands.add_parser("inspect", help="look inside a saved model",
+                                  description="Print what a saved model computes: the probability of each next "
+                                              "character after a prefix, the attention weights of every layer and "
+                                              "head over a text, and a 2-D map (PCA) of the token and position "
+                                              "embeddings.")
+    inspect.add_argument("--checkpoint", required=True, metavar="FILE", help="checkpoint saved by train")
+    inspect.add_argument("--prefix", default="", metavar="STR",
+                         help="the next-token probabilities after this beginning of a name (default: none)")
+    inspect.add_argument("--temperature", metavar="T", help="sampling temperature of the probabilities (default: "
+                                                            "the run's; they are also shown at 1)")
+    inspect.add_argument("--text", metavar="STR", help="the attention weights over this text (default: the prefix)")
+    inspect.add_argument("--top", default="10", metavar="N", help="how many of the likeliest tokens (default: 10)")
+    inspect.set_defaults(handler=run_inspect)
     return parser
 
 
@@ -122,15 +137,89 @@ def run_train(args):
     return 0
 
 
-def run_sample(args):
-    saved = checkpoint.load(args.checkpoint)
+def load_model(path):
+    """The checkpoint, its tokenizer and its model."""
+    saved = checkpoint.load(path)
     tokenizer = Tokenizer(saved["vocab"])
-    model = model_class(saved["config"].engine)(saved["config"], tokenizer.vocab_size, saved["weights"])
+    return saved, tokenizer, model_class(saved["config"].engine)(saved["config"], tokenizer.vocab_size, saved["weights"])
+
+
+def run_sample(args):
+    saved, tokenizer, model = load_model(args.checkpoint)
     stream = random.Random()
     stream.setstate(saved["rng_state"])
     print_samples(sample_names(model, tokenizer, saved["config"], stream, args.sample_seed, args.num_samples,
                                args.temperature, args.prefix))
     return 0
+
+
+def run_inspect(args):
+    saved, tokenizer, model = load_model(args.checkpoint)
+    config = saved["config"].replace(prefix=args.prefix, **({} if args.temperature is None else
+                                                             {"temperature": args.temperature}))
+    top = parse_top(args.top)
+    text = config.prefix if args.text is None else args.text
+    distribution = insight.next_token(model, tokenizer, config.prefix, config.temperature)
+    attention = insight.attention(model, tokenizer, text)
+    maps = insight.embeddings(model, tokenizer)
+    print(f"model: {args.checkpoint}, step {saved['step']}, {tokenizer.vocab_size} tokens "
+          f"({len(tokenizer.chars)} characters and {insight.END_LABEL}, which also starts every name)")
+    print_distribution(distribution, top)
+    print_attention(attention, config.block_size)
+    print_map("token embeddings (rows of wte)", maps["tokens"])
+    print_map("position embeddings (rows of wpe)", maps["positions"])
+    return 0
+
+
+def parse_top(value):
+    try:
+        top = int(value)
+    except ValueError:
+        top = 0
+    if top < 1:
+        raise ConfigError(f"--top: {value!r} is not a whole number of at least 1")
+    return top
+
+
+def shown(label):
+    """A token's label as printed: a space or another invisible character is shown quoted."""
+    return label if label.isprintable() and not label.isspace() else repr(label)
+
+
+def print_distribution(distribution, top):
+    probs, probs_t1, labels = distribution["probs"], distribution["probs_t1"], distribution["labels"]
+    order = sorted(range(len(probs)), key=lambda i: -probs[i])[:top]
+    temperature = distribution["temperature"]
+    read = " ".join([insight.START_LABEL] + [shown(ch) for ch in distribution["prefix"]])
+    print(f"\nnext token after {read}: the {len(order)} likeliest of "
+          f"{len(probs)}, at temperature {temperature:g} (what sampling draws from) and at 1")
+    width = max(len("token"), *(len(shown(labels[i])) for i in order)) + 2
+    print(f"  {'token':<{width}}{'T=' + format(temperature, 'g'):>8}{'T=1':>8}")
+    for i in order:
+        bar = "#" * round(probs[i] * 40)
+        print(f"  {shown(labels[i]):<{width}}{probs[i]:8.4f}{probs_t1[i]:8.4f}  {bar}")
+
+
+def print_attention(attention, block_size):
+    labels = [shown(label) for label in attention["labels"]]
+    cropped = f" (cut to block_size {block_size} positions)" if attention["cropped"] else ""
+    print(f"\nattention over {' '.join(labels)}{cropped}: row = a position, its weights on itself and every "
+          f"position before it (each row sums to 1)")
+    width = max(len(label) for label in labels) + 2
+    for layer, heads in enumerate(attention["weights"]):
+        for head, rows in enumerate(heads):
+            print(f"layer {layer}, head {head}")
+            print(" " * width + "".join(f"{label:>{width}}" for label in labels))
+            for label, row in zip(labels, rows):
+                print(f"{label:<{width}}" + "".join(f"{weight:>{width}.2f}" for weight in row))
+
+
+def print_map(title, embedding_map):
+    share_1, share_2 = embedding_map["explained"]
+    print(f"\n{title}, 2-D PCA: axis 1 explains {share_1:.1%} of the variance, axis 2 {share_2:.1%}")
+    width = max(len(shown(label)) for label in embedding_map["labels"]) + 2
+    for label, (x, y) in zip(embedding_map["labels"], embedding_map["points"]):
+        print(f"  {shown(label):<{width}}{x:+8.4f} {y:+8.4f}")
 
 
 def print_samples(samples):

@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from microgpt import insight
+from microgpt import checkpoint, insight
 from microgpt.__main__ import build_parser
 from microgpt.config import FIELDS, Config
 from microgpt.data import DataError
@@ -17,6 +17,7 @@ from microgpt.model import ScalarModel
 from microgpt.sample import generate
 from microgpt.session import Session, UserError
 from microgpt.train import Run
+from test_cli import cli
 
 DOCS = ["anna", "bob", "cyril", "dora", "eve", "frank", "gus", "hanna", "ivo", "jo", "emma", "mona"]
 SMALL = dict(n_embd=8, n_head=2, n_layer=2, block_size=8, num_steps=30, eval_every=0)
@@ -238,3 +239,48 @@ def test_command_reproduces_the_run_with_only_non_default_flags():
     assert text["command"] == "python -m microgpt train --data your-data.txt --num-steps 5"
     saved = call(s, "save")["checkpoint"]
     assert call(s, "load", {"checkpoint": saved})["command"] == text["command"]
+
+
+# --- the command line's text view
+
+
+def test_cli_inspect_prints_the_same_numbers(tmp_path, trained):
+    path = tmp_path / "m.json"
+    path.write_text(checkpoint.to_json(trained))
+    result = cli("inspect", "--checkpoint", path, "--prefix", "an", "--temperature", "0.8", "--text", "emma",
+                 "--top", "4")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    distribution = insight.next_token(trained.model, trained.tokenizer, "an", 0.8)
+    likeliest = sorted(range(len(distribution["probs"])), key=lambda i: -distribution["probs"][i])[:4]
+    header = lines.index("next token after <start> a n: the 4 likeliest of 21, at temperature 0.8 "
+                         "(what sampling draws from) and at 1")
+    for line, i in zip(lines[header + 2:header + 6], likeliest):
+        assert line.split()[:3] == [distribution["labels"][i], f"{distribution['probs'][i]:.4f}",
+                                    f"{distribution['probs_t1'][i]:.4f}"]
+    weights = insight.attention(trained.model, trained.tokenizer, "emma")["weights"]
+    head = lines.index("layer 1, head 0")
+    assert lines[head + 1].split() == ["<start>", "e", "m", "m", "a"]
+    assert lines[head + 6].split() == ["a"] + [f"{w:.2f}" for w in weights[1][0][4]]
+    assert sum(line.startswith("layer ") for line in lines) == SMALL["n_layer"] * SMALL["n_head"]
+    maps = insight.embeddings(trained.model, trained.tokenizer)
+    share_1, share_2 = maps["tokens"]["explained"]
+    explained = lines.index(f"token embeddings (rows of wte), 2-D PCA: axis 1 explains {share_1:.1%} of the "
+                            f"variance, axis 2 {share_2:.1%}")
+    x, y = maps["tokens"]["points"][-1]
+    assert lines[explained + trained.tokenizer.vocab_size].split() == ["<end>", f"{x:+.4f}", f"{y:+.4f}"]
+    assert lines[-1].split()[0] == str(SMALL["block_size"] - 1)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--prefix", "aQ"], "prefix: 'Q' not in the vocabulary"),
+    (["--temperature", "hot"], "temperature: 'hot' is not a number"),
+    (["--text", "e1"], "text: '1' not in the vocabulary"),
+    (["--top", "0"], "--top: '0' is not a whole number of at least 1"),
+])
+def test_cli_inspect_refusals_are_one_error_line(tmp_path, trained, args, words):
+    path = tmp_path / "m.json"
+    path.write_text(checkpoint.to_json(trained))
+    result = cli("inspect", "--checkpoint", path, *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ") and words in result.stderr
