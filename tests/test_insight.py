@@ -137,6 +137,16 @@ def test_pca_recovers_the_axes_and_their_shares_of_a_known_matrix():
     assert sorted(abs(round(y, 9)) for _, y in projected["points"]) == [2.0] * 8
 
 
+def test_pca_with_more_dimensions_than_points_finds_the_same_axes():
+    """12 dimensions and 8 points: the iteration runs on XXᵀ (8 x 8) instead of XᵀX (12 x 12)."""
+    points, directions = known_points()
+    padding = [0.0] * 7
+    axes, shares = insight.principal_axes([point + padding for point in points], 2)
+    for axis, direction in zip(axes, directions):
+        assert max(abs(a - d) for a, d in zip(axis, direction + padding)) < 1e-9
+    assert shares == pytest.approx([25 / 30, 4 / 30], abs=1e-12)
+
+
 def test_pca_sign_does_not_depend_on_the_start_or_the_order_of_the_points():
     """All the centred points are equally far from the mean, so the order decides the start vector; and the axes'
     two largest components are equal (up to rounding), so the first of them must set the sign."""
