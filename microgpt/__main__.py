@@ -141,7 +141,8 @@ def load_model(path):
     """The checkpoint, its tokenizer and its model."""
     saved = checkpoint.load(path)
     tokenizer = Tokenizer(saved["vocab"])
-    return saved, tokenizer, model_class(saved["config"].engine)(saved["config"], tokenizer.vocab_size, saved["weights"])
+    config = saved["config"]
+    return saved, tokenizer, model_class(config.engine)(config, tokenizer.vocab_size, saved["weights"])
 
 
 def run_sample(args):
