@@ -12,7 +12,7 @@ import sys
 
 from . import checkpoint, insight
 from .config import FIELDS, Config, ConfigError, cli_flag, field_kind
-from .data import DataError, Tokenizer, builtin_text, parse_documents, read_text_file
+from .data import DataError, Tokenizer, builtin_documents, parse_documents, read_text_file
 from .sample import sample_names
 from .train import Run, model_class
 
@@ -96,7 +96,7 @@ def build_parser():
 
 def load_docs(path):
     if path is None:
-        return parse_documents(builtin_text(), "built-in dataset")
+        return builtin_documents()
     return parse_documents(read_text_file(path), f"dataset {path}")
 
 

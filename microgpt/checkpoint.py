@@ -5,11 +5,11 @@ random stream's state, which is what resuming needs to continue bit for bit. Loa
 evaluated or unpickled) and checks every key, shape and number before anything is used.
 """
 
-import hashlib
 import json
 import math
 
 from .config import Config, ConfigError
+from .data import docs_fingerprint
 from .model import parameter_shapes
 
 FORMAT = "microgpt-checkpoint"
@@ -21,15 +21,11 @@ class CheckpointError(ValueError):
     """The checkpoint cannot be used; the message says which part is wrong."""
 
 
-def docs_fingerprint(docs):
-    return hashlib.sha256("\n".join(docs).encode("utf-8")).hexdigest()
-
-
 def to_json(run):
     version, internal, gauss_next = run.rng.getstate()
     document = {
         "format": FORMAT, "version": VERSION, "config": run.config.to_dict(), "vocab": run.tokenizer.chars,
-        "docs_sha256": docs_fingerprint(sorted(run.dataset.docs)), "step": run.step, "weights": run.model.weights,
+        "docs_sha256": docs_fingerprint(run.dataset.docs), "step": run.step, "weights": run.model.weights,
         "adam": run.optimizer.state(), "rng_state": [version, list(internal), gauss_next],
     }
     return json.dumps(document, separators=(",", ":"))

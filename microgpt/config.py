@@ -10,6 +10,8 @@ import shlex
 from dataclasses import asdict, dataclass, field, fields
 from types import SimpleNamespace
 
+from .model import parameter_shapes
+
 # A model with more parameters than this would need gigabytes in the scalar engine and hours per step: refuse it.
 MAX_PARAMS = 2_000_000
 
@@ -70,9 +72,8 @@ class Config:
         return self.n_embd // self.n_head
 
     def num_params(self, vocab_size):
-        """Parameter count, in the original's layout: wte, wpe, lm_head, then per layer 4 attention + 2 MLP matrices."""
-        e = self.n_embd
-        return 2 * vocab_size * e + self.block_size * e + self.n_layer * 12 * e * e
+        """Parameter count: the sizes of the model's matrices (model.parameter_shapes) added up."""
+        return sum(rows * cols for _, rows, cols in parameter_shapes(self, vocab_size))
 
     def check_size(self, vocab_size):
         """Refuse models too large to train here, now that the vocabulary size is known."""

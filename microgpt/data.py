@@ -3,9 +3,12 @@
 A dataset is text with one document per line. As in the original: lines are stripped, empty ones dropped, the documents
 shuffled with the run's random stream, and the vocabulary is the sorted set of characters plus one BOS token (id =
 number of characters) that both starts and ends every document. The held-out documents are taken from the end of the
-shuffled list, so the first training steps see exactly the documents the original sees.
+shuffled list, so the first training steps see exactly the documents the original sees. A run remembers its documents
+by a fingerprint, so that resuming can refuse a different dataset.
 """
 
+import functools
+import hashlib
 import pathlib
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +25,12 @@ class DataError(ValueError):
 def builtin_text():
     """The dataset shipped inside the package (US census first names, see README)."""
     return resources.files("microgpt").joinpath(f"data/{BUILTIN_NAME}").read_text(encoding="utf-8")
+
+
+@functools.cache
+def builtin_documents():
+    """The built-in dataset's documents, read and parsed once per process (a tuple: every caller shares it)."""
+    return tuple(parse_documents(builtin_text(), "built-in dataset"))
 
 
 def read_text_file(path):
@@ -93,6 +102,11 @@ class Tokenizer:
         if unknown:
             raise DataError(f"{name}: {''.join(unknown)!r} not in the vocabulary; allowed characters are "
                             f"{self.chars!r}")
+
+
+def docs_fingerprint(docs):
+    """sha256 of the documents in sorted order: the same set of documents, whatever the shuffle."""
+    return hashlib.sha256("\n".join(sorted(docs)).encode("utf-8")).hexdigest()
 
 
 def split_sizes(num_docs, holdout_fraction):

@@ -16,6 +16,7 @@ from operator import add
 
 from .fast_ops import (add_vectors, attention, attention_backward, cross_entropy, cross_entropy_backward, linear,
                        linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward, softmax, weight_gradient)
+from .model import layer_names
 
 EMBEDDINGS = ("wte", "wpe")
 
@@ -32,9 +33,7 @@ class FastModel:
     def __init__(self, config, vocab_size, weights):
         self.config = config
         self.vocab_size = vocab_size
-        self.layer_names = [{part: f"layer{i}.{part}" for part in
-                             ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")}
-                            for i in range(config.n_layer)]
+        self.layer_names = [layer_names(i) for i in range(config.n_layer)]
         self.attention_scale = (config.head_dim ** 0.5) ** -1
         self.weights = None
         self.set_weights(weights)

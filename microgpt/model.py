@@ -10,13 +10,22 @@ engines share. A model exposes, for the trainer, the sampler and checkpoints:
 from .engine import Value, no_gc
 
 
+LAYER_PARTS = ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")
+
+
+def layer_names(layer):
+    """{part: parameter name} of one transformer layer's matrices, e.g. "attn_wq" -> "layer0.attn_wq"."""
+    return {part: f"layer{layer}.{part}" for part in LAYER_PARTS}
+
+
 def parameter_shapes(config, vocab_size):
     """(name, rows, columns) of every matrix, in the order the original creates (and draws) them."""
     e = config.n_embd
+    layer_shape = {"attn_wq": (e, e), "attn_wk": (e, e), "attn_wv": (e, e), "attn_wo": (e, e),
+                   "mlp_fc1": (4 * e, e), "mlp_fc2": (e, 4 * e)}
     shapes = [("wte", vocab_size, e), ("wpe", config.block_size, e), ("lm_head", vocab_size, e)]
     for i in range(config.n_layer):
-        shapes += [(f"layer{i}.attn_wq", e, e), (f"layer{i}.attn_wk", e, e), (f"layer{i}.attn_wv", e, e),
-                   (f"layer{i}.attn_wo", e, e), (f"layer{i}.mlp_fc1", 4 * e, e), (f"layer{i}.mlp_fc2", e, 4 * e)]
+        shapes += [(name, *layer_shape[part]) for part, name in layer_names(i).items()]
     return shapes
 
 

@@ -11,7 +11,7 @@ import time
 
 from . import checkpoint, insight
 from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, train_command
-from .data import DataError, Tokenizer, builtin_text, parse_documents, split_sizes
+from .data import DataError, Tokenizer, builtin_documents, parse_documents, split_sizes
 from .sample import sample_names
 from .train import Run
 
@@ -53,7 +53,6 @@ class Session:
     def __init__(self):
         self.run = None
         self.docs = None
-        self._builtin_docs = None
 
     def handle(self, request_type, payload_json="{}"):
         method = getattr(self, f"do_{request_type}", None)
@@ -68,15 +67,10 @@ class Session:
             raise UserError(str(error)) from None
         return json.dumps(result, allow_nan=False)
 
-    def builtin_docs(self):
-        if self._builtin_docs is None:
-            self._builtin_docs = parse_documents(builtin_text(), "built-in dataset")
-        return self._builtin_docs
-
     def do_schema(self, payload):
         """Everything the page's form and link need before Python has loaded (build.py writes it to schema.json)."""
         return {"fields": describe(), "request_fields": request_fields(),
-                "builtin": {"name": BUILTIN_DESCRIPTION, "num_docs": len(self.builtin_docs())}}
+                "builtin": {"name": BUILTIN_DESCRIPTION, "num_docs": len(builtin_documents())}}
 
     def do_check(self, payload):
         """Per-field problems of a config and of a `sample_seed` (when given) and, when the config has none, its
@@ -103,12 +97,12 @@ class Session:
     def default_vocab_size(self):
         if self.run:
             return self.run.tokenizer.vocab_size
-        return Tokenizer.from_documents(self.builtin_docs()).vocab_size
+        return Tokenizer.from_documents(builtin_documents()).vocab_size
 
     def documents(self, data):
         data = data or {"source": "builtin"}
         if data.get("source") == "builtin":
-            return self.builtin_docs()
+            return builtin_documents()
         if data.get("source") == "text":
             return parse_documents(str(data.get("text", "")), "your dataset")
         raise UserError(f"source: {data.get('source')!r} is not one of {', '.join(SOURCES)}")
@@ -141,8 +135,8 @@ class Session:
 
     def command(self):
         """The `python -m microgpt train` line that reproduces the current run. The built-in documents are one cached
-        list: any other list came from the user, who saves it to a file to pass with --data."""
-        data_file = None if self.docs is self._builtin_docs else PASTED_DATA_FILE
+        tuple (data.builtin_documents): any other documents came from the user, who saves them to a file for --data."""
+        data_file = None if self.docs is builtin_documents() else PASTED_DATA_FILE
         return train_command(self.run.config, data_file)
 
     def require_run(self):
@@ -187,7 +181,7 @@ class Session:
     def do_load(self, payload):
         """Continue from a checkpoint, on the current dataset (which must be the one it was trained on)."""
         saved = checkpoint.parse(str(payload.get("checkpoint", "")))
-        docs = self.docs if self.docs is not None else self.builtin_docs()
+        docs = self.docs if self.docs is not None else builtin_documents()
         self.run = Run.restore(saved, docs)
         self.docs = docs
         return self.summary()

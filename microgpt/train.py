@@ -8,8 +8,7 @@ initial weights, (training draws nothing), then sampling continues the same stre
 import random
 import time
 
-from .checkpoint import docs_fingerprint
-from .data import DataError, Dataset
+from .data import DataError, Dataset, docs_fingerprint
 from .model import ScalarModel, init_weights
 from .optim import Adam, learning_rate_at
 
@@ -38,7 +37,7 @@ class Run:
     def restore(cls, checkpoint, docs):
         """Continue a checkpointed run; `docs` must be the dataset it was trained on."""
         run = cls(checkpoint["config"], docs)
-        if run.tokenizer.chars != checkpoint["vocab"] or docs_fingerprint(sorted(docs)) != checkpoint["docs_sha256"]:
+        if run.tokenizer.chars != checkpoint["vocab"] or docs_fingerprint(docs) != checkpoint["docs_sha256"]:
             raise DataError("dataset: not the dataset this checkpoint was trained on; resume with the same --data")
         run.model.set_weights(checkpoint["weights"])
         run.optimizer.load_state(checkpoint["adam"])

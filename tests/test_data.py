@@ -4,7 +4,8 @@ import random
 
 import pytest
 
-from microgpt.data import MAX_BYTES, DataError, Dataset, Tokenizer, builtin_text, parse_documents, read_text_file
+from microgpt.data import (MAX_BYTES, DataError, Dataset, Tokenizer, builtin_documents, builtin_text, docs_fingerprint,
+                           parse_documents, read_text_file)
 
 
 def test_documents_are_stripped_lines_without_empties():
@@ -30,9 +31,15 @@ def test_holdout_comes_from_the_end_of_the_shuffle():
     assert split.train == full.docs[:90] and split.holdout == full.docs[90:]
 
 
-def test_builtin_dataset_ships_with_the_package():
-    docs = parse_documents(builtin_text())
+def test_builtin_dataset_ships_with_the_package_and_is_parsed_once():
+    docs = builtin_documents()
     assert len(docs) > 5000 and all(d.isalpha() and d.islower() for d in docs)
+    assert list(docs) == parse_documents(builtin_text()) and builtin_documents() is docs
+
+
+def test_the_fingerprint_names_the_set_of_documents_whatever_their_order():
+    assert docs_fingerprint(["bob", "ann"]) == docs_fingerprint(["ann", "bob"])
+    assert docs_fingerprint(["ann", "bob"]) != docs_fingerprint(["ann", "bobby"])
 
 
 @pytest.mark.parametrize("text, words", [
