@@ -15,7 +15,6 @@ import hashlib
 import http.server
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -35,11 +34,6 @@ VENDOR_FILES = {"uplot/dist/uPlot.esm.js": "vendor/uPlot.esm.js", "uplot/dist/uP
                 "uplot/LICENSE": "vendor/uPlot.LICENSE"}
 # What goes into our wheel: a change to any of these rebuilds it.
 WHEEL_SOURCES = ["pyproject.toml", "README.md", "microgpt"]
-# The system Chromium that the e2e tests and page benchmarks drive (Playwright's own download does not work here),
-# with the flags it needs as root on a machine with no network but the loopback.
-CHROMIUM = os.environ.get("MICROGPT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def log(message):

@@ -23,7 +23,8 @@ import time
 from playwright.sync_api import sync_playwright
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from chromium import launch_options  # noqa: E402  (tests/chromium.py: the Chromium the e2e tests drive)
 from microgpt.session import Session  # noqa: E402
 
 
@@ -123,7 +124,7 @@ def main():
     base = builder.url(server)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=builder.CHROMIUM, args=builder.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(**launch_options())
             bare, page = [], []
             for _ in range(args.repeat):    # interleaved, so both see the same machine load
                 bare.append(time_ready(browser, base + "bare.html", "window.__bareReady"))

@@ -8,7 +8,7 @@ Ready time = window.__microgpt.timings.ready (navigation start to Python ready);
 On localhost the network costs almost nothing, so a repeat visit saves only the download; most of the ready time is
 Pyodide starting Python (~3 s here), which no cache removes. A throttled profile (the server sends at --mbps with
 --rtt-ms per request, one link shared by all connections) shows what a reader on a real connection gains.
-Goal (issue 6): repeat <= 0.5x first.
+Goal: repeat <= 0.5x first.
 
     python bench/visit_bench.py [--repeat 3] [--mbps 0 20] [--rtt-ms 40] [--json out.json]
 """
@@ -24,7 +24,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from page_bench import load_build_module
+from page_bench import launch_options, load_build_module
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 READY = "window.__microgpt && window.__microgpt.timings && window.__microgpt.timings.ready"
@@ -123,7 +123,7 @@ def main():
     shutil.copytree(builder.DIST, dist)
     results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=builder.CHROMIUM, args=builder.CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**launch_options())
         for mbps in args.mbps:
             link = Link(mbps, args.rtt_ms)
             server = serve(builder, dist, link)

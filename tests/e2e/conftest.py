@@ -1,10 +1,13 @@
-"""Fixtures for the end-to-end tests: build `dist/` once, serve it on 127.0.0.1, launch the system Chromium, and give
-tests a loaded page (with its console errors and every request it made recorded) plus a small driver for it."""
+"""Fixtures for the end-to-end tests: build `dist/` once, serve it on 127.0.0.1, launch Chromium (the system's, else
+Playwright's own: see tests/chromium.py), and give tests a loaded page (with its console errors and every request it
+made recorded) plus a small driver for it."""
 
 import importlib.util
 import pathlib
 
 import pytest
+
+from chromium import launch_options  # tests/chromium.py: pytest puts tests/ on sys.path for tests/conftest.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 READY_TIMEOUT_MS = 90_000
@@ -44,10 +47,7 @@ def site(builder):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    chromium = BUILD.CHROMIUM
-    if not pathlib.Path(chromium).exists():
-        raise RuntimeError(f"Chromium not found at {chromium}: apt-get install chromium, or set MICROGPT_CHROMIUM")
-    return {**browser_type_launch_args, "executable_path": chromium, "args": BUILD.CHROMIUM_ARGS}
+    return {**browser_type_launch_args, **launch_options()}
 
 
 class PageDriver:
