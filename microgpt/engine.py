@@ -76,7 +76,18 @@ class Value:
 
 
 def topological_order(root):
-    """Depth-first post-order of the graph under `root`, children in order: what a recursive walk would produce."""
+    """Depth-first post-order of the graph under `root`, children in order. The original builds it recursively:
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._children:
+                    build_topo(child)
+                topo.append(v)
+
+    This loop visits the nodes in the same order, keeping on an explicit stack what the recursion keeps in its frames:
+    each node under way, with an iterator over its remaining children (why not recurse: see the module docstring).
+    """
     order, visited = [], {root}
     stack = [(root, iter(root._children))]
     while stack:

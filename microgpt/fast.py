@@ -1,10 +1,10 @@
-"""The GPT on the fast engine: the scalar model's parameters and maths, one op per vector instead of one node per number.
+"""The GPT on the fast engine: the scalar model's parameters and maths, one op per vector, not one node per number.
 
 `FastModel` has `ScalarModel`'s interface (see model.py) and computes the same numbers: its forward is bit for bit the
 scalar engine's, its gradients agree to rounding (tests/test_fast_engine.py). There is no graph: the forward of a
-training document records, per position and layer, the activations its backward needs (a "tape"), and the backward
-walks positions and layers in reverse calling each op's hand-written local backward (fast_ops.py). Inference
-(`logits`, `loss`) records nothing beyond the KV cache.
+training document records, per position and layer, the activations its backward needs (a "tape": one PositionTape
+per position, holding one LayerTape per layer), and the backward walks positions and layers in reverse calling each
+op's hand-written local backward (fast_ops.py). Inference (`logits`, `loss`) records nothing beyond the KV cache.
 
 Linear layers read their weights by columns (see `fast_ops.linear`): the transposes are rebuilt lazily after
 `set_weights`, which the trainer calls after each optimizer step (the optimizer updates `weights` in place).
@@ -13,12 +13,35 @@ Linear layers read their weights by columns (see `fast_ops.linear`): the transpo
 from functools import reduce
 from itertools import chain
 from operator import add
+from typing import NamedTuple
 
 from .fast_ops import (add_vectors, attention, attention_backward, cross_entropy, cross_entropy_backward, linear,
                        linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward, softmax, weight_gradient)
 from .model import layer_names
 
 EMBEDDINGS = ("wte", "wpe")
+
+
+class LayerTape(NamedTuple):
+    """What one layer's backward needs from its forward, at one position."""
+    x_in: list              # the layer's input
+    x_norm: list            # rmsnorm(x_in): the input of the queries, keys and values
+    scale1: float           # its rmsnorm scale
+    q: list                 # the queries, split into heads
+    attn_weights: list      # per head, the softmax over the positions so far
+    x_attn: list            # the heads' outputs, side by side
+    x_mid: list             # after attention and its residual connection: the MLP block's input
+    x_norm2: list           # rmsnorm(x_mid)
+    scale2: float           # its rmsnorm scale
+    hidden: list            # relu(mlp_fc1 . x_norm2)
+
+
+class PositionTape(NamedTuple):
+    """What the backward needs from the forward of one position."""
+    x_embed: list           # the joint token and position embedding
+    embed_scale: float      # its rmsnorm scale
+    layers: list            # one LayerTape per layer
+    x: list                 # the last layer's output: lm_head's input
 
 
 class KVCache:
@@ -60,14 +83,14 @@ class FastModel:
 
     def forward(self, token_id, pos_id, cache, tape=None, attention_log=None):
         """Logits for the token at pos_id, appending its keys and values to the cache. If `tape` is a list, the
-        activations the backward needs are appended to it: (embedding, its rmsnorm scale, one record per layer,
-        final x). If `attention_log` is a list, the attention weights are appended to it: one list of heads per
-        layer."""
+        activations the backward needs are appended to it, as a PositionTape. If `attention_log` is a list, the
+        attention weights are appended to it: one list of heads per layer."""
         w, cols = self.weights, self.columns()
-        x_embed = add_vectors(w["wte"][token_id], w["wpe"][pos_id])
+        x_embed = add_vectors(w["wte"][token_id], w["wpe"][pos_id])  # joint token and position embedding
         x, embed_scale = rmsnorm(x_embed)
         layers = []
         for li, names in enumerate(self.layer_names):
+            # 1) Multi-head attention block
             keys, values = cache.keys[li], cache.values[li]
             x_in = x
             x_norm, scale1 = rmsnorm(x_in)
@@ -79,12 +102,14 @@ class FastModel:
                 attention_log.append(attn_weights)
             x_attn = list(chain.from_iterable(heads))
             x_mid = add_vectors(linear(x_attn, cols[names["attn_wo"]]), x_in)
+            # 2) MLP block
             x_norm2, scale2 = rmsnorm(x_mid)
             hidden = relu(linear(x_norm2, cols[names["mlp_fc1"]]))
             x = add_vectors(linear(hidden, cols[names["mlp_fc2"]]), x_mid)
-            layers.append((x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden))
+            if tape is not None:
+                layers.append(LayerTape(x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden))
         if tape is not None:
-            tape.append((x_embed, embed_scale, layers, x))
+            tape.append(PositionTape(x_embed, embed_scale, layers, x))
         return linear(x, cols["lm_head"])
 
     def logits(self, token_id, pos_id, cache, attention_log=None):
@@ -116,12 +141,12 @@ class FastModel:
         dkeys = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
         dvalues = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
         for pos_id in reversed(range(n)):
-            x_embed, embed_scale, layers, x = tape[pos_id]
+            position = tape[pos_id]
             dlogits = cross_entropy_backward(probs[pos_id], tokens[pos_id + 1], 1 / n)
-            dx = self._linear_backward("lm_head", x, dlogits, seen)
-            for li in reversed(range(len(layers))):
-                dx = self._layer_backward(li, pos_id, layers[li], dx, cache, dkeys[li], dvalues[li], seen)
-            dx_embed = rmsnorm_backward(x_embed, embed_scale, dx)
+            dx = self._linear_backward("lm_head", position.x, dlogits, seen)
+            for li in reversed(range(len(position.layers))):
+                dx = self._layer_backward(li, pos_id, position.layers[li], dx, cache, dkeys[li], dvalues[li], seen)
+            dx_embed = rmsnorm_backward(position.x_embed, position.embed_scale, dx)
             token_id = tokens[pos_id]
             grads["wte"][token_id] = add_vectors(grads["wte"][token_id], dx_embed)
             grads["wpe"][pos_id] = add_vectors(grads["wpe"][pos_id], dx_embed)
@@ -135,20 +160,20 @@ class FastModel:
         output_grads.append(dy)
         return linear_backward(dy, self.weights[name])
 
-    def _layer_backward(self, li, pos_id, record, dx_out, cache, dkeys, dvalues, seen):
-        """One layer at one position, in reverse: dL/d(layer output) in, dL/d(layer input) out. Positions are taken
-        last to first, so this position's keys and values have received the gradient of every later query."""
-        x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden = record
+    def _layer_backward(self, li, pos_id, tape, dx_out, cache, dkeys, dvalues, seen):
+        """One layer at one position, in reverse (2) MLP block, then 1) attention block), from its LayerTape:
+        dL/d(layer output) in, dL/d(layer input) out. Positions are taken last to first, so this position's keys and
+        values have received the gradient of every later query."""
         names = self.layer_names[li]
-        dhidden = self._linear_backward(names["mlp_fc2"], hidden, dx_out, seen)
-        dx_norm2 = self._linear_backward(names["mlp_fc1"], x_norm2, relu_backward(hidden, dhidden), seen)
-        dx_mid = add_vectors(dx_out, rmsnorm_backward(x_mid, scale2, dx_norm2))
-        dx_attn = self._linear_backward(names["attn_wo"], x_attn, dx_mid, seen)
+        dhidden = self._linear_backward(names["mlp_fc2"], tape.hidden, dx_out, seen)
+        dx_norm2 = self._linear_backward(names["mlp_fc1"], tape.x_norm2, relu_backward(tape.hidden, dhidden), seen)
+        dx_mid = add_vectors(dx_out, rmsnorm_backward(tape.x_mid, tape.scale2, dx_norm2))
+        dx_attn = self._linear_backward(names["attn_wo"], tape.x_attn, dx_mid, seen)
         keys, values = cache.keys[li][:pos_id + 1], cache.values[li][:pos_id + 1]
-        dq = attention_backward(self.split_heads(dx_attn), q, keys, values, attn_weights, dkeys, dvalues,
+        dq = attention_backward(self.split_heads(dx_attn), tape.q, keys, values, tape.attn_weights, dkeys, dvalues,
                                 self.attention_scale)
-        dx_norm = self._linear_backward(names["attn_wq"], x_norm, list(chain.from_iterable(dq)), seen)
+        dx_norm = self._linear_backward(names["attn_wq"], tape.x_norm, list(chain.from_iterable(dq)), seen)
         for part, grads in (("attn_wk", dkeys), ("attn_wv", dvalues)):
-            dx_norm = add_vectors(dx_norm, self._linear_backward(names[part], x_norm,
+            dx_norm = add_vectors(dx_norm, self._linear_backward(names[part], tape.x_norm,
                                                                  list(chain.from_iterable(grads[pos_id])), seen))
-        return add_vectors(dx_mid, rmsnorm_backward(x_in, scale1, dx_norm))
+        return add_vectors(dx_mid, rmsnorm_backward(tape.x_in, tape.scale1, dx_norm))

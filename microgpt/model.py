@@ -74,9 +74,12 @@ class ScalarModel:
         `attention_log` is a list, the attention weights are appended to it as floats: one list of heads per layer."""
         keys, values = cache
         sd, n_head, head_dim = self.state, self.config.n_head, self.config.head_dim
-        x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]
-        x = rmsnorm(x)
+        tok_emb = sd["wte"][token_id]  # token embedding
+        pos_emb = sd["wpe"][pos_id]  # position embedding
+        x = [t + p for t, p in zip(tok_emb, pos_emb)]  # joint token and position embedding
+        x = rmsnorm(x)  # not redundant: the first residual connection carries this normalised x, not the raw sum
         for li in range(self.config.n_layer):
+            # 1) Multi-head attention block
             x_residual = x
             x = rmsnorm(x)
             q = linear(x, sd[f"layer{li}.attn_wq"])
@@ -84,7 +87,7 @@ class ScalarModel:
             v = linear(x, sd[f"layer{li}.attn_wv"])
             keys[li].append(k)
             values[li].append(v)
-            x_attn = []
+            x_attn = []  # the heads' outputs, side by side
             if attention_log is not None:
                 attention_log.append([])
             for h in range(n_head):
@@ -94,19 +97,21 @@ class ScalarModel:
                 v_h = [vi[hs:hs + head_dim] for vi in values[li]]
                 attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(head_dim)) / head_dim ** 0.5
                                for t in range(len(k_h))]
-                attn_weights = softmax(attn_logits)
+                attn_weights = softmax(attn_logits)  # how much this position attends to each position so far
                 if attention_log is not None:
                     attention_log[-1].append([w.data for w in attn_weights])
-                x_attn.extend(sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(head_dim))
+                head_out = [sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(head_dim)]
+                x_attn.extend(head_out)
             x = linear(x_attn, sd[f"layer{li}.attn_wo"])
             x = [a + b for a, b in zip(x, x_residual)]
+            # 2) MLP block
             x_residual = x
             x = rmsnorm(x)
             x = linear(x, sd[f"layer{li}.mlp_fc1"])
             x = [xi.relu() for xi in x]
             x = linear(x, sd[f"layer{li}.mlp_fc2"])
             x = [a + b for a, b in zip(x, x_residual)]
-        return linear(x, sd["lm_head"])
+        return linear(x, sd["lm_head"])  # logits: one score per vocabulary token
 
     def logits(self, token_id, pos_id, cache, attention_log=None):
         return [v.data for v in self.forward(token_id, pos_id, cache, attention_log)]

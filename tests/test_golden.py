@@ -1,4 +1,4 @@
-"""The golden run: the scalar engine reproduces the original microgpt bit for bit (REFERENCE.md, item 1 of the core).
+"""The golden run: the scalar engine reproduces the original microgpt bit for bit (../shared/REFERENCE.md).
 
 Runs the CLI exactly as a user would, on ../shared/data/names.txt with every default but the engine. This takes a
 few minutes (1000 steps of the scalar engine); it is the proof that the rest stands on.
