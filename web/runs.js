@@ -2,7 +2,7 @@
 // between two runs (the name each run gets, and the legend of an overlay), and the smoothing of their loss curves.
 // A record is plain JSON (persistence keeps it as is); views and the compare chart only read it.
 //
-// record = {id, config, data: {source, text, description, fingerprint}, curve: [[step, loss, holdout|null]…],
+// record = {id, config, data: {source, text, description, fingerprint}, vocab_size, curve: [[step, loss, holdout|null]…],
 //           samples, duration_s, final_loss, final_holdout, command, diverged, edited, finished_at}
 
 export const MAX_RUNS = 20;
@@ -33,11 +33,11 @@ export function describeData(data, numDocs) {
 const lastHoldout = (curve) => curve.findLast((point) => point[2] !== null)?.[2] ?? null;
 
 // events: the training events of the run ({step, loss, holdout_loss?}); the rest as the page knows it.
-export function makeRecord({ id, config, data, numDocs, events, samples = [], durationS, command = null,
+export function makeRecord({ id, config, data, numDocs, vocabSize = null, events, samples = [], durationS, command = null,
   diverged = false, edited = false, finishedAt = Date.now() }) {
   const curve = events.map(({ step, loss, holdout_loss: holdout }) => [step, loss, holdout ?? null]);
   return {
-    id, config: { ...config }, data: describeData(data, numDocs), curve, samples: [...samples],
+    id, config: { ...config }, data: describeData(data, numDocs), vocab_size: vocabSize, curve, samples: [...samples],
     duration_s: durationS, final_loss: curve.length ? curve[curve.length - 1][1] : null,
     final_holdout: lastHoldout(curve), command, diverged, edited, finished_at: finishedAt,
   };
@@ -117,6 +117,15 @@ export function overlayData(runs) {
     return values;
   });
   return [steps, ...series];
+}
+
+// A run's line on the compare chart, fixed by its id so it keeps its look whichever runs are shown: seven
+// Okabe–Ito colours (CSS --run-0 … --run-6; their yellow is too faint on white) times three dash styles.
+export const RUN_COLOURS = 7;
+const DASHES = [[], [9, 4], [2, 3]];
+
+export function runStyle(id) {
+  return { colour: (id - 1) % RUN_COLOURS, dash: DASHES[Math.floor((id - 1) / RUN_COLOURS) % DASHES.length] };
 }
 
 // Duration as the run list shows it.

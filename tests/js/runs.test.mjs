@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   MAX_RUNS, addRun, deleteRun, describeData, differences, fingerprint, formatDuration, legendLabels, makeRecord,
-  nextRunId, overlayData, runName, runNames, smoothCurve,
+  nextRunId, overlayData, runName, runNames, runStyle, smoothCurve,
 } from "../../web/runs.js";
 
 const CONFIG = { n_embd: 16, n_head: 4, block_size: 16, learning_rate: 0.01, num_steps: 3, seed: 42,
@@ -106,4 +106,12 @@ test("durations read like the page's other durations", () => {
   assert.equal(formatDuration(1.26), "1.3 s");
   assert.equal(formatDuration(42.4), "42 s");
   assert.equal(formatDuration(125), "2 min 5 s");
+});
+
+test("each run keeps one look: 7 colours, then the next dash style", () => {
+  const looks = Array.from({ length: 21 }, (_, i) => JSON.stringify(runStyle(i + 1)));
+  assert.equal(new Set(looks).size, 21, "the 20 kept runs never share colour and dash");
+  assert.deepEqual(runStyle(1), { colour: 0, dash: [] });
+  assert.equal(runStyle(8).colour, 0);
+  assert.notDeepEqual(runStyle(8).dash, runStyle(1).dash);
 });
