@@ -12,6 +12,9 @@ import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
 import { AFTER_TRAINING, canPreview, controls, isLocked, isReady, isRunning } from "./phases.js";
 import { emit, on } from "./events.js";
+import { InsightPanel } from "./insight-panel.js";
+import { RunKeeper } from "./run-keeper.js";
+import { SAMPLING_FIELDS } from "./runs.js";
 
 const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
 
@@ -35,6 +38,12 @@ let formBuilt = null;        // resolves once the settings form exists and shows
 const chart = new LossChart($("chart"), $("chart-empty"));
 followRun(chart);
 on("configured", (summary) => data.show(summary));
+// The run list and the views inside the model; the embed widget shows only training and samples.
+const insight = EMBED ? null : new InsightPanel(on);
+const keeper = EMBED ? null : new RunKeeper({
+  on, currentData: () => data.current().data, sampling: () => form.sampling(), vary: (run) => varyRun(run),
+  onSamples: (names) => insight.samples(names),
+});
 
 function setPhase(phase) {
   const previous = state.phase;
@@ -153,7 +162,7 @@ async function continueTraining(run) {
     if (run !== state.run) return;
     showMessage("train-message", error);
     setPhase(state.events.length ? "stopped" : "idle");
-    emit("finished", { reason: "error" });
+    emit("finished", { reason: "error", message: error.message });
   }
 }
 
@@ -246,6 +255,18 @@ function applyLink(link) {
   previewData();
 }
 
+// "Vary this run": its settings and data go back into the form (the sampling settings stay as they are), as one
+// new history entry; the reader changes one thing and trains again.
+function varyRun(run) {
+  const texts = form.texts();
+  for (const [name, value] of Object.entries(run.config)) {
+    if (name in texts && !SAMPLING_FIELDS.includes(name)) texts[name] = String(value);
+  }
+  applyLink({ values: { ...texts, source: run.data.source }, text: run.data.text ?? "" });
+  share?.edited("commit");
+  $("settings-title").scrollIntoView({ block: "start" });
+}
+
 // The form is drawn from the build-time schema, while Python loads in parallel; `ready` waits for the form and for
 // the settings of the link the page was opened with.
 async function buildForm() {
@@ -292,6 +313,8 @@ window.__microgpt = {
   get client() { return client; },
   get timings() { return state.timings; },
   get chart() { return chart.summary(); },
+  get runs() { return keeper?.runs ?? []; },
+  get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },
 };
 
 main();

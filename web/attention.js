@@ -109,6 +109,8 @@ export class AttentionView {
       habit.className = "habit";
       caption.append(title, habit);
       const table = document.createElement("table");
+      // Bigger cells for a short name, smaller for a long one, so the four maps fit a phone either way.
+      table.style.setProperty("--cell", positions <= 8 ? "1.55rem" : positions <= 12 ? "1.25rem" : "1.05rem");
       table.setAttribute("aria-label", `Attention weights, layer ${l + 1}, head ${h + 1}: rows are queries, ` +
         "columns are keys; use the arrow keys to move between cells");
       table.dataset.layer = String(l + 1);

