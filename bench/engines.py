@@ -1,0 +1,233 @@
+"""Benchmark (not a test): the engines side by side, and against the floor of pure Python arithmetic, in one run.
+
+    python bench/engines.py [--steps 200] [--out docs]
+
+1. Engines at the default config, each training the same `--steps` consecutive steps through the trainer's own
+   `Run.train_step`, from the same shuffled built-in names and initial weights:
+   - "original": the scalar engine as the original runs it (original_way.py: its recursive closure sort, the collector
+     on with its default thresholds, the previous step's graph alive until the next forward), whose collector costs
+     more as the heap grows, so it is timed over all the consecutive steps (its first few steps are shown too);
+   - "scalar": our scalar engine (iterative sort, no reference cycle, collector paused during a step);
+   - "fast": the fast engine.
+2. The floor: the bare kernels every fast step is made of, timed on vectors of the step's widths (n_embd and
+   4·n_embd): the fast engine's eight-term accumulate pass and a `reduce(add, map(mul))` dot. Each engine's step is
+   converted to ns per FLOP (FLOPs counted from the config, see `step_flops`) and divided by the floor, at the default
+   config and two larger ones (documents fill the context there: the names run together).
+3. The fast engine's forward + backward over a grid of n_embd x block_size x n_layer (--no-scaling skips it).
+Times are CPU time of this process (time.process_time), which other load on the machine distorts less than the wall
+clock. Writes docs/bench.json and docs/bench.md (the markdown is bench_report.py's).
+"""
+
+import argparse
+import gc
+import itertools
+import json
+import pathlib
+import platform
+import statistics
+import sys
+import time
+from functools import reduce
+from operator import add, mul
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from microgpt.config import Config  # noqa: E402
+from microgpt.data import builtin_text, parse_documents  # noqa: E402
+from microgpt.train import Run  # noqa: E402
+from original_way import original_run  # noqa: E402
+from bench_report import markdown  # noqa: E402
+
+# Adam's float operations per parameter, as optim.py (and the original) write them: m: 2 multiplies, 1 add;
+# v: 2 multiplies, 1 square, 1 add; the update: 2 divisions, 1 power, 1 add, 1 multiply, 1 division, 1 subtraction.
+ADAM_FLOPS_PER_PARAM = 14
+LARGER_CONFIGS = ({"n_embd": 32, "block_size": 16, "n_layer": 2}, {"n_embd": 64, "block_size": 32, "n_layer": 2})
+
+
+def forward_multiply_adds(config, vocab_size, positions):
+    """Multiply-adds of the forward over `positions` positions: per layer the six linear layers (12 n_embd²) and the
+    attention scores and weighted values over the p + 1 cached positions; then lm_head. Norms, softmax and residual
+    additions (a few operations per number, not per weight) are left out, so the ns per FLOP slightly overstate."""
+    e = config.n_embd
+    return sum(config.n_layer * (12 * e * e + 2 * (p + 1) * e) + vocab_size * e for p in range(positions))
+
+
+def step_flops(config, vocab_size, positions, with_adam):
+    """FLOPs of one training step on a document of `positions` positions: 2 per multiply-add, x 3 for forward and
+    backward (the backward computes both W^T dy and dy x^T, each as many multiply-adds as W x), plus Adam's."""
+    flops = 6 * forward_multiply_adds(config, vocab_size, positions)
+    return flops + (ADAM_FLOPS_PER_PARAM * config.num_params(vocab_size) if with_adam else 0)
+
+
+class TimedModel:
+    """The run's model, unchanged, with the CPU time spent in loss_and_grads (forward + backward) added up."""
+
+    def __init__(self, model):
+        self.model = model
+        self.seconds = 0.0
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def loss_and_grads(self, tokens):
+        start = time.process_time()
+        result = self.model.loss_and_grads(tokens)
+        self.seconds += time.process_time() - start
+        return result
+
+
+def make_run(engine, config, docs):
+    run = original_run(config, docs) if engine == "original" else Run(Config.from_dict({**config.to_dict(),
+                                                                                        "engine": engine}), docs)
+    run.model = TimedModel(run.model)
+    return run
+
+
+def time_steps(engine, config, docs, steps, first=5):
+    """Train `steps` consecutive steps from a clean heap; ms per step (mean) for forward + backward and for the whole
+    step, the same over the first `first` steps, the losses, and the FLOPs done."""
+    gc.collect()
+    run = make_run(engine, config, docs)
+    vocab_size = run.tokenizer.vocab_size
+    losses, flops, flops_adam, step_seconds, early = [], 0, 0, 0.0, None
+    for index in range(steps):
+        tokens = run.tokens(run.dataset.train[run.step % len(run.dataset.train)])
+        positions = min(config.block_size, len(tokens) - 1)
+        start = time.process_time()
+        losses.append(run.train_step())
+        step_seconds += time.process_time() - start
+        flops += step_flops(config, vocab_size, positions, False)
+        flops_adam += step_flops(config, vocab_size, positions, True)
+        if index + 1 == first:
+            early = (1000 * run.model.seconds / first, 1000 * step_seconds / first)
+    engine_seconds = run.model.seconds
+    del run
+    gc.collect()
+    return {"engine_ms": 1000 * engine_seconds / steps, "step_ms": 1000 * step_seconds / steps,
+            "first_engine_ms": early[0] if early else None, "first_step_ms": early[1] if early else None,
+            "engine_ns_per_flop": 1e9 * engine_seconds / flops, "step_ns_per_flop": 1e9 * step_seconds / flops_adam,
+            "losses": losses}
+
+
+def eight_term_pass(y, scalars, vectors):
+    """The fast engine's accumulate kernel: y + s0 v0 + ... + s7 v7 in one pass over y (16 FLOPs per element)."""
+    s0, s1, s2, s3, s4, s5, s6, s7 = scalars
+    v0, v1, v2, v3, v4, v5, v6, v7 = vectors
+    return [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
+            for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(y, v0, v1, v2, v3, v4, v5, v6, v7)]
+
+
+def dot(a, b):
+    """Σ a_i b_i as the fast engine writes it (2 FLOPs per element)."""
+    return reduce(add, map(mul, a, b))
+
+
+def kernel_ns_per_flop(width, repeats=7, flops_per_repeat=2_000_000):
+    """Fastest of `repeats` timings of each bare kernel on `width`-long vectors of distinct floats, in ns per FLOP."""
+    vectors = [[(i * 7 + j * 13) % 101 / 101 - 0.5 for j in range(width)] for i in range(9)]
+    scalars = [0.1 * (i + 1) for i in range(8)]
+    kernels = {"accumulate8": (lambda: eight_term_pass(vectors[8], scalars, vectors[:8]), 16 * width),
+               "dot": (lambda: dot(vectors[0], vectors[1]), 2 * width)}
+    result = {}
+    for name, (kernel, flops) in kernels.items():
+        calls = max(1, flops_per_repeat // flops)
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.process_time()
+            for _ in range(calls):
+                kernel()
+            best = min(best, time.process_time() - start)
+        result[name] = 1e9 * best / (calls * flops)
+    return result
+
+
+def floor_of(config):
+    """The floor for a config: the faster bare kernel at each of the step's two widths, averaged."""
+    kernels = {width: kernel_ns_per_flop(width) for width in (config.n_embd, 4 * config.n_embd)}
+    return {"kernels": {str(width): k for width, k in kernels.items()},
+            "ns_per_flop": statistics.mean(min(k.values()) for k in kernels.values())}
+
+
+def default_docs():
+    return parse_documents(builtin_text())
+
+
+def context_filling_docs(block_size, count=400):
+    """Documents exactly block_size characters long: the built-in names run together and cut."""
+    text = "".join(default_docs())
+    return [text[i:i + block_size] for i in range(0, count * block_size, block_size)]
+
+
+def bench_config(overrides, engines, steps, repeats):
+    """Floor and each engine's ms and ns per FLOP at one config (fast: fastest of `repeats`)."""
+    config = Config.from_dict({"holdout_fraction": 0.0, "eval_every": 0, **overrides})
+    docs = default_docs() if not overrides else context_filling_docs(config.block_size)
+    floor = floor_of(config)
+    rows = {}
+    for engine in engines:
+        runs = [time_steps(engine, config, docs, steps) for _ in range(repeats if engine == "fast" else 1)]
+        row = min(runs, key=lambda r: r["step_ms"])
+        row["engine_floor_ratio"] = row["engine_ns_per_flop"] / floor["ns_per_flop"]
+        row["step_floor_ratio"] = row["step_ns_per_flop"] / floor["ns_per_flop"]
+        rows[engine] = row
+        print(f"  {engine:>8}: {row['engine_ms']:9.2f} ms fwd+bwd, {row['step_ms']:9.2f} ms with Adam; "
+              f"{row['step_ns_per_flop']:6.1f} ns/FLOP = {row['step_floor_ratio']:.2f}x the floor "
+              f"({floor['ns_per_flop']:.1f})", flush=True)
+    for engine, row in rows.items():
+        if engine != "fast":
+            first = row["losses"][0] == rows["fast"]["losses"][0]
+            close = all(abs(a - b) <= 1e-9 * abs(a) for a, b in zip(row["losses"], rows["fast"]["losses"]))
+            assert first and close, f"{engine} and fast disagree on the losses"
+        row["fast_speedup"] = row["engine_ms"] / rows["fast"]["engine_ms"]
+        row["fast_speedup_with_adam"] = row["step_ms"] / rows["fast"]["step_ms"]
+    for row in rows.values():
+        del row["losses"]
+    return {"config": {k: config.to_dict()[k] for k in ("n_embd", "n_head", "n_layer", "block_size")},
+            "steps": steps, "floor": floor, "engines": rows}
+
+
+def scaling(budget_seconds):
+    """Fast engine forward + backward over the grid, fastest of several steps, on context-filling documents."""
+    results = []
+    for n_embd, block_size, n_layer in itertools.product((16, 32, 64), (8, 16, 32), (1, 2, 4)):
+        config = Config(n_embd=n_embd, n_layer=n_layer, block_size=block_size, holdout_fraction=0.0, eval_every=0)
+        run = make_run("fast", config, context_filling_docs(block_size, 60))
+        times = []
+        while len(times) < 3 or (sum(times) < budget_seconds and len(times) < 50):
+            before = run.model.seconds
+            run.train_step()
+            times.append(run.model.seconds - before)
+        flops = step_flops(config, run.tokenizer.vocab_size, block_size, False)
+        results.append({"n_embd": n_embd, "block_size": block_size, "n_layer": n_layer, "params": run.num_params,
+                        "mflop": flops / 1e6, "ms": 1000 * min(times), "ns_per_flop": 1e9 * min(times) / flops})
+        print(f"  n_embd {n_embd:2d} block_size {block_size:2d} n_layer {n_layer}: {results[-1]['ms']:9.2f} ms/step, "
+              f"{results[-1]['ns_per_flop']:5.1f} ns/FLOP", flush=True)
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python bench/engines.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=200, help="consecutive steps each engine trains (default config)")
+    parser.add_argument("--larger-steps", type=int, default=20, help="steps of the fast engine at the larger configs")
+    parser.add_argument("--repeats", type=int, default=3, help="times the fast engine is timed (the fastest counts)")
+    parser.add_argument("--scaling-seconds", type=float, default=0.5, help="time budget per scaling config")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
+    parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for bench.json and bench.md ('' for none)")
+    args = parser.parse_args(argv)
+    machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {platform.system()}"
+    print(f"engines at the default config, {args.steps} steps ({machine})", flush=True)
+    report = {"machine": machine, "configs": [bench_config({}, ("original", "scalar", "fast"), args.steps, args.repeats)]}
+    for overrides in LARGER_CONFIGS:
+        print(f"fast engine at {overrides}, {args.larger_steps} steps", flush=True)
+        report["configs"].append(bench_config(overrides, ("fast",), args.larger_steps, args.repeats))
+    report["scaling"] = [] if args.no_scaling else scaling(args.scaling_seconds)
+    if args.out:
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
+        (out / "bench.md").write_text(markdown(report))
+        print(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
+
+
+if __name__ == "__main__":
+    main()
