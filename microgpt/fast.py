@@ -15,8 +15,9 @@ from itertools import chain
 from operator import add
 from typing import NamedTuple
 
-from .fast_ops import (add_vectors, attention, attention_backward, cross_entropy, cross_entropy_backward, linear,
-                       linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward, softmax, weight_gradient)
+from .fast_ops import (add_vectors, attention, attention_backward, attention_key_value_grads, cross_entropy,
+                       cross_entropy_backward, linear, linear_backward, relu, relu_backward, rmsnorm, rmsnorm_backward,
+                       softmax, weight_gradient)
 from .model import layer_names
 
 EMBEDDINGS = ("wte", "wpe")
@@ -45,11 +46,22 @@ class PositionTape(NamedTuple):
 
 
 class KVCache:
-    """Per layer, the keys and values of every position so far, each split into heads."""
+    """Per layer, the keys and values of every position so far, each split into heads; and the same numbers by
+    columns (per layer, head and number within the head: that number at every position), which attention reads."""
 
-    def __init__(self, n_layer):
+    def __init__(self, n_layer, n_head, head_dim):
         self.keys = [[] for _ in range(n_layer)]
         self.values = [[] for _ in range(n_layer)]
+        self.key_columns = [[[[] for _ in range(head_dim)] for _ in range(n_head)] for _ in range(n_layer)]
+        self.value_columns = [[[[] for _ in range(head_dim)] for _ in range(n_head)] for _ in range(n_layer)]
+
+    def append(self, layer, key_heads, value_heads):
+        self.keys[layer].append(key_heads)
+        self.values[layer].append(value_heads)
+        for columns, heads in ((self.key_columns[layer], key_heads), (self.value_columns[layer], value_heads)):
+            for head_columns, head in zip(columns, heads):
+                for column, number in zip(head_columns, head):
+                    column.append(number)
 
 
 class FastModel:
@@ -75,7 +87,7 @@ class FastModel:
         return self._columns
 
     def new_cache(self):
-        return KVCache(self.config.n_layer)
+        return KVCache(self.config.n_layer, self.config.n_head, self.config.head_dim)
 
     def split_heads(self, x):
         head_dim = self.config.head_dim
@@ -91,13 +103,12 @@ class FastModel:
         layers = []
         for li, names in enumerate(self.layer_names):
             # 1) Multi-head attention block
-            keys, values = cache.keys[li], cache.values[li]
             x_in = x
             x_norm, scale1 = rmsnorm(x_in)
             q = self.split_heads(linear(x_norm, cols[names["attn_wq"]]))
-            keys.append(self.split_heads(linear(x_norm, cols[names["attn_wk"]])))
-            values.append(self.split_heads(linear(x_norm, cols[names["attn_wv"]])))
-            heads, attn_weights = attention(q, keys, values, self.attention_scale)
+            cache.append(li, self.split_heads(linear(x_norm, cols[names["attn_wk"]])),
+                         self.split_heads(linear(x_norm, cols[names["attn_wv"]])))
+            heads, attn_weights = attention(q, cache.key_columns[li], cache.values[li], self.attention_scale)
             if attention_log is not None:
                 attention_log.append(attn_weights)
             x_attn = list(chain.from_iterable(heads))
@@ -137,15 +148,14 @@ class FastModel:
         # What each linear layer saw and got back, per position (last first): its weight gradient is one sum at the end.
         seen = {name: ([], []) for name in w if name not in EMBEDDINGS}
         grads = {name: [[0.0] * len(w[name][0]) for _ in w[name]] for name in EMBEDDINGS}
-        zeros = [0.0] * self.config.head_dim
-        dkeys = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
-        dvalues = [[[zeros] * self.config.n_head for _ in range(n)] for _ in self.layer_names]
+        # Per layer and head, what each query (last first) leaves for the keys and values it attended to.
+        queries = [[([], [], [], []) for _ in range(self.config.n_head)] for _ in self.layer_names]
         for pos_id in reversed(range(n)):
             position = tape[pos_id]
             dlogits = cross_entropy_backward(probs[pos_id], tokens[pos_id + 1], 1 / n)
             dx = self._linear_backward("lm_head", position.x, dlogits, seen)
             for li in reversed(range(len(position.layers))):
-                dx = self._layer_backward(li, pos_id, position.layers[li], dx, cache, dkeys[li], dvalues[li], seen)
+                dx = self._layer_backward(li, pos_id, position.layers[li], dx, cache, queries[li], seen)
             dx_embed = rmsnorm_backward(position.x_embed, position.embed_scale, dx)
             token_id = tokens[pos_id]
             grads["wte"][token_id] = add_vectors(grads["wte"][token_id], dx_embed)
@@ -160,20 +170,24 @@ class FastModel:
         output_grads.append(dy)
         return linear_backward(dy, self.weights[name])
 
-    def _layer_backward(self, li, pos_id, tape, dx_out, cache, dkeys, dvalues, seen):
+    def _layer_backward(self, li, pos_id, tape, dx_out, cache, queries, seen):
         """One layer at one position, in reverse (2) MLP block, then 1) attention block), from its LayerTape:
-        dL/d(layer output) in, dL/d(layer input) out. Positions are taken last to first, so this position's keys and
-        values have received the gradient of every later query."""
+        dL/d(layer output) in, dL/d(layer input) out. Positions are taken last to first, so every query that attended
+        to this position's key and value is in `queries` by now."""
         names = self.layer_names[li]
         dhidden = self._linear_backward(names["mlp_fc2"], tape.hidden, dx_out, seen)
         dx_norm2 = self._linear_backward(names["mlp_fc1"], tape.x_norm2, relu_backward(tape.hidden, dhidden), seen)
         dx_mid = add_vectors(dx_out, rmsnorm_backward(tape.x_mid, tape.scale2, dx_norm2))
         dx_attn = self._linear_backward(names["attn_wo"], tape.x_attn, dx_mid, seen)
-        keys, values = cache.keys[li][:pos_id + 1], cache.values[li][:pos_id + 1]
-        dq = attention_backward(self.split_heads(dx_attn), tape.q, keys, values, tape.attn_weights, dkeys, dvalues,
-                                self.attention_scale)
+        dout = self.split_heads(dx_attn)
+        dq, dscores = attention_backward(dout, cache.keys[li][:pos_id + 1], cache.value_columns[li],
+                                         tape.attn_weights, self.attention_scale)
+        for lists, query in zip(queries, zip(tape.q, dout, tape.attn_weights, dscores)):
+            for seen_list, item in zip(lists, query):
+                seen_list.append(item)
+        dkeys, dvalues = attention_key_value_grads(pos_id, queries)
         dx_norm = self._linear_backward(names["attn_wq"], tape.x_norm, list(chain.from_iterable(dq)), seen)
         for part, grads in (("attn_wk", dkeys), ("attn_wv", dvalues)):
             dx_norm = add_vectors(dx_norm, self._linear_backward(names[part], tape.x_norm,
-                                                                 list(chain.from_iterable(grads[pos_id])), seen))
+                                                                 list(chain.from_iterable(grads)), seen))
         return add_vectors(dx_mid, rmsnorm_backward(tape.x_in, tape.scale1, dx_norm))

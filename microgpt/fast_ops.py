@@ -80,18 +80,25 @@ def linear_backward(dy, w):
 
 def weight_gradient(inputs, output_grads):
     """dL/dW = Σ_p dy_p x_pᵀ over the positions p (in the order given) where the layer saw x_p and got dy_p back.
-    Column j is Σ_p x_p[j] dy_p, added position after position, eight positions per pass over all the columns; the
-    last pass is padded with zero vectors, which add nothing."""
-    zero_input, zero_grad = [0.0] * len(inputs[0]), [0.0] * len(output_grads[0])
-    padding = -len(inputs) % 8
-    inputs, output_grads = inputs + [zero_input] * padding, output_grads + [zero_grad] * padding
-    columns = [zero_grad] * len(zero_input)
-    for start in range(0, len(inputs), 8):
+    Column j is Σ_p x_p[j] dy_p, added position after position: eight positions per pass over all the columns, then
+    four, then one at a time (no zero padding: a short document does not pay for eight positions)."""
+    columns = [[0.0] * len(output_grads[0])] * len(inputs[0])
+    start, count = 0, len(inputs)
+    while count - start >= 8:
         x0, x1, x2, x3, x4, x5, x6, x7 = inputs[start:start + 8]
         d0, d1, d2, d3, d4, d5, d6, d7 = output_grads[start:start + 8]
         columns = [[a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
                     for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(column, d0, d1, d2, d3, d4, d5, d6, d7)]
                    for column, s0, s1, s2, s3, s4, s5, s6, s7 in zip(columns, x0, x1, x2, x3, x4, x5, x6, x7)]
+        start += 8
+    if count - start >= 4:
+        x0, x1, x2, x3 = inputs[start:start + 4]
+        d0, d1, d2, d3 = output_grads[start:start + 4]
+        columns = [[a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(column, d0, d1, d2, d3)]
+                   for column, s0, s1, s2, s3 in zip(columns, x0, x1, x2, x3)]
+        start += 4
+    for x0, d0 in zip(inputs[start:], output_grads[start:]):
+        columns = [[a + s0 * u0 for a, u0 in zip(column, d0)] for column, s0 in zip(columns, x0)]
     return [list(row) for row in zip(*columns)]
 
 
@@ -145,25 +152,40 @@ def cross_entropy_backward(probs, target, dloss):
     return dlogits
 
 
-def attention(q_heads, keys, values, scale):
-    """Causal attention of one query over the cached positions (keys/values: one list of heads per position).
+def attention(q_heads, key_columns, values, scale):
+    """Causal attention of one query over the cached positions. key_columns[h][j] holds number j of head h's key at
+    every cached position, so one head's scores over all positions are one `accumulate` (each q·k_s added in the
+    order of a dot) instead of one dot per position; values: one list of heads per position.
     Per head: w = softmax(q·k_s · scale over s), out = Σ_s w_s v_s. Returns the heads' outputs and weights."""
     outputs, weights = [], []
+    positions = len(values)
     for h, q in enumerate(q_heads):
-        w = softmax([dot(q, k[h]) * scale for k in keys])
+        w = softmax([score * scale for score in accumulate([0.0] * positions, q, key_columns[h])])
         outputs.append(accumulate([0.0] * len(q), w, [v[h] for v in values]))
         weights.append(w)
     return outputs, weights
 
 
-def attention_backward(dout_heads, q_heads, keys, values, weights, dkeys, dvalues, scale):
-    """Backward of `attention` for one query: returns dL/dq per head and adds into dkeys/dvalues (same layout as the
-    cache) the contributions of this query to every position it attended to."""
-    dq_heads = []
-    for h, (dout, q, w) in enumerate(zip(dout_heads, q_heads, weights)):
-        dscores = [dl * scale for dl in softmax_backward(w, [dot(dout, v[h]) for v in values])]
-        for s, (ws, dscore) in enumerate(zip(w, dscores)):
-            dvalues[s][h] = [g + ws * d for g, d in zip(dvalues[s][h], dout)]
-            dkeys[s][h] = [g + dscore * qi for g, qi in zip(dkeys[s][h], q)]
-        dq_heads.append(accumulate([0.0] * len(q), dscores, [k[h] for k in keys]))
-    return dq_heads
+def attention_backward(dout_heads, keys, value_columns, weights, scale):
+    """Backward of `attention` for one query over its `len(keys)` positions (value_columns as key_columns there; they
+    may hold later positions too, which the shorter accumulate ignores). Returns dL/dq and dL/dscores per head; the
+    keys' and values' gradients are summed once per position by `attention_key_value_grads`."""
+    dq_heads, dscore_heads = [], []
+    for h, (dout, w) in enumerate(zip(dout_heads, weights)):
+        dweights = accumulate([0.0] * len(w), dout, value_columns[h])
+        dscores = [dl * scale for dl in softmax_backward(w, dweights)]
+        dq_heads.append(accumulate([0.0] * len(dout), dscores, [k[h] for k in keys]))
+        dscore_heads.append(dscores)
+    return dq_heads, dscore_heads
+
+
+def attention_key_value_grads(position, queries):
+    """dL/dk and dL/dv (per head) of the cached `position`, from every query that attended to it: `queries` holds,
+    per head, the queries' (q, dout, weights, dscores) lists in the order the backward took them; each gradient adds
+    the queries' contributions in that order: dv = Σ_t w_t[position] dout_t, dk = Σ_t dscore_t[position] q_t."""
+    dkeys, dvalues = [], []
+    for q, dout, weights, dscores in queries:
+        zeros = [0.0] * len(q[0])
+        dvalues.append(accumulate(zeros, [w[position] for w in weights], dout))
+        dkeys.append(accumulate(zeros, [d[position] for d in dscores], q))
+    return dkeys, dvalues

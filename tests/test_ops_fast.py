@@ -126,17 +126,20 @@ def test_attention_backward(n_head, head_dim, positions):
     c = [vector(rng, head_dim) for _ in range(n_head)]
     scale = head_dim ** -0.5
 
+    def by_columns(vectors):
+        """Per head and number within the head, that number at every position (the cache's column layout)."""
+        return [[[vectors[s][h][j] for s in range(positions)] for j in range(head_dim)] for h in range(n_head)]
+
     def loss():
-        outputs, _ = fast_ops.attention(q, keys, values, scale)
+        outputs, _ = fast_ops.attention(q, by_columns(keys), values, scale)
         return sum(weighted(out, ch) for out, ch in zip(outputs, c))
 
-    _, weights = fast_ops.attention(q, keys, values, scale)
-    zeros = [0.0] * head_dim
-    dkeys = [[zeros] * n_head for _ in range(positions)]
-    dvalues = [[zeros] * n_head for _ in range(positions)]
-    dq = fast_ops.attention_backward(c, q, keys, values, weights, dkeys, dvalues, scale)
+    _, weights = fast_ops.attention(q, by_columns(keys), values, scale)
+    dq, dscores = fast_ops.attention_backward(c, keys, by_columns(values), weights, scale)
+    queries = [([q[h]], [c[h]], [weights[h]], [dscores[h]]) for h in range(n_head)]
     for h in range(n_head):
         assert dq[h] == pytest.approx(numeric_gradient(loss, q[h]), rel=RTOL, abs=ATOL)
         for s in range(positions):
-            assert dkeys[s][h] == pytest.approx(numeric_gradient(loss, keys[s][h]), rel=RTOL, abs=ATOL)
-            assert dvalues[s][h] == pytest.approx(numeric_gradient(loss, values[s][h]), rel=RTOL, abs=ATOL)
+            dkeys, dvalues = fast_ops.attention_key_value_grads(s, queries)
+            assert dkeys[h] == pytest.approx(numeric_gradient(loss, keys[s][h]), rel=RTOL, abs=ATOL)
+            assert dvalues[h] == pytest.approx(numeric_gradient(loss, values[s][h]), rel=RTOL, abs=ATOL)
