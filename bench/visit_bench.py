@@ -3,10 +3,13 @@
 For each network profile, --repeat times: a fresh browser profile visits the page (first visit: nothing cached), waits
 until the service worker holds the deploy (web/offline.js), then opens the page again (repeat visit). The same pair is
 timed with service workers blocked, so the browser's HTTP cache alone serves the repeat visit, for comparison.
-Ready time = window.__microgpt.timings.ready (navigation start to Python ready); medians are reported.
+Ready time = window.__microgpt.timings.ready (navigation start to Python ready); medians are reported. A first visit
+also stores Python's memory snapshot (web/snapshot.js), from which the repeat visit starts (which start each visit took
+is reported). The embed widget (#embed) loads Python only when Train is pressed: for it the time from pressing Train to
+the first training step is measured the same way, first and repeat.
 
 On localhost the network costs almost nothing, so a repeat visit saves only the download; most of the ready time is
-Pyodide starting Python (~3 s here), which no cache removes. A throttled profile (the server sends at --mbps with
+Pyodide starting Python (~3 s here), which only the memory snapshot removes. A throttled profile (the server sends at --mbps with
 --rtt-ms per request, one link shared by all connections) shows what a reader on a real connection gains.
 Goal: repeat <= 0.5x first.
 
@@ -29,6 +32,9 @@ from page_bench import launch_options, load_build_module
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 READY = "window.__microgpt && window.__microgpt.timings && window.__microgpt.timings.ready"
 CACHED = "window.__microgptOffline && ['ready', 'failed', 'unavailable'].includes(window.__microgptOffline.state)"
+SNAPSHOT_STORED = ("!self.caches || caches.open('microgpt-snapshot').then((cache) => cache.keys())"
+                   ".then((keys) => keys.length > 0)")
+FIRST_STEP = "window.__microgpt && window.__microgpt.timings && window.__microgpt.timings.firstStep"
 CHUNK = 64 * 1024
 
 
@@ -72,36 +78,45 @@ def serve(builder, dist, link):
     return server
 
 
-def visit(context, url, link, wait_for_cache):
-    """Open the page in `context`; returns (seconds to ready, megabytes the server sent for it)."""
+def visit(context, url, link, wait_for_cache, embed=False):
+    """Open the page in `context` (the embed: and press Train); returns (seconds to ready, or for the embed from Train to
+    the first step; megabytes the server sent for it; how Python started)."""
     before = link.sent
     page = context.new_page()
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
+    page.goto(url + ("#embed&num_steps=50" if embed else ""))
+    if embed:
+        page.wait_for_selector("#train:enabled", timeout=60_000)
+        page.click("#train")
+    done = FIRST_STEP if embed else READY
     try:
-        page.wait_for_function(f"Boolean({READY})", timeout=180_000, polling=50)
+        page.wait_for_function(f"Boolean({done})", timeout=180_000, polling=50)
     except Exception:
         state = page.evaluate("[window.__microgpt && window.__microgpt.phase, window.__microgptOffline,"
                               " document.getElementById('status').textContent]")
         raise RuntimeError(f"the page did not get ready: {state}, errors: {errors}") from None
-    seconds = page.evaluate(READY) / 1000
+    seconds = page.evaluate(done) / 1000
+    if embed:
+        seconds -= page.evaluate("window.__microgpt.timings.trainPressed") / 1000
     sent = (link.sent - before) / 1e6
-    if wait_for_cache:
+    startup = (page.evaluate("window.__microgpt.startup") or {}).get("from")
+    page.wait_for_function(SNAPSHOT_STORED, timeout=120_000, polling=250)
+    if wait_for_cache and not embed:
         page.wait_for_function(CACHED, timeout=300_000)
         status = page.evaluate("window.__microgptOffline")
         if status["state"] != "ready":
             raise RuntimeError(f"the service worker did not keep the deploy: {status}")
     page.close()
-    return seconds, sent
+    return seconds, sent, startup
 
 
-def first_and_repeat(browser, url, link, service_workers):
+def first_and_repeat(browser, url, link, service_workers, embed=False):
     context = browser.new_context(service_workers=service_workers)
     try:
-        first = visit(context, url, link, wait_for_cache=service_workers == "allow")
-        repeat = visit(context, url, link, wait_for_cache=False)
+        first = visit(context, url, link, wait_for_cache=service_workers == "allow", embed=embed)
+        repeat = visit(context, url, link, wait_for_cache=False, embed=embed)
     finally:
         context.close()
     return first, repeat
@@ -128,11 +143,12 @@ def main():
             link = Link(mbps, args.rtt_ms)
             server = serve(builder, dist, link)
             url = builder.url(server)
-            runs = {"allow": [], "block": []}
+            runs = {"allow": [], "block": [], "embed": []}
             try:
-                for _ in range(args.repeat):     # modes take turns, so both see the same machine load
+                for _ in range(args.repeat):     # modes take turns, so all see the same machine load
                     for mode in runs:
-                        runs[mode].append(first_and_repeat(browser, url, link, mode))
+                        runs[mode].append(first_and_repeat(browser, url, link, "block" if mode == "block" else "allow",
+                                                           embed=mode == "embed"))
             finally:
                 server.shutdown()
                 server.server_close()
@@ -143,6 +159,8 @@ def main():
                 "first_mb": median("allow", 0, 1), "repeat_mb": median("allow", 1, 1),
                 "http_cache_first_s": median("block", 0, 0), "http_cache_repeat_s": median("block", 1, 0),
                 "http_cache_repeat_mb": median("block", 1, 1),
+                "embed_first_s": median("embed", 0, 0), "embed_repeat_s": median("embed", 1, 0),
+                "starts": {mode: [[run[0][2], run[1][2]] for run in mode_runs] for mode, mode_runs in runs.items()},
             }
             row["ratio"] = row["repeat_s"] / row["first_s"]
             results.append(row)
@@ -150,11 +168,13 @@ def main():
     shutil.rmtree(dist.parent)
 
     print(f"ready time, median of {args.repeat}   {'first':>7} {'repeat':>7} {'ratio':>6}  goal    "
-          f"{'MB first/repeat':>15}   without service worker: first, repeat (HTTP cache)")
+          f"{'MB first/repeat':>15}   without service worker: first, repeat (HTTP cache)   embed Train->first step")
     for row in results:
         print(f"{row['network']:31}{row['first_s']:>7.2f}s{row['repeat_s']:>7.2f}s{row['ratio']:>6.2f}x  <=0.5x "
               f"{row['first_mb']:>8.1f} /{row['repeat_mb']:>5.2f}   "
-              f"{row['http_cache_first_s']:.2f}s, {row['http_cache_repeat_s']:.2f}s ({row['http_cache_repeat_mb']:.2f} MB)")
+              f"{row['http_cache_first_s']:.2f}s, {row['http_cache_repeat_s']:.2f}s ({row['http_cache_repeat_mb']:.2f} MB)"
+              f"   {row['embed_first_s']:.2f}s, {row['embed_repeat_s']:.2f}s")
+        print(f"  how Python started (first, repeat) per run: {row['starts']}")
     if args.json:
         args.json.write_text(json.dumps({"repeat": args.repeat, "profiles": results}, indent=1) + "\n")
 

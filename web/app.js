@@ -23,7 +23,8 @@ const EMBED = document.documentElement.classList.contains("embed");   // set by 
 
 const state = {
   phase: EMBED ? "dormant" : "loading", run: 0, summary: null, dataSummary: null, dataOk: false, events: [], samples: [],
-  sampleCount: 0, checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {}, trainWhenReady: false, pendingLink: null,
+  sampleCount: 0, checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {}, startup: null, trainWhenReady: false,
+  pendingLink: null,
 };
 const loadingView = new LoadingView();
 const data = new DataPanel(() => {
@@ -125,11 +126,12 @@ async function previewData() {
 
 async function train() {
   if (state.phase === "dormant") {
+    state.timings.trainPressed = performance.now();
     state.trainWhenReady = true;
     return startWorker();
   }
   const run = ++state.run;
-  state.timings = { ...state.timings, trainStart: performance.now(), trainEnd: null };
+  state.timings = { ...state.timings, trainStart: performance.now(), trainEnd: null, firstStep: null };
   showBanner(null);
   showMessage("train-message", null);
   setPhase("starting");
@@ -168,6 +170,7 @@ async function continueTraining(run) {
 
 function progress(run, chunk) {
   if (run !== state.run) return;       // a chunk of a run the page has already abandoned
+  if (chunk.events.length) state.timings.firstStep ??= performance.now();
   state.events.push(...chunk.events);
   emit("progress", chunk);
 }
@@ -208,10 +211,11 @@ async function generate(event) {
 
 const handlers = {
   loading: (payload) => loadingView.stage(payload),
-  ready: async ({ pyodide }) => {
+  ready: async ({ pyodide, startup }) => {
     await formBuilt;
     if (!form) return;
     state.timings.ready ??= performance.now();
+    state.startup = startup;          // how Python started: {from: "snapshot" | "fresh", bytes}
     loadingView.ready(pyodide);
     setPhase("idle");
     emit("ready", { request: (type, payload) => client.request(type, payload) });
@@ -312,6 +316,7 @@ window.__microgpt = {
   get summary() { return state.summary; },
   get client() { return client; },
   get timings() { return state.timings; },
+  get startup() { return state.startup; },
   get chart() { return chart.summary(); },
   get runs() { return keeper?.runs ?? []; },
   get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },

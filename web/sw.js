@@ -21,10 +21,11 @@ let current = null;                    // Promise of the manifest's `files` ({pa
 self.addEventListener("install", () => self.skipWaiting());
 
 self.addEventListener("activate", (event) => {
-  // Caches of an older format of this worker are of no use to this one.
+  // Caches of an older format of this worker are of no use to this one. The Python worker's memory snapshot
+  // (web/snapshot.js, SNAPSHOT_CACHE) is not this worker's to delete.
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("microgpt-") && name !== CACHE) await caches.delete(name);
+      if (name.startsWith("microgpt-") && name !== CACHE && name !== "microgpt-snapshot") await caches.delete(name);
     }
     await self.clients.claim();
   })());

@@ -1,9 +1,12 @@
-// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), installs our wheel with micropip,
-// and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing it adds
-// is the training loop: `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`, and yields to
-// the event loop between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts.
+// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), unpacks our wheel into
+// site-packages (pure Python without dependencies: nothing to resolve, so no micropip), and forwards the page's
+// requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing it adds is the training loop:
+// `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`, and yields to the event loop
+// between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts. Python starts from a
+// memory snapshot of an earlier visit when this deploy has one (web/snapshot.js).
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { deleteSnapshot, readSnapshot, snapshotKey, writeSnapshot } from "./snapshot.js";
 
 const here = (path) => new URL(path, import.meta.url).href;
 
@@ -48,24 +51,25 @@ function countingFetch(sizes, onBytes) {
 
 async function start() {
   loading("download", 0);
-  const manifest = await (await fetch(here("./manifest.json"), { cache: "no-cache" })).json();
+  const manifestText = await (await fetch(here("./manifest.json"), { cache: "no-cache" })).text();
+  const manifest = JSON.parse(manifestText);
   const big = ["pyodide.asm.wasm", "python_stdlib.zip"];
   const sizes = Object.fromEntries(big.map((name) => [name, manifest.files[`pyodide/${name}`].size]));
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   let received = 0;
-  // Both wheels download while Python starts (micropip then finds them in the HTTP cache), and a missing one is
-  // reported by name instead of as a failed import later.
-  // Every missing wheel is named, not just whichever failed first.
+  // Every wheel downloads while Python starts, and each missing one is reported by name, not as a failed import later.
   const wheels = Promise.all(Object.values(manifest.wheels).map(async (path) => {
     const response = await fetch(here(path));
-    if (!response.ok) return `${path}: HTTP ${response.status}`;
-    await response.arrayBuffer();
-    return null;
-  })).then((problems) => {
-    const missing = problems.filter(Boolean);
+    if (!response.ok) return { problem: `${path}: HTTP ${response.status}` };
+    return { bytes: new Uint8Array(await response.arrayBuffer()) };
+  })).then((results) => {
+    const missing = results.filter((result) => result.problem).map((result) => result.problem);
     if (missing.length) throw new Error(missing.join("; "));
+    return results.map((result) => result.bytes);
   });
   wheels.catch(() => {});     // awaited below; this only keeps an early failure from being reported twice
+  // No Cache Storage (some third-party frames), no snapshot: Python starts the normal way.
+  const key = self.caches ? await snapshotKey(manifestText).catch(() => null) : null;
   const plainFetch = self.fetch;
   let shown = -1;
   self.fetch = countingFetch(sizes, (bytes) => {
@@ -77,27 +81,67 @@ async function start() {
     if (percent === 100) loading("python", 0);
     else loading("download", percent);
   });
-  let pyodide;
+  let startup;
   try {
-    pyodide = await loadPyodide({ indexURL: here("./pyodide/") });
+    startup = (key && await fromSnapshot(key, wheels)) || await freshStart(key, wheels);
   } finally {
     self.fetch = plainFetch;
   }
-  await wheels;
-  loading("install", 0, "micropip");
-  await pyodide.loadPackage(here(manifest.wheels.micropip));
-  loading("install", 40, "microgpt");
-  const micropip = pyodide.pyimport("micropip");
-  try {
-    // Our wheel has no dependencies: nothing to resolve, so nothing is looked up anywhere.
-    await micropip.install.callKwargs(here(manifest.wheels.microgpt), { deps: false });
-  } finally {
-    micropip.destroy();
-  }
-  await pyodide.runPythonAsync(GLUE);
-  call = pyodide.globals.get("call");
   loading("install", 100);
-  post({ type: "ready", payload: { pyodide: manifest.pyodide } });
+  post({ type: "ready", payload: { pyodide: manifest.pyodide, startup } });
+}
+
+async function installWheels(pyodide, wheels) {
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  for (const bytes of await wheels) pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
+}
+
+// Python restored from this deploy's memory snapshot: our package already imported and the Session made. The file
+// system is not in a snapshot, so the wheels are unpacked again (the package reads its built-in dataset from there).
+// Returns null (and deletes the snapshot if it was the problem) when there is none or it does not work.
+async function fromSnapshot(key, wheels) {
+  let bytes;
+  try {
+    bytes = await readSnapshot(key);
+  } catch (error) {
+    console.warn("microgpt: starting Python without its snapshot:", error.message);
+    return null;
+  }
+  if (!bytes) return null;
+  await wheels;               // a missing wheel is a broken deployment, not a broken snapshot
+  try {
+    const pyodide = await loadPyodide({ indexURL: here("./pyodide/"), _loadSnapshot: bytes });
+    await installWheels(pyodide, wheels);
+    call = pyodide.globals.get("call");
+    const probe = invoke("schema", {});
+    if (probe.error) throw new Error(probe.error.message);
+    return { from: "snapshot", bytes: bytes.byteLength };
+  } catch (error) {
+    call = null;
+    console.warn("microgpt: the stored snapshot did not start; starting Python without it:", error.message);
+    await deleteSnapshot(key).catch(() => {});
+    return null;
+  }
+}
+
+// Python started the normal way. With a key, the started state (before any request has touched it) is snapshotted for
+// the next visit; storing it runs after `ready` and its failure costs only that.
+async function freshStart(key, wheels) {
+  const pyodide = await loadPyodide({ indexURL: here("./pyodide/"), _makeSnapshot: Boolean(key) });
+  loading("install", 0, "microgpt");
+  await installWheels(pyodide, wheels);
+  pyodide.runPython(GLUE);
+  let snapshot = null;
+  if (key) {
+    try {
+      snapshot = pyodide.makeMemorySnapshot();
+      writeSnapshot(key, snapshot).catch((error) => console.warn("microgpt: snapshot not stored:", error.message));
+    } catch (error) {
+      console.warn("microgpt: no snapshot of this start:", error.message);
+    }
+  }
+  call = pyodide.globals.get("call");
+  return { from: "fresh", bytes: snapshot ? snapshot.byteLength : 0 };
 }
 
 function invoke(type, payload) {
