@@ -12,7 +12,8 @@ import sys
 
 from . import checkpoint, insight
 from .config import FIELDS, Config, ConfigError, cli_flag, field_kind
-from .data import DataError, Tokenizer, builtin_documents, parse_documents, read_text_file
+from .data import (BUILTIN_DESCRIPTION, DataError, Tokenizer, builtin_documents, describe_documents,
+                   parse_documents, read_text_file)
 from .sample import sample_names
 from .train import Run, model_class
 
@@ -95,21 +96,25 @@ def build_parser():
 
 
 def load_docs(path):
+    """The documents and their description (the same for the built-in data as the page's, so checkpoints made on it
+    resume in either)."""
     if path is None:
-        return builtin_documents()
-    return parse_documents(read_text_file(path), f"dataset {path}")
+        docs = builtin_documents()
+        return docs, describe_documents(docs, f"the built-in data, {BUILTIN_DESCRIPTION}")
+    docs = parse_documents(read_text_file(path), f"dataset {path}")
+    return docs, describe_documents(docs, f"the file {os.path.basename(path)}")
 
 
 def run_train(args):
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
-    docs = load_docs(args.data)
+    docs, description = load_docs(args.data)
     if args.resume:
         if overrides:
             raise ConfigError(f"--resume continues the saved run with its own settings; "
                               f"drop {', '.join(map(cli_flag, overrides))}")
         run = Run.restore(checkpoint.load(args.resume), docs)
     else:
-        run = Run(Config.from_dict(overrides), docs)
+        run = Run(Config.from_dict(overrides), docs, description)
     if args.stop_after is not None and not run.step < args.stop_after <= run.config.num_steps:
         raise ConfigError(f"--stop-after: {args.stop_after} must be after the current step ({run.step}) "
                           f"and at most num_steps ({run.config.num_steps})")

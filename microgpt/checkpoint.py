@@ -1,7 +1,8 @@
 """Checkpoints: a whole run as one JSON document, and its strict validation on the way back in.
 
-Contents: format version, config, vocabulary, a fingerprint of the documents, step, weights, Adam moments and the
-random stream's state, which is what resuming needs to continue bit for bit. Loading parses JSON only (nothing is
+Contents: format version, config, vocabulary, the data it was trained on (a fingerprint of the documents and a
+description a person recognises), step, weights, Adam moments and the random stream's state, which is what resuming
+needs to continue bit for bit. Sampling needs no data; resuming needs the same documents in the same order. Loading parses JSON only (nothing is
 evaluated or unpickled) and checks every key, shape and number before anything is used.
 """
 
@@ -9,12 +10,14 @@ import json
 import math
 
 from .config import Config, ConfigError
-from .data import docs_fingerprint
 from .model import parameter_shapes
 
 FORMAT = "microgpt-checkpoint"
 VERSION = 1
-KEYS = {"format", "version", "config", "vocab", "docs_sha256", "step", "weights", "adam", "rng_state"}
+KEYS = {"format", "version", "config", "vocab", "docs_sha256", "data_description", "step", "weights", "adam",
+        "rng_state"}
+# Checkpoints written before the data description existed are still version 1 and still load.
+OPTIONAL_KEYS = {"data_description"}
 
 
 class CheckpointError(ValueError):
@@ -25,7 +28,8 @@ def to_json(run):
     version, internal, gauss_next = run.rng.getstate()
     document = {
         "format": FORMAT, "version": VERSION, "config": run.config.to_dict(), "vocab": run.tokenizer.chars,
-        "docs_sha256": docs_fingerprint(run.dataset.docs), "step": run.step, "weights": run.model.weights,
+        "docs_sha256": run.docs_sha256, "data_description": run.data_description, "step": run.step,
+        "weights": run.model.weights,
         "adam": run.optimizer.state(), "rng_state": [version, list(internal), gauss_next],
     }
     return json.dumps(document, separators=(",", ":"))
@@ -46,8 +50,8 @@ def parse(text, origin="checkpoint"):
         raise CheckpointError(f"{origin}: not a microgpt checkpoint (no \"format\": \"{FORMAT}\")")
     if doc.get("version") != VERSION:
         raise CheckpointError(f"{origin}: format version {doc.get('version')!r} is not supported (expected {VERSION})")
-    if set(doc) != KEYS:
-        extra, missing = sorted(set(doc) - KEYS), sorted(KEYS - set(doc))
+    if not KEYS - OPTIONAL_KEYS <= set(doc) <= KEYS:
+        extra, missing = sorted(set(doc) - KEYS), sorted(KEYS - OPTIONAL_KEYS - set(doc))
         raise CheckpointError(f"{origin}: unexpected keys {extra} / missing keys {missing}")
     try:
         config = Config.from_dict(doc["config"])
@@ -61,6 +65,9 @@ def parse(text, origin="checkpoint"):
         raise CheckpointError(f"{origin}: step {step!r} is not between 0 and num_steps ({config.num_steps})")
     if not isinstance(doc["docs_sha256"], str):
         raise CheckpointError(f"{origin}: docs_sha256 must be a string")
+    doc.setdefault("data_description", "")
+    if not isinstance(doc["data_description"], str):
+        raise CheckpointError(f"{origin}: data_description must be a string")
     shapes = parameter_shapes(config, len(vocab) + 1)
     _check_matrices(doc["weights"], shapes, f"{origin}: weights")
     adam = doc["adam"]

@@ -16,6 +16,7 @@ from importlib import resources
 MAX_BYTES = 20 * 1024 * 1024      # a sensible text dataset for a character model this small is far below this
 MAX_VOCAB = 256                   # distinct characters; more means this is not a names-like dataset
 BUILTIN_NAME = "names.txt"
+BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
 
 
 class DataError(ValueError):
@@ -31,6 +32,13 @@ def builtin_text():
 def builtin_documents():
     """The built-in dataset's documents, read and parsed once per process (a tuple: every caller shares it)."""
     return tuple(parse_documents(builtin_text(), "built-in dataset"))
+
+
+def describe_documents(docs, name):
+    """A description of a dataset a person recognises, e.g. for a checkpoint to say what data it needs to resume:
+    its name, its size and its first documents."""
+    shown = ", ".join(docs[:3]) + (", …" if len(docs) > 3 else "")
+    return f"{name}: {len(docs):,} documents ({shown})"
 
 
 def read_text_file(path):
@@ -105,8 +113,9 @@ class Tokenizer:
 
 
 def docs_fingerprint(docs):
-    """sha256 of the documents in sorted order: the same set of documents, whatever the shuffle."""
-    return hashlib.sha256("\n".join(sorted(docs)).encode("utf-8")).hexdigest()
+    """sha256 of the documents in their given order (before the run shuffles them): the order decides the shuffle, so
+    only the same documents in the same order resume the same run."""
+    return hashlib.sha256("\n".join(docs).encode("utf-8")).hexdigest()
 
 
 def split_sizes(num_docs, holdout_fraction):

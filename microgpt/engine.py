@@ -43,6 +43,11 @@ class Value:
     def relu(self):
         return Value(max(0, self.data), (self,), (float(self.data > 0),))
 
+    def tanh(self):
+        """Not used by the model: there for the learner who edits ReLU into tanh in the page (as micrograd has it)."""
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1 - t * t,))
+
     def __neg__(self):
         return self * -1
 

@@ -9,13 +9,13 @@ import json
 import math
 import time
 
-from . import checkpoint, insight
+from . import checkpoint, insight, listing
 from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, train_command
-from .data import DataError, Tokenizer, builtin_documents, parse_documents, split_sizes
+from .data import (BUILTIN_DESCRIPTION, DataError, Tokenizer, builtin_documents, describe_documents,
+                   parse_documents, split_sizes)
 from .sample import sample_names
 from .train import Run
 
-BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
 # One training chunk, in milliseconds: long enough that messages cost little next to training, short enough that the
 # page's worker hears pause and stop (between chunks) within a blink.
 CHUNK_BUDGET_MS = 70
@@ -53,6 +53,9 @@ class Session:
     def __init__(self):
         self.run = None
         self.docs = None
+        self.edited_source = None       # the learner's model.py, when they applied an edit
+        self.edited_model = None        # its ScalarModel class
+        self.run_edited = False         # the current run trains with the edited model
 
     def handle(self, request_type, payload_json="{}"):
         method = getattr(self, f"do_{request_type}", None)
@@ -63,7 +66,7 @@ class Session:
             raise UserError(f"{request_type}: the payload must be an object, got {type(payload).__name__}")
         try:
             result = method(payload)
-        except (ConfigError, DataError, checkpoint.CheckpointError) as error:
+        except (ConfigError, DataError, checkpoint.CheckpointError, listing.EditError) as error:
             raise UserError(str(error)) from None
         return json.dumps(result, allow_nan=False)
 
@@ -107,6 +110,12 @@ class Session:
             return parse_documents(str(data.get("text", "")), "your dataset")
         raise UserError(f"source: {data.get('source')!r} is not one of {', '.join(SOURCES)}")
 
+    def data_description(self, data, docs):
+        """What a checkpoint says it was trained on; the built-in data is described as the CLI describes it."""
+        if (data or {}).get("source", "builtin") == "builtin":
+            return describe_documents(docs, f"the built-in data, {BUILTIN_DESCRIPTION}")
+        return describe_documents(docs, "your own text")
+
     def do_preview(self, payload):
         """A dataset's summary, with its split under `config` when that is valid, without touching the current run."""
         docs = self.documents(payload.get("data"))
@@ -118,20 +127,33 @@ class Session:
         return summary
 
     def do_configure(self, payload):
-        """Start a new run on the chosen data with the given settings (the old run stays if this fails)."""
+        """Start a new run on the chosen data with the given settings (the old run stays if this fails). With
+        `edited: true` it trains the edited model, which only the scalar engine can run."""
         config = Config.from_dict(payload.get("config", {}))
-        docs = self.documents(payload.get("data"))
-        run = Run(config, docs)
-        self.run, self.docs = run, docs
+        edited = bool(payload.get("edited"))
+        if edited and self.edited_model is None:
+            raise UserError("edited code: there is no edit in use; apply an edit first, or train the original")
+        if edited:
+            config = config.replace(engine="scalar")
+        data = payload.get("data")
+        docs = self.documents(data)
+        run = Run(config, docs, self.data_description(data, docs), self.edited_model if edited else None)
+        self.run, self.docs, self.run_edited = run, docs, edited
         return self.summary()
 
     def summary(self):
-        """The current run's summary: its dataset's (with the split it trains on), its config, size and step, and the
-        command line that reproduces it."""
+        """The current run's summary: its dataset's (with the split it trains on), its config, size and step, whether
+        it trains edited code, and the data it was trained on. A model loaded without that data has no dataset
+        summary (nulls): it samples, and resumes once `attach` gives it its data."""
         run = self.require_run()
-        return {**summarize(run.dataset.docs, run.tokenizer), "num_train": len(run.dataset.train),
-                "num_holdout": len(run.dataset.holdout), "num_params": run.num_params, "config": run.config.to_dict(),
-                "step": run.step, "command": self.command()}
+        summary = {"num_docs": None, "vocab": run.tokenizer.chars, "vocab_size": run.tokenizer.vocab_size,
+                   "examples": [], "num_train": None, "num_holdout": None}
+        if run.can_train:
+            summary.update(summarize(run.dataset.docs, run.tokenizer), num_train=len(run.dataset.train),
+                           num_holdout=len(run.dataset.holdout))
+        return {**summary, "num_params": run.num_params, "config": run.config.to_dict(), "step": run.step,
+                "command": self.command(), "edited": self.run_edited, "resumable": run.can_train,
+                "data_description": run.data_description}
 
     def command(self):
         """The `python -m microgpt train` line that reproduces the current run. The built-in documents are one cached
@@ -151,7 +173,7 @@ class Session:
         budget = float(payload.get("budget_ms", CHUNK_BUDGET_MS)) / 1000
         start = time.perf_counter()
         events = []
-        for record in run.steps():
+        for record in self.edited_steps(run) if self.run_edited else run.steps():
             if not math.isfinite(record["loss"]):
                 raise UserError(f"training diverged at step {record['step']} (loss is {record['loss']}); "
                                 f"lower learning_rate and reset")
@@ -162,6 +184,23 @@ class Session:
         elapsed = time.perf_counter() - start
         return {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.done,
                 "steps_per_sec": len(events) / elapsed if elapsed > 0 else None}
+
+    def edited_steps(self, run):
+        """The run's steps, with an exception raised by the edited code reported at its line."""
+        steps = run.steps()
+        while True:
+            try:
+                record = next(steps)
+            except StopIteration:
+                return
+            except (ConfigError, DataError):
+                raise
+            except Exception as error:
+                if listing.edited_line(error) is None:
+                    raise
+                raise UserError(f"training stopped at step {run.step + 1}: {listing.describe_failure(error)}") \
+                    from None
+            yield record
 
     def do_sample(self, payload):
         """Names from the current model; a given `sample_seed` makes them reproducible, else the run's stream
@@ -179,10 +218,24 @@ class Session:
         return {"checkpoint": checkpoint.to_json(self.require_run())}
 
     def do_load(self, payload):
-        """Continue from a checkpoint, on the current dataset (which must be the one it was trained on)."""
+        """Take over the run in a checkpoint. It can sample at once; it can resume training if `data` (default: the
+        current run's data, or the built-in data) is the data it was trained on, else `attach` must give it that."""
         saved = checkpoint.parse(str(payload.get("checkpoint", "")))
-        docs = self.docs if self.docs is not None else builtin_documents()
-        self.run = Run.restore(saved, docs)
+        run = Run.restore(saved)
+        data = payload.get("data")
+        try:
+            docs = self.documents(data) if data else self.docs if self.docs is not None else builtin_documents()
+            run.attach(docs)
+        except DataError:
+            docs = None
+        self.run, self.docs, self.run_edited = run, docs, False
+        return self.summary()
+
+    def do_attach(self, payload):
+        """Give a loaded model its training data so it can resume; other data is refused, naming the data needed."""
+        run = self.require_run()
+        docs = self.documents(payload.get("data"))
+        run.attach(docs)
         self.docs = docs
         return self.summary()
 
@@ -208,3 +261,17 @@ class Session:
         """The 2-D maps of the token and position embeddings, at the current step."""
         run = self.require_run()
         return {"step": run.step, **insight.embeddings(run.model, run.tokenizer)}
+    def do_code(self, payload):
+        """The running source the Code panel shows, its landmarks, and the edited model.py if one is in use."""
+        return listing.listing(self.edited_source)
+
+    def do_edit(self, payload):
+        """Use an edited model.py for the next edited run (`source` empty or absent: back to the original). A
+        failing edit changes nothing: the run and any earlier edit stay."""
+        source = payload.get("source")
+        if not source:
+            self.edited_source = self.edited_model = None
+            return {"edited": False}
+        self.edited_model = listing.load_edited_model(str(source))
+        self.edited_source = str(source)
+        return {"edited": True}

@@ -8,7 +8,7 @@ initial weights, (training draws nothing), then sampling continues the same stre
 import random
 import time
 
-from .data import DataError, Dataset, docs_fingerprint
+from .data import DataError, Dataset, Tokenizer, docs_fingerprint
 from .model import ScalarModel, init_weights
 from .optim import Adam, learning_rate_at
 
@@ -21,29 +21,59 @@ def model_class(engine):
 
 
 class Run:
-    def __init__(self, config, docs):
-        """A fresh run: shuffle `docs` and draw the initial weights from Random(config.seed)."""
+    def __init__(self, config, docs, data_description="", scalar_model=None):
+        """A fresh run: shuffle `docs` and draw the initial weights from Random(config.seed). `scalar_model`
+        replaces the scalar engine's model class (the page's edited model); the fast engine is never replaced."""
         self.config = config
         self.rng = random.Random(config.seed)
         self.dataset = Dataset.build(docs, self.rng, config.holdout_fraction)
+        # In their given order: the order decides the shuffle, so other orders would not resume the same run.
+        self.docs_sha256 = docs_fingerprint(docs)
+        self.data_description = data_description
         self.tokenizer = self.dataset.tokenizer
         config.check_size(self.tokenizer.vocab_size)
         weights = init_weights(config, self.tokenizer.vocab_size, self.rng)
-        self.model = model_class(config.engine)(config, self.tokenizer.vocab_size, weights)
+        self.model = self._model_class(scalar_model)(config, self.tokenizer.vocab_size, weights)
         self.optimizer = Adam(config, self.model.weights)
         self.step = 0
 
+    def _model_class(self, scalar_model):
+        return scalar_model if scalar_model is not None and self.config.engine == "scalar" \
+            else model_class(self.config.engine)
+
     @classmethod
-    def restore(cls, checkpoint, docs):
-        """Continue a checkpointed run; `docs` must be the dataset it was trained on."""
-        run = cls(checkpoint["config"], docs)
-        if run.tokenizer.chars != checkpoint["vocab"] or docs_fingerprint(docs) != checkpoint["docs_sha256"]:
-            raise DataError("dataset: not the dataset this checkpoint was trained on; resume with the same --data")
-        run.model.set_weights(checkpoint["weights"])
-        run.optimizer.load_state(checkpoint["adam"])
+    def restore(cls, checkpoint, docs=None, scalar_model=None):
+        """Continue a checkpointed run. Without `docs` it can sample but not train until `attach` gives it the
+        documents it was trained on."""
+        run = cls.__new__(cls)
+        run.config = config = checkpoint["config"]
+        run.rng = random.Random()
         run.rng.setstate(checkpoint["rng_state"])
+        run.dataset = None
+        run.docs_sha256 = checkpoint["docs_sha256"]
+        run.data_description = checkpoint.get("data_description", "")
+        run.tokenizer = Tokenizer(checkpoint["vocab"])
+        run.model = run._model_class(scalar_model)(config, run.tokenizer.vocab_size, checkpoint["weights"])
+        run.optimizer = Adam(config, run.model.weights)
+        run.optimizer.load_state(checkpoint["adam"])
         run.step = checkpoint["step"]
+        if docs is not None:
+            run.attach(docs)
         return run
+
+    def attach(self, docs):
+        """Give a restored run its training documents, split as the uninterrupted run split them (the shuffle was
+        the run's first draw from Random(seed)). Other documents are refused, naming the ones it needs."""
+        dataset = Dataset.build(docs, random.Random(self.config.seed), self.config.holdout_fraction)
+        if dataset.tokenizer != self.tokenizer or docs_fingerprint(docs) != self.docs_sha256:
+            raise DataError(f"dataset: not the dataset this checkpoint was trained on; resuming needs "
+                            f"{self.data_description or 'the data it was trained on'} "
+                            f"(sha256 {self.docs_sha256[:12]}…)")
+        self.dataset = dataset
+
+    @property
+    def can_train(self):
+        return self.dataset is not None
 
     @property
     def num_params(self):
@@ -81,6 +111,9 @@ class Run:
 
     def steps(self, until=None):
         """Train up to step `until` (default: num_steps), yielding {step, loss, lr, elapsed[, holdout_loss]}."""
+        if not self.can_train:
+            raise DataError(f"dataset: this model was loaded without its training data; to resume, choose "
+                            f"{self.data_description or 'the data it was trained on'}")
         until = self.config.num_steps if until is None else min(until, self.config.num_steps)
         start = time.perf_counter()
         while self.step < until:

@@ -30,6 +30,9 @@ def test_train_on_builtin_data_then_sample_from_the_checkpoint(tmp_path):
     assert f"{records[0]['loss']:.4f}" == lines[3].split("loss ")[1]
     samples = [line.split(": ", 1)[1] for line in lines if line.startswith("sample ")]
     assert len(samples) == 5 and all(set(s) <= set("abcdefghijklmnopqrstuvwxyz") for s in samples)
+    # The checkpoint says which data resuming needs, in the words the page uses for the same data.
+    assert json.loads(ckpt.read_text())["data_description"].startswith(
+        "the built-in data, US census first names (PyPI package names 0.3.0): 5,163 documents (")
 
     sampled = cli("sample", "--checkpoint", ckpt, "--num-samples", "5")
     assert sampled.returncode == 0, sampled.stderr

@@ -16,6 +16,7 @@ UNARY = {
     "log": lambda a: a.log(),
     "exp": lambda a: a.exp(),
     "relu": lambda a: a.relu(),
+    "tanh": lambda a: a.tanh(),
     "radd": lambda a: 2.5 + a,
     "rsub": lambda a: 2.5 - a,
     "rmul": lambda a: 2.5 * a,

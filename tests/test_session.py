@@ -141,3 +141,37 @@ def test_preview_summarises_data_and_keeps_the_run(session):
     with pytest.raises(UserError, match="only 1 document"):
         session.handle("preview", json.dumps({"data": {"source": "text", "text": "solo"}}))
     assert call(session, "state") == before
+
+
+def test_a_model_loaded_without_its_data_samples_and_says_what_resuming_needs(session):
+    call(session, "train", {"budget_ms": 20})
+    saved = call(session, "save")["checkpoint"]
+    assert "your own text: 10 documents (anna, bob, cyril, …)" == json.loads(saved)["data_description"]
+    other = Session()
+    info = call(other, "load", {"checkpoint": saved, "data": {"source": "builtin"}})
+    assert info["step"] == call(session, "state")["step"] and not info["resumable"]
+    assert info["num_docs"] is None and info["vocab"] == "abcdefghijklnorsuvy"
+    assert call(other, "sample", {"sample_seed": 1}) == call(session, "sample", {"sample_seed": 1})
+    with pytest.raises(UserError, match="to resume, choose your own text: 10 documents"):
+        other.handle("train", "{}")
+    with pytest.raises(UserError, match="resuming needs your own text: 10 documents"):
+        call(other, "attach", {"data": {"source": "text", "text": "anna\nbob\n"}})
+    # The same documents in another order would be shuffled differently: not the same run.
+    with pytest.raises(UserError, match="resuming needs"):
+        call(other, "attach", {"data": {"source": "text", "text": "\n".join(reversed(TEXT.split()))}})
+    assert call(other, "attach", {"data": {"source": "text", "text": TEXT}})["resumable"]
+    while not call(session, "train", {"budget_ms": 1000})["done"]:
+        pass
+    while not call(other, "train", {"budget_ms": 1000})["done"]:
+        pass
+    assert call(other, "save")["checkpoint"] == call(session, "save")["checkpoint"]
+
+
+def test_a_checkpoint_on_the_builtin_data_resumes_with_it():
+    session = Session()
+    call(session, "configure", {"config": {**TINY, "engine": "fast"}, "data": {"source": "builtin"}})
+    call(session, "train", {"budget_ms": 10})
+    saved = call(session, "save")["checkpoint"]
+    assert json.loads(saved)["data_description"].startswith("the built-in data, US census first names")
+    info = call(Session(), "load", {"checkpoint": saved, "data": {"source": "builtin"}})
+    assert info["resumable"] and info["num_docs"] == 5163

@@ -77,6 +77,21 @@ def test_resume_on_other_data_is_refused(tmp_path):
         Run.restore(checkpoint.load(tmp_path / "c.json"), DOCS[:-1] + ["zed"])
 
 
+def test_checkpoints_from_before_the_data_description_still_load():
+    doc = valid_document()
+    del doc["data_description"]
+    restored = Run.restore(checkpoint.parse(json.dumps(doc)), DOCS)
+    assert restored.data_description == "" and restored.can_train
+
+
+def test_a_run_restored_without_data_samples_but_does_not_train():
+    saved = checkpoint.parse(checkpoint.to_json(run()))
+    restored = Run.restore(saved)
+    assert generate_many(restored.model, restored.tokenizer, restored.rng, 3, 0.5)
+    with pytest.raises(DataError, match="loaded without its training data"):
+        next(restored.steps())
+
+
 def valid_document():
     return json.loads(checkpoint.to_json(run()))
 

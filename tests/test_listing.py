@@ -1,0 +1,108 @@
+"""The code beside the run: the listing is the running source with its landmarks; an edited model trains on the
+scalar engine, and a broken edit is reported at its line while the current model stays."""
+
+import inspect
+import json
+
+import pytest
+
+import microgpt.engine
+import microgpt.fast
+import microgpt.model
+from microgpt import listing
+from microgpt.session import Session, UserError
+
+TINY = {"n_embd": 8, "n_head": 2, "block_size": 8, "num_steps": 6, "eval_every": 0, "engine": "fast"}
+TEXT = "anna\nbob\ncyril\ndora\neve\nfrank\ngus\nhanna\nivo\njo\n"
+DATA = {"source": "text", "text": TEXT}
+ORIGINAL = inspect.getsource(microgpt.model)
+TANH = ORIGINAL.replace("x = [xi.relu() for xi in x]", "x = [xi.tanh() for xi in x]")
+
+
+def call(session, kind, payload=None):
+    return json.loads(session.handle(kind, json.dumps(payload or {})))
+
+
+def train_all(session):
+    losses = []
+    while True:
+        chunk = call(session, "train", {"budget_ms": 1000})
+        losses += [event["loss"] for event in chunk["events"]]
+        if chunk["done"]:
+            return losses
+
+
+def test_listing_is_the_running_source_with_its_landmarks():
+    code = call(Session(), "code")
+    texts = {f["module"]: f["text"] for f in code["files"]}
+    assert texts["microgpt.model"] == ORIGINAL
+    assert texts["microgpt.engine"] == inspect.getsource(microgpt.engine)
+    assert texts["microgpt.fast"] == inspect.getsource(microgpt.fast)
+    assert [f["module"] for f in code["files"] if f["editable"]] == ["microgpt.model"]
+    sections = {s["key"]: s for s in code["sections"]}
+    assert {"embedding", "attention", "mlp", "loss", "backward", "adam"} <= set(sections)
+    lines = ORIGINAL.splitlines()
+    attention = lines[sections["attention"]["first"] - 1:sections["attention"]["last"]]
+    assert attention[0].strip().startswith("# Attention:") and any("softmax(attn_logits)" in l for l in attention)
+    mlp = lines[sections["mlp"]["first"] - 1:sections["mlp"]["last"]]
+    assert any("relu" in line for line in mlp) and not any("# Output" in line for line in mlp)
+    backward = inspect.getsource(microgpt.engine).splitlines()[sections["backward"]["first"] - 1]
+    assert "def backward" in backward
+    assert all(s["purpose"].endswith(".") for s in code["sections"])
+
+
+def test_an_edited_model_trains_on_the_scalar_engine_with_other_losses():
+    session = Session()
+    call(session, "configure", {"config": {**TINY, "engine": "scalar"}, "data": DATA})
+    original = train_all(session)
+    assert call(session, "edit", {"source": TANH}) == {"edited": True}
+    info = call(session, "configure", {"config": TINY, "data": DATA, "edited": True})
+    assert info["edited"] and info["config"]["engine"] == "scalar"
+    edited = train_all(session)
+    assert len(edited) == len(original) and edited[0] != original[0]
+    assert call(session, "code")["edited"] == TANH
+    # Not edited: the original model again, loss for loss.
+    call(session, "configure", {"config": {**TINY, "engine": "scalar"}, "data": DATA})
+    assert train_all(session) == original
+    call(session, "edit", {"source": ""})
+    with pytest.raises(UserError, match="apply an edit first"):
+        call(session, "configure", {"config": TINY, "data": DATA, "edited": True})
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda s: s.replace("x = rmsnorm(x)\n        for li", "x = rmsnorm(x\n        for li"), r"line \d+: "),
+    (lambda s: s.replace("x = [xi.relu() for xi in x]", "x = [xi.sigmoid() for xi in x]"),
+     r"line \d+: AttributeError: 'Value' object has no attribute 'sigmoid'"),
+    (lambda s: s.replace("class ScalarModel", "class Model"), "defines no class ScalarModel"),
+    (lambda s: s + "\nraise RuntimeError('at import')\n", r"line \d+: RuntimeError: at import"),
+])
+def test_a_broken_edit_names_its_line_and_keeps_the_model(change, words):
+    session = Session()
+    call(session, "configure", {"config": TINY, "data": DATA})
+    call(session, "train", {"budget_ms": 1000})
+    before = call(session, "sample", {"sample_seed": 3})
+    with pytest.raises(UserError, match=words):
+        call(session, "edit", {"source": change(ORIGINAL)})
+    assert call(session, "sample", {"sample_seed": 3}) == before
+    assert call(session, "code")["edited"] is None
+
+
+def test_a_syntax_error_gives_the_exact_line():
+    lines = ORIGINAL.splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if "x = [xi.relu() for xi in x]" in line)
+    lines[number - 1] = lines[number - 1].replace("for xi in x]", "for xi in x")
+    with pytest.raises(listing.EditError, match=f"line {number}"):
+        listing.load_edited_model("\n".join(lines))
+
+
+def test_an_error_mid_training_names_the_edited_line():
+    session = Session()
+    # Fine on the trial document (3 tokens), fails on any position past the trial's.
+    broken = ORIGINAL.replace("        x = rmsnorm(x)\n        for li",
+                              "        x = rmsnorm(x)\n        assert pos_id < 3, 'too far'\n        for li")
+    call(session, "edit", {"source": broken})
+    call(session, "configure", {"config": TINY, "data": {"source": "text", "text": "abcdefgh\nbcdefghi\n"},
+                                "edited": True})
+    line = broken.splitlines().index("        assert pos_id < 3, 'too far'") + 1
+    with pytest.raises(UserError, match=f"step 1: edited model.py, line {line}: AssertionError: too far"):
+        call(session, "train", {"budget_ms": 1000})
