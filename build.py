@@ -30,7 +30,12 @@ NODE_MODULES = ROOT / "node_modules"
 # The files loadPyodide fetches (seen in the e2e request log); the rest of the npm package is not needed at run time.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 VENDOR_FILES = {"uplot/dist/uPlot.esm.js": "vendor/uPlot.esm.js", "uplot/dist/uPlot.min.css": "vendor/uPlot.min.css",
-                "uplot/LICENSE": "vendor/uPlot.LICENSE"}
+                "uplot/LICENSE": "vendor/uPlot.LICENSE",
+                # Syntax highlighting for the Code panel: the core and the Python grammar as ES modules, no theme
+                # (style.css colours the tokens with the page's own variables).
+                "@highlightjs/cdn-assets/es/core.min.js": "vendor/highlight/core.min.js",
+                "@highlightjs/cdn-assets/es/languages/python.min.js": "vendor/highlight/python.min.js",
+                "@highlightjs/cdn-assets/LICENSE": "vendor/highlight/LICENSE"}
 # What goes into our wheel: a change to any of these rebuilds it.
 WHEEL_SOURCES = ["pyproject.toml", "README.md", "microgpt"]
 

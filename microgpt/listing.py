@@ -40,17 +40,18 @@ class Section:
     title: str
     module: str
     function: str             # qualified name inside the module
-    marker: str | None        # a landmark comment inside the function where the section starts, if not all of it
-    until: str | None         # the landmark comment where it ends (exclusive), if not at the function's end
+    marker: str | None        # how the line starts where the section starts inside the function, if not all of it
+    until: str | None         # how the line starts where it ends (exclusive), if not at the function's end
     purpose: str
 
 
 SECTIONS = [
-    Section("embedding", "Embedding", "microgpt.model", "ScalarModel.forward", "# Embedding:", "# Attention:",
+    Section("embedding", "Embedding", "microgpt.model", "ScalarModel.forward", "tok_emb =", "for li in",
             "Each character starts as its own learned vector plus a learned vector for its position."),
-    Section("attention", "Attention", "microgpt.model", "ScalarModel.forward", "# Attention:", "# MLP:",
+    Section("attention", "Attention", "microgpt.model", "ScalarModel.forward", "# 1) Multi-head attention",
+            "# 2) MLP",
             "Each head scores every earlier position by query·key, softmaxes the scores and mixes those values."),
-    Section("mlp", "MLP", "microgpt.model", "ScalarModel.forward", "# MLP:", "# Output:",
+    Section("mlp", "MLP", "microgpt.model", "ScalarModel.forward", "# 2) MLP", 'return linear(x, sd["lm_head"])',
             "Each position alone goes through a wider layer with ReLU and back: where most parameters sit."),
     Section("loss", "Loss", "microgpt.model", "ScalarModel._loss_node", None, None,
             "Cross-entropy: minus the log-probability of each true next character, averaged over the name."),

@@ -220,7 +220,7 @@ class Session:
     def do_load(self, payload):
         """Take over the run in a checkpoint. It can sample at once; it can resume training if `data` (default: the
         current run's data, or the built-in data) is the data it was trained on, else `attach` must give it that."""
-        saved = checkpoint.parse(str(payload.get("checkpoint", "")))
+        saved = checkpoint.parse(str(payload.get("checkpoint", "")), str(payload.get("name") or "checkpoint"))
         run = Run.restore(saved)
         data = payload.get("data")
         try:

@@ -43,9 +43,13 @@ def test_listing_is_the_running_source_with_its_landmarks():
     assert {"embedding", "attention", "mlp", "loss", "backward", "adam"} <= set(sections)
     lines = ORIGINAL.splitlines()
     attention = lines[sections["attention"]["first"] - 1:sections["attention"]["last"]]
-    assert attention[0].strip().startswith("# Attention:") and any("softmax(attn_logits)" in l for l in attention)
+    assert attention[0].strip().startswith("# 1) Multi-head attention") and any("softmax(attn_logits)" in line
+                                                                                 for line in attention)
     mlp = lines[sections["mlp"]["first"] - 1:sections["mlp"]["last"]]
-    assert any("relu" in line for line in mlp) and not any("# Output" in line for line in mlp)
+    assert mlp[0].strip() == "# 2) MLP block" and any("relu" in line for line in mlp)
+    assert not any("lm_head" in line for line in mlp)
+    embedding = lines[sections["embedding"]["first"] - 1:sections["embedding"]["last"]]
+    assert embedding[0].strip().startswith("tok_emb =") and embedding[-1].strip().startswith("x = rmsnorm(x)")
     backward = inspect.getsource(microgpt.engine).splitlines()[sections["backward"]["first"] - 1]
     assert "def backward" in backward
     assert all(s["purpose"].endswith(".") for s in code["sections"])
@@ -70,7 +74,8 @@ def test_an_edited_model_trains_on_the_scalar_engine_with_other_losses():
 
 
 @pytest.mark.parametrize("change, words", [
-    (lambda s: s.replace("x = rmsnorm(x)\n        for li", "x = rmsnorm(x\n        for li"), r"line \d+: "),
+    (lambda s: s.replace("for li in range(self.config.n_layer):", "for li in range(self.config.n_layer)"),
+     r"line \d+: "),
     (lambda s: s.replace("x = [xi.relu() for xi in x]", "x = [xi.sigmoid() for xi in x]"),
      r"line \d+: AttributeError: 'Value' object has no attribute 'sigmoid'"),
     (lambda s: s.replace("class ScalarModel", "class Model"), "defines no class ScalarModel"),
@@ -98,8 +103,8 @@ def test_a_syntax_error_gives_the_exact_line():
 def test_an_error_mid_training_names_the_edited_line():
     session = Session()
     # Fine on the trial document (3 tokens), fails on any position past the trial's.
-    broken = ORIGINAL.replace("        x = rmsnorm(x)\n        for li",
-                              "        x = rmsnorm(x)\n        assert pos_id < 3, 'too far'\n        for li")
+    broken = ORIGINAL.replace("        for li in range(self.config.n_layer):",
+                              "        assert pos_id < 3, 'too far'\n        for li in range(self.config.n_layer):")
     call(session, "edit", {"source": broken})
     call(session, "configure", {"config": TINY, "data": {"source": "text", "text": "abcdefgh\nbcdefghi\n"},
                                 "edited": True})

@@ -10,11 +10,13 @@ import { LossChart } from "./chart.js";
 import { LoadingView, followRun, showBanner, showControls, showMessage } from "./views.js";
 import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
-import { AFTER_TRAINING, canPreview, controls, isLocked, isReady, isRunning } from "./phases.js";
+import { AFTER_TRAINING, canPreview, controls, hasModel, isLocked, isReady, isRunning } from "./phases.js";
 import { emit, on } from "./events.js";
 import { InsightPanel } from "./insight-panel.js";
 import { RunKeeper } from "./run-keeper.js";
 import { SAMPLING_FIELDS } from "./runs.js";
+import { ModelKeeper } from "./model-keeper.js";
+import { CodePanel } from "./code-panel.js";
 
 const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
 
@@ -36,14 +38,20 @@ let form = null;
 let client = null;
 let share = null;
 let formBuilt = null;        // resolves once the settings form exists and shows the link's settings
+let modelKeeper = null;      // Download, Load, and what this browser keeps (not in the embed widget)
+let linkHadSettings = false; // the page was opened with settings in its link: they win over kept ones
 const chart = new LossChart($("chart"), $("chart-empty"));
 followRun(chart);
-on("configured", (summary) => data.show(summary));
+// A model loaded without its training data has no split to show: the data panel keeps its preview.
+on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary); });
+on("configured", (summary) => { $("train-edited").hidden = !summary.edited; });
+const codePanel = EMBED ? null : new CodePanel({ request: (type, payload) => ask(type, payload) });
+on("phase", ({ phase }) => codePanel?.setRunning(isLocked(phase)));
 // The run list and the views inside the model; the embed widget shows only training and samples.
 const insight = EMBED ? null : new InsightPanel(on);
-const keeper = EMBED ? null : new RunKeeper({
+const runKeeper = EMBED ? null : new RunKeeper({
   on, currentData: () => data.current().data, sampling: () => form.sampling(), vary: (run) => varyRun(run),
-  onSamples: (names) => insight.samples(names),
+  onSamples: (names) => insight.samples(names), onChange: (runs) => modelKeeper?.keepRuns(runs),
 });
 
 function setPhase(phase) {
@@ -65,6 +73,7 @@ function refresh() {
   data.setEnabled(now.dataEnabled);
   form?.setLocked(now.locked);
   showControls(state.phase, now);
+  modelKeeper?.setEnabled({ download: now.download, load: now.load, reason: now.modelReason });
   return now;
 }
 
@@ -118,10 +127,40 @@ async function previewData() {
     state.dataOk = true;
     data.show(summary);
     scheduleCheck();
+    attachData(payload);
   } catch (error) {
     if (seq === state.dataSeq) data.showError(error.message);
   }
   refresh();
+}
+
+// A model loaded without its training data resumes once the chosen data is that data.
+async function attachData(payload) {
+  const run = state.run;
+  const attached = await modelKeeper?.dataChosen(state.summary, payload);
+  if (!attached || run !== state.run || state.phase !== "stopped") return;
+  state.summary = attached;
+  data.show(attached);
+  setPhase("paused");
+}
+
+// A model from a checkpoint (a file, or the one this browser kept) becomes the page's model: its settings in the
+// form, its curve if the page kept one, its step; then it samples, and resumes if Python has its data.
+function adopt(summary, events) {
+  state.run++;
+  state.summary = summary;
+  if (summary.num_docs !== null) state.dataSummary = summary;
+  state.events = [...events];
+  showMessage("train-message", null);
+  const texts = Object.fromEntries(Object.entries(summary.config).map(([name, value]) => [name, String(value)]));
+  form.setTexts({ ...form.texts(), ...texts });
+  share.edited("commit");
+  emit("configured", summary);
+  const { num_steps: numSteps } = summary.config;
+  emit("progress", { events: state.events, step: summary.step, num_steps: numSteps, done: summary.step >= numSteps,
+    steps_per_sec: null });
+  setPhase(summary.step >= numSteps ? "done" : summary.resumable ? "paused" : "stopped");
+  scheduleCheck();
 }
 
 async function train() {
@@ -137,7 +176,8 @@ async function train() {
   setPhase("starting");
   let summary;
   try {
-    summary = await client.request("configure", { config: form.config(), data: data.current().data });
+    summary = await client.request("configure", { config: form.config(), data: data.current().data,
+      edited: codePanel?.edited || undefined });
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
@@ -163,9 +203,10 @@ async function continueTraining(run) {
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
-    setPhase(state.events.length ? "stopped" : "idle");
+    setPhase(state.events.length || state.summary?.step ? "stopped" : "idle");
     emit("finished", { reason: "error", message: error.message });
   }
+  if (run === state.run && hasModel(state.phase)) modelKeeper?.keep(state.summary, state.events);
 }
 
 function progress(run, chunk) {
@@ -221,6 +262,8 @@ const handlers = {
     emit("ready", { request: (type, payload) => client.request(type, payload) });
     scheduleCheck();
     previewData();
+    codePanel?.load().catch((error) => showMessage("code-edit-message", error));
+    await modelKeeper?.restore({ linkHasSettings: linkHadSettings });
     if (state.trainWhenReady) {
       state.trainWhenReady = false;
       train();
@@ -281,7 +324,18 @@ async function buildForm() {
   data.showBuiltin(schema.builtin);
   share = new ShareLink({ specs: settingSpecs(schema), read: readLink, apply: applyLink, embed: EMBED,
     watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash) });
+  linkHadSettings = location.hash.length > 1;
   await share.start();
+  if (!EMBED) {
+    const defaults = Object.fromEntries(schema.fields.map((field) => [field.name, field.default]));
+    modelKeeper = new ModelKeeper({ request: (type, payload) => ask(type, payload), defaults, adopt,
+      currentData: () => data.current().data, readSettings: readLink, applySettings: applyLink,
+      applyRuns: (runs) => runKeeper.load(runs) });
+    for (const element of [$("settings"), $("sampling"), $("data-controls")]) {
+      element.addEventListener("input", () => modelKeeper.settingsChanged());
+      element.addEventListener("change", () => modelKeeper.settingsChanged());
+    }
+  }
   refresh();
 }
 
@@ -312,13 +366,17 @@ window.__microgpt = {
   get events() { return state.events; },
   get samples() { return state.samples; },
   get sampleCount() { return state.sampleCount; },
-  get idle() { return checkTimer === null && state.inFlight === 0 && !data.busy() && !share?.busy(); },
+  get idle() {
+    return checkTimer === null && state.inFlight === 0 && !data.busy() && !share?.busy() && !modelKeeper?.busy();
+  },
   get summary() { return state.summary; },
+  get latest() { return modelKeeper?.latest ?? null; },
+  get edited() { return codePanel?.edited ?? false; },
   get client() { return client; },
   get timings() { return state.timings; },
   get startup() { return state.startup; },
   get chart() { return chart.summary(); },
-  get runs() { return keeper?.runs ?? []; },
+  get runs() { return runKeeper?.runs ?? []; },
   get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },
 };
 

@@ -78,5 +78,15 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
     reset: ready && !(phase === "idle" && !hasHistory),
     generate: hasModel(phase) && samplingOk,
     sampleReason,
+    ...modelControls(phase),
   };
+}
+
+// The Model card: Download needs a model; Load replaces the model, so not while one is training.
+function modelControls(phase) {
+  let modelReason = "";
+  if (!isReady(phase)) modelReason = "Waiting for Python to load.";
+  else if (isRunning(phase)) modelReason = "Pause or stop training to download or load a model.";
+  else if (!hasModel(phase)) modelReason = "Train or load a model to download it.";
+  return { download: hasModel(phase), load: isReady(phase) && !isRunning(phase), modelReason };
 }

@@ -102,3 +102,18 @@ test("where a finished train request leaves the page, and what may be previewed"
   assert.deepEqual(PHASES.filter(hasModel), ["paused", "stopped", "done"]);
   assert.deepEqual(PHASES.filter(isLocked), ["starting", "training", "pausing", "paused", "stopping"]);
 });
+
+test("the Model card: download a model that exists, load whenever none is training, and say why not", () => {
+  const at = (phase) => controls({ phase, ...usable });
+  assert.deepEqual([at("loading").download, at("loading").load], [false, false]);
+  assert.equal(at("loading").modelReason, "Waiting for Python to load.");
+  assert.deepEqual([at("idle").download, at("idle").load], [false, true]);
+  assert.equal(at("idle").modelReason, "Train or load a model to download it.");
+  for (const phase of ["starting", "training", "pausing", "stopping"]) {
+    assert.deepEqual([at(phase).download, at(phase).load], [false, false], phase);
+    assert.match(at(phase).modelReason, /Pause or stop training/);
+  }
+  for (const phase of ["paused", "stopped", "done"]) {
+    assert.deepEqual([at(phase).download, at(phase).load, at(phase).modelReason], [true, true, ""], phase);
+  }
+});

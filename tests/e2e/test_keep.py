@@ -1,0 +1,199 @@
+"""Keep and move the model in the page: Download writes the CLI's checkpoint, Load takes one from the page or the CLI
+(samples at once, resumes loss for loss), IndexedDB keeps the latest model over a reload until Forget, and a page
+without storage still works."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from microgpt.config import Config
+from microgpt.data import builtin_text, parse_documents
+from microgpt.train import Run
+
+SMALL = {"n_embd": 8, "n_head": 2}
+
+
+def cli(*args):
+    result = subprocess.run([sys.executable, "-m", "microgpt", *map(str, args)], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def cli_samples(output):
+    return [line.split(": ", 1)[1] for line in output.splitlines() if line.startswith("sample ")]
+
+
+def native_losses(**settings):
+    """The uninterrupted run on the built-in data, in this CPython."""
+    run = Run(Config(**settings), parse_documents(builtin_text()))
+    return [record["loss"] for record in run.steps()]
+
+
+def assert_close(ours, theirs):
+    """Across runtimes (Pyodide's libm against this CPython's) the last bits may differ, as in test_page.py."""
+    assert len(ours) == len(theirs)
+    for step, (a, b) in enumerate(zip(ours, theirs), start=1):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=0), f"step {step}: {a} != {b}"
+
+
+def hash_of(settings):
+    return "#" + "&".join(f"{name}={value}" for name, value in settings.items())
+
+
+def download(driver, folder):
+    with driver.page.expect_download() as event:
+        driver.page.click("#model-download")
+    saved = event.value
+    path = folder / saved.suggested_filename
+    saved.save_as(path)
+    return path
+
+
+def load_file(driver, path):
+    driver.page.set_input_files("#model-file", str(path))
+    driver.page.wait_for_function("window.__microgpt.idle && window.__microgpt.summary", timeout=30_000)
+    driver.wait_checked()
+
+
+def set_sampling(driver, num_samples, sample_seed):
+    driver.page.fill("#setting-num_samples", str(num_samples))
+    driver.page.fill("#setting-sample_seed", str(sample_seed))
+    driver.wait_checked()
+
+
+def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, site, tmp_path):
+    settings = {**SMALL, "num_steps": 400}
+    uninterrupted = native_losses(**settings)
+    driver = new_driver(site + hash_of(settings))
+    page = driver.page
+    driver.open()
+    assert page.is_disabled("#model-download")
+    assert "Train or load a model" in page.text_content("#model-reason")
+
+    # Pause part-way and download: the file is the CLI's checkpoint, named by settings and step.
+    driver.train(wait_for=None)
+    driver.wait_step(5)
+    page.click("#pause")
+    driver.wait_phase("paused")
+    driver.wait_checked()
+    step = driver.state("events.length")
+    paused = download(driver, tmp_path)
+    assert paused.name == f"microgpt-n_embd8-n_head2-num_steps400-step{step}.json"
+    assert json.loads(paused.read_text())["step"] == step
+    # The CLI resumes the page's checkpoint where the page paused, loss for loss.
+    log = tmp_path / "resumed.jsonl"
+    cli("train", "--resume", paused, "--log", log, "--quiet")
+    assert_close([json.loads(line)["loss"] for line in log.read_text().splitlines()], uninterrupted[step:])
+
+    page.click("#resume")
+    driver.wait_phase("done")
+    driver.wait_checked()
+    in_page = driver.state("losses")
+    assert_close(in_page, uninterrupted)
+    set_sampling(driver, 6, 3)
+    samples = driver.generate()
+    finished = download(driver, tmp_path)
+    assert finished.name == "microgpt-n_embd8-n_head2-num_steps400-step400.json"
+    assert cli_samples(cli("sample", "--checkpoint", finished, "--sample-seed", 3, "--num-samples", 6)) == samples
+
+    # A reload restores the kept model, its curve and settings, and says so; it samples the same names.
+    page.reload()
+    driver.wait_phase("done", timeout=90_000)
+    driver.wait_checked()
+    assert page.is_visible("#kept-notice")
+    assert page.text_content("#kept-text").startswith("Restored your model from today at ")
+    assert "(step 400 of 400)" in page.text_content("#kept-text")
+    assert driver.state("losses") == in_page
+    assert page.input_value("#setting-n_embd") == "8"
+    set_sampling(driver, 6, 3)
+    assert driver.generate() == samples
+
+    # Loading the paused file: its step comes back, and Resume finishes the run loss for loss.
+    load_file(driver, paused)
+    driver.wait_phase("paused")
+    assert page.text_content("#stat-step") == f"{step} / 400"
+    assert f"Loaded {paused.name}: step {step} of 400. It samples now. Resume continues" in page.text_content(
+        "#model-status")
+    page.click("#resume")
+    driver.wait_phase("done")
+    driver.wait_checked()
+    assert [event["step"] for event in driver.state("events")] == list(range(step + 1, 401))
+    assert driver.state("losses") == in_page[step:]
+    set_sampling(driver, 6, 3)
+    assert driver.generate() == samples
+
+    # Forget clears everything kept: the next reload starts empty.
+    page.click("#model-forget")
+    driver.wait_checked()
+    assert page.is_hidden("#kept-notice")
+    assert "keeps nothing" in page.text_content("#model-kept")
+    page.reload()
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    assert page.is_hidden("#kept-notice")
+    assert driver.state("events.length") == 0
+    assert driver.console_errors == []
+
+
+def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(driver, tmp_path):
+    made = tmp_path / "cli.json"
+    cli("train", "--n-embd", 8, "--n-head", 2, "--num-steps", 60, "--stop-after", 20, "--checkpoint", made, "--quiet")
+    expected = cli_samples(cli("sample", "--checkpoint", made, "--sample-seed", 5, "--num-samples", 8))
+    page = driver.page
+    driver.reset()
+    driver.use_text("anna\nbob\ncyril\n")
+
+    # Other data than the checkpoint's: it samples what the CLI samples, and says which data resuming needs.
+    load_file(driver, made)
+    driver.wait_phase("stopped")
+    assert page.text_content("#stat-step") == "20 / 60"
+    assert page.input_value("#setting-num_steps") == "60"
+    status = page.text_content("#model-status")
+    assert "To resume training, choose the data it was trained on: the built-in data, US census first names" in status
+    assert page.is_disabled("#resume")
+    set_sampling(driver, 8, 5)
+    assert driver.generate() == expected
+
+    # Its own data (the page's built-in data is the CLI's): now it resumes, loss for loss.
+    driver.use_builtin()
+    driver.wait_phase("paused")
+    assert "Resume continues its training" in page.text_content("#model-status")
+    page.click("#resume")
+    driver.wait_phase("done")
+    assert_close(driver.state("losses"), native_losses(**SMALL, num_steps=60)[20:])
+
+
+def test_a_page_without_storage_says_so_and_still_trains(new_driver, site):
+    driver = new_driver(site + hash_of({**SMALL, "num_steps": 20}))
+    driver.page.add_init_script("""Object.defineProperty(window, "indexedDB", {
+      get() { throw new DOMException("storage is blocked here", "SecurityError"); } });""")
+    driver.open()
+    driver.train()
+    driver.wait_checked()
+    assert "does not let the page store data here" in driver.page.text_content("#model-kept")
+    assert driver.page.is_disabled("#model-forget")
+    assert len(driver.generate()) == 20
+    assert driver.console_errors == []
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("names.txt", "names.txt: not a checkpoint file; choose a .json file"),
+    ("broken.json", "broken.json: not a microgpt checkpoint"),
+])
+def test_a_bad_file_is_named_and_the_model_stays(driver, tmp_path, bad, words):
+    driver.reset()
+    driver.page.fill("#setting-num_steps", "10")
+    driver.wait_checked()
+    driver.train()
+    before = driver.state("summary")
+    path = tmp_path / bad
+    path.write_text('{"format": "something else"}')
+    driver.page.set_input_files("#model-file", str(path))
+    driver.page.wait_for_selector("#model-message:not([hidden])")
+    driver.wait_checked()
+    assert words in driver.page.text_content("#model-message")
+    assert driver.state("phase") == "done" and driver.state("summary") == before
