@@ -71,7 +71,8 @@ export class ModelKeeper {
       if (kept.settings && !linkHasSettings) this.applySettings(kept.settings);
       if (Array.isArray(kept.runs)) this.applyRuns(kept.runs);
       if (kept.model?.checkpoint) {
-        const ok = await this.load(kept.model.checkpoint, { events: kept.model.events ?? [], keep: false });
+        const ok = await this.load(kept.model.checkpoint,
+          { fileName: "the model this browser kept", events: kept.model.events ?? [], keep: false });
         if (ok) this.panel.showRestored(restoredNotice(kept.model));
       }
       this.showKept(kept.model);

@@ -63,6 +63,7 @@ export class ModelPanel {
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
     $("model-saved").textContent = `Saved as ${fileName}.`;
+    $("model-saved").hidden = false;
   }
 
   showStatus(text) {

@@ -107,6 +107,7 @@ def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, s
     assert page.is_visible("#kept-notice")
     assert page.text_content("#kept-text").startswith("Restored your model from today at ")
     assert "(step 400 of 400)" in page.text_content("#kept-text")
+    assert page.text_content("#model-status").startswith("Loaded the model this browser kept: step 400 of 400.")
     assert driver.state("losses") == in_page
     assert page.input_value("#setting-n_embd") == "8"
     set_sampling(driver, 6, 3)
