@@ -110,6 +110,9 @@ def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, s
     assert page.text_content("#model-status").startswith("Loaded the model this browser kept: step 400 of 400.")
     assert driver.state("losses") == in_page
     assert page.input_value("#setting-n_embd") == "8"
+    # The run list comes back too, each run with its curve.
+    runs = driver.state("runs")
+    assert len(runs) == 1 and [point[1] for point in runs[0]["curve"]] == in_page
     set_sampling(driver, 6, 3)
     assert driver.generate() == samples
 
@@ -136,7 +139,7 @@ def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, s
     driver.wait_phase("idle", timeout=90_000)
     driver.wait_checked()
     assert page.is_hidden("#kept-notice")
-    assert driver.state("events.length") == 0
+    assert driver.state("events.length") == 0 and driver.state("runs") == []
     assert driver.console_errors == []
 
 
