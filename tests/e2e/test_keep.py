@@ -201,3 +201,22 @@ def test_a_bad_file_is_named_and_the_model_stays(driver, tmp_path, bad, words):
     driver.wait_checked()
     assert words in driver.page.text_content("#model-message")
     assert driver.state("phase") == "done" and driver.state("summary") == before
+
+
+def test_the_form_comes_back_from_storage_when_the_link_has_no_settings(new_driver, site):
+    driver = new_driver()
+    driver.open()
+    driver.set_setting("n_embd", 12)
+    driver.set_setting("temperature", 0.8)
+    # A link without settings (here: the page's address with a query, so that it loads anew) gets the kept ones.
+    driver.page.goto(site + "?again")
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    assert driver.page.input_value("#setting-n_embd") == "12"
+    assert driver.page.input_value("#setting-temperature") == "0.8"
+    # A link with settings wins over what was kept.
+    driver.page.goto(site + "?link#n_embd=8&n_head=2")
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    assert driver.page.input_value("#setting-n_embd") == "8"
+    assert driver.page.input_value("#setting-temperature") == "0.5"
