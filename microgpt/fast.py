@@ -126,23 +126,27 @@ class FastModel:
     def logits(self, token_id, pos_id, cache, attention_log=None):
         return self.forward(token_id, pos_id, cache, attention_log=attention_log)
 
-    def _forward_document(self, tokens, tape=None):
-        """Per position, the softmax of the logits and the loss; then the mean loss, as the scalar engine sums it."""
+    def _forward_document(self, tokens, tape=None, breakdown=None):
+        """Per position, the softmax of the logits and the loss; then the mean loss, as the scalar engine sums it.
+        If `breakdown` is a list, (p of the right next token, its loss term) of every position is appended to it."""
         n = min(self.config.block_size, len(tokens) - 1)
         cache = self.new_cache()
         probs, losses = [], []
         for pos_id in range(n):
             probs.append(softmax(self.forward(tokens[pos_id], pos_id, cache, tape)))
             losses.append(cross_entropy(probs[-1], tokens[pos_id + 1]))
+            if breakdown is not None:
+                breakdown.append((probs[-1][tokens[pos_id + 1]], losses[-1]))
         return reduce(add, losses) * (1 / n), probs, cache
 
     def loss(self, tokens):
         return self._forward_document(tokens)[0]
 
-    def loss_and_grads(self, tokens):
-        """Mean cross-entropy over the document's positions, and its gradient for every parameter."""
+    def loss_and_grads(self, tokens, breakdown=None):
+        """Mean cross-entropy over the document's positions, and its gradient for every parameter (`breakdown`: see
+        `_forward_document`)."""
         tape = []
-        loss, probs, cache = self._forward_document(tokens, tape)
+        loss, probs, cache = self._forward_document(tokens, tape, breakdown)
         n = len(probs)
         w = self.weights
         # What each linear layer saw and got back, per position (last first): its weight gradient is one sum at the end.

@@ -116,19 +116,24 @@ class ScalarModel:
     def logits(self, token_id, pos_id, cache, attention_log=None):
         return [v.data for v in self.forward(token_id, pos_id, cache, attention_log)]
 
-    def _loss_node(self, tokens):
+    def _loss_node(self, tokens, breakdown=None):
+        """The mean loss as a graph node; if `breakdown` is a list, (p of the right next token, its loss term) of
+        every position is appended to it, read from the very nodes the mean is made of."""
         n = min(self.config.block_size, len(tokens) - 1)
         cache = self.new_cache()
         losses = []
         for pos_id in range(n):
             probs = softmax(self.forward(tokens[pos_id], pos_id, cache))
             losses.append(-probs[tokens[pos_id + 1]].log())
+            if breakdown is not None:
+                breakdown.append((probs[tokens[pos_id + 1]].data, losses[-1].data))
         return (1 / n) * sum(losses)
 
-    def loss_and_grads(self, tokens):
-        """Mean cross-entropy over the document's positions, and its gradient for every parameter."""
+    def loss_and_grads(self, tokens, breakdown=None):
+        """Mean cross-entropy over the document's positions, and its gradient for every parameter (`breakdown`: see
+        `_loss_node`)."""
         with no_gc():
-            loss = self._loss_node(tokens)
+            loss = self._loss_node(tokens, breakdown)
             loss.backward()
         grads = {}
         for name, mat in self.state.items():

@@ -64,3 +64,13 @@ def sample_names(model, tokenizer, config, stream, sample_seed=None, num_samples
     config = config.replace(**changes) if changes else config
     rng = stream if sample_seed is None or sample_seed == "" else random.Random(parse_sample_seed(sample_seed))
     return generate_many(model, tokenizer, rng, config.num_samples, config.temperature, config.prefix)
+
+
+def sample_stats(samples, training_docs):
+    """How samples compare with what the model was trained on: their mean length (characters) and the share of them
+    that are, letter for letter, documents of the training split (memorised rather than invented)."""
+    if not samples:
+        return {"mean_length": None, "in_training": None}
+    known = set(training_docs)
+    return {"mean_length": sum(len(sample) for sample in samples) / len(samples),
+            "in_training": sum(sample in known for sample in samples) / len(samples)}

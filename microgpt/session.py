@@ -13,7 +13,8 @@ from . import checkpoint, insight, listing
 from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, train_command
 from .data import (BUILTIN_DESCRIPTION, DataError, Tokenizer, builtin_documents, describe_documents,
                    parse_documents, split_sizes)
-from .sample import sample_names
+from .sample import sample_names, sample_stats
+from .shapes import forward_shapes
 from .train import Run
 
 # One training chunk, in milliseconds: long enough that messages cost little next to training, short enough that the
@@ -206,8 +207,37 @@ class Session:
         """Names from the current model; a given `sample_seed` makes them reproducible, else the run's stream
         continues."""
         run = self.require_run()
-        return {"samples": sample_names(run.model, run.tokenizer, run.config, run.rng, payload.get("sample_seed"),
-                                        payload.get("num_samples"), payload.get("temperature"), payload.get("prefix"))}
+        samples = sample_names(run.model, run.tokenizer, run.config, run.rng, payload.get("sample_seed"),
+                               payload.get("num_samples"), payload.get("temperature"), payload.get("prefix"))
+        return {"samples": samples, **sample_stats(samples, run.dataset.train)}
+
+    def do_step_once(self, payload):
+        """One training step, the very step the training loop would take next, with what it did: the record a
+        `train` chunk reports for it, plus its document, tokens, per-position p(right next token) and loss term, and
+        per-matrix gradient and update norms (see train.step_detail). Training continues from there unchanged."""
+        run = self.require_run()
+        if run.done:
+            raise UserError(f"step_once: the run has finished all {run.config.num_steps} steps; train a new model")
+        detail = {}
+        record = run.advance(detail)
+        if not math.isfinite(record["loss"]):
+            raise UserError(f"training diverged at step {record['step']} (loss is {record['loss']}); "
+                            f"lower learning_rate and reset")
+        return {"event": record, **detail, "vocab": run.tokenizer.chars, "bos": run.tokenizer.bos,
+                "step": run.step, "num_steps": run.config.num_steps, "done": run.done}
+
+    def do_shapes(self, payload):
+        """What each line of the forward pass computes, with its shape and its matrices' parameter counts, for a
+        `config` (default: the current run's) and `vocab_size` (default: as in `check`)."""
+        values = payload.get("config")
+        if values is not None:
+            config = Config.from_dict(values)
+        else:
+            config = self.run.config if self.run else Config()
+        vocab_size = payload.get("vocab_size") or self.default_vocab_size()
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or not 2 <= vocab_size <= 100_000:
+            raise UserError(f"vocab_size: {vocab_size!r} is not a whole number from 2 to 100000")
+        return forward_shapes(config, vocab_size)
 
     def do_state(self, payload):
         run = self.run

@@ -5,6 +5,7 @@ session and the tests all drive the same loop. Randomness, in the original's ord
 initial weights, (training draws nothing), then sampling continues the same stream.
 """
 
+import math
 import random
 import time
 
@@ -86,15 +87,25 @@ class Run:
     def tokens(self, doc):
         return self.tokenizer.document_tokens(doc)
 
-    def train_step(self):
-        """One optimisation step on the next training document; returns its loss."""
+    def train_step(self, detail=None):
+        """One optimisation step on the next training document; returns its loss. If `detail` is a dict, the step
+        also fills it with what it did (see `step_detail`); the numbers are the same either way."""
         step = self.step
         train = self.dataset.train
-        loss, grads = self.model.loss_and_grads(self.tokens(train[step % len(train)]))
+        doc = train[step % len(train)]
+        tokens = self.tokens(doc)
+        if detail is None:
+            loss, grads = self.model.loss_and_grads(tokens)
+        else:
+            breakdown = []
+            loss, grads = self.model.loss_and_grads(tokens, breakdown)
         weights = self.model.weights
+        before = None if detail is None else {name: [list(row) for row in mat] for name, mat in weights.items()}
         self.optimizer.update(weights, grads, step, learning_rate_at(self.config, step))
         self.model.set_weights(weights)
         self.step += 1
+        if detail is not None:
+            detail.update(step_detail(doc, tokens, breakdown, before, weights, grads))
         return loss
 
     def evaluate(self):
@@ -109,6 +120,14 @@ class Run:
         every = self.config.eval_every
         return every > 0 and bool(self.dataset.holdout) and (self.step % every == 0 or self.done)
 
+    def advance(self, detail=None):
+        """One step as the training loop takes it: {step, loss, lr[, holdout_loss]} (`detail`: see `train_step`)."""
+        lr = learning_rate_at(self.config, self.step)
+        record = {"step": self.step + 1, "loss": self.train_step(detail), "lr": lr}
+        if self.eval_due():
+            record["holdout_loss"] = self.evaluate()
+        return record
+
     def steps(self, until=None):
         """Train up to step `until` (default: num_steps), yielding {step, loss, lr, elapsed[, holdout_loss]}."""
         if not self.can_train:
@@ -117,9 +136,24 @@ class Run:
         until = self.config.num_steps if until is None else min(until, self.config.num_steps)
         start = time.perf_counter()
         while self.step < until:
-            lr = learning_rate_at(self.config, self.step)
-            loss = self.train_step()
-            record = {"step": self.step, "loss": loss, "lr": lr, "elapsed": time.perf_counter() - start}
-            if self.eval_due():
-                record["holdout_loss"] = self.evaluate()
+            record = self.advance()
+            record["elapsed"] = time.perf_counter() - start
             yield record
+
+
+def norm(matrix):
+    return math.sqrt(sum(x * x for row in matrix for x in row))
+
+
+def step_detail(doc, tokens, breakdown, before, after, grads):
+    """What one step did: its document and tokens; per position the probability the model gave the right next token
+    and that position's loss term (their mean is the step's loss); per matrix the norm of its gradient and of the
+    change the optimizer made, largest change first."""
+    updates = [{"name": name, "params": sum(len(row) for row in mat), "grad_norm": norm(grads[name]),
+                "update_norm": math.sqrt(sum((b - a) ** 2 for old, new in zip(mat, after[name])
+                                             for a, b in zip(old, new))),
+                "weight_norm": norm(after[name])} for name, mat in before.items()]
+    return {"doc": doc, "tokens": tokens,
+            "positions": [{"pos": pos, "token": tokens[pos], "target": tokens[pos + 1], "p": p, "loss": loss}
+                          for pos, (p, loss) in enumerate(breakdown)],
+            "updates": sorted(updates, key=lambda update: -update["update_norm"])}
