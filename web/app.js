@@ -10,13 +10,15 @@ import { LossChart } from "./chart.js";
 import { LoadingView, followRun, showBanner, showControls, showMessage } from "./views.js";
 import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
-import { AFTER_TRAINING, canPreview, controls, hasModel, isLocked, isReady, isRunning } from "./phases.js";
-import { emit, on } from "./events.js";
+import { AFTER_TRAINING, canExperiment, canPreview, controls, hasModel, isLocked, isReady, isRunning } from "./phases.js";
+import { emit, on, pythonReady } from "./events.js";
 import { InsightPanel } from "./insight-panel.js";
 import { RunKeeper } from "./run-keeper.js";
 import { SAMPLING_FIELDS } from "./runs.js";
 import { ModelKeeper } from "./model-keeper.js";
 import { CodePanel } from "./code-panel.js";
+import { ExperimentView } from "./experiment-view.js";
+import { MicroscopeView, ShapesView } from "./learn-views.js";
 
 const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
 
@@ -47,6 +49,9 @@ on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary
 on("configured", (summary) => { $("train-edited").hidden = !summary.edited; });
 const codePanel = EMBED ? null : new CodePanel({ request: (type, payload) => ask(type, payload) });
 on("phase", ({ phase }) => codePanel?.setRunning(isLocked(phase)));
+const experiments = new ExperimentView({ exclusive, wake, link: (name) => share?.showExperiment(name) });
+new MicroscopeView();
+new ShapesView();
 // The run list and the views inside the model; the embed widget shows only training and samples.
 const insight = EMBED ? null : new InsightPanel(on);
 const runKeeper = EMBED ? null : new RunKeeper({
@@ -103,6 +108,7 @@ async function check() {
     showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
     $("param-count").textContent = result.num_params === null || vocabSize === undefined ? ""
       : `${result.num_params.toLocaleString("en")} parameters.`;
+    emit("checked", { config: form.config(), vocabSize, ok: result.num_params !== null });
   } catch (error) {
     if (seq === state.checkSeq) showMessage("settings-message", error);
   }
@@ -216,6 +222,49 @@ function progress(run, chunk) {
   emit("progress", chunk);
 }
 
+// One training step under the microscope, while paused: the step the loop would take next, with what it did.
+async function stepOnce() {
+  const run = state.run;
+  $("step-once").disabled = true;
+  try {
+    const reply = await client.request("step_once");
+    if (run !== state.run) return;
+    progress(run, { events: [reply.event], step: reply.step, num_steps: reply.num_steps, done: reply.done,
+      steps_per_sec: null });
+    emit("stepped", reply);
+    if (reply.done) {
+      setPhase("done");
+      emit("finished", { reason: "done" });
+    }
+  } catch (error) {
+    if (run === state.run) showMessage("train-message", error);
+  }
+  refresh();
+}
+
+// A task that needs the Session to itself (an experiment trains its own runs): the page's run is given up first, the
+// controls wait while it runs, and the page is idle (Ready) afterwards.
+async function exclusive(task) {
+  if (!canExperiment(state.phase)) {
+    throw new Error(`the page is busy (${controls({ phase: state.phase }).status}); stop or finish training first`);
+  }
+  if (state.phase !== "idle") reset();
+  state.run++;
+  setPhase("experiment");
+  try {
+    return await task();
+  } finally {
+    setPhase("idle");
+    previewData();
+  }
+}
+
+// Python, loaded if it is not yet (the embed widget loads it only when asked).
+function wake() {
+  if (state.phase === "dormant") startWorker();
+  return pythonReady;
+}
+
 function halt(kind) {
   if (state.phase === "paused" && kind === "stop") {
     setPhase("stopped");
@@ -259,7 +308,7 @@ const handlers = {
     state.startup = startup;          // how Python started: {from: "snapshot" | "fresh", bytes}
     loadingView.ready(pyodide);
     setPhase("idle");
-    emit("ready", { request: (type, payload) => client.request(type, payload) });
+    emit("ready", { request: (type, payload, options) => client.request(type, payload, options) });
     scheduleCheck();
     previewData();
     codePanel?.load().catch((error) => showMessage("code-edit-message", error));
@@ -323,7 +372,8 @@ async function buildForm() {
     scheduleCheck);
   data.showBuiltin(schema.builtin);
   share = new ShareLink({ specs: settingSpecs(schema), read: readLink, apply: applyLink, embed: EMBED,
-    watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash) });
+    watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash),
+    onExperiment: (name) => experiments.open(name, { embed: EMBED }) });
   linkHadSettings = location.hash.length > 1;
   await share.start();
   if (!EMBED) {
@@ -353,6 +403,7 @@ function main() {
   $("train").addEventListener("click", train);
   $("pause").addEventListener("click", () => halt("pause"));
   $("resume").addEventListener("click", () => continueTraining(state.run));
+  $("step-once").addEventListener("click", stepOnce);
   $("stop").addEventListener("click", () => halt("stop"));
   $("reset").addEventListener("click", reset);
   $("sampling").addEventListener("submit", generate);

@@ -10,6 +10,7 @@ import { rangeText } from "./settings.js";
 export const MAX_TEXT_CHARS = 4096;     // encoded data in a link: links stay pasteable into chats and mail
 const MAX_TEXT_BYTES = 1 << 20;         // refuse larger data: a small link must not inflate to gigabytes
 export const EMBED = "embed";   // a flag, not a setting: the page shows the widget
+export const EXPERIMENT = "experiment";   // not a setting either: the page opens this ready experiment
 const TEXT = "text";
 const SOURCE = "source";
 const RENAMED = { data: SOURCE };   // old key -> the setting it names now
@@ -111,12 +112,14 @@ export async function encode(specs, values, text = "") {
   return { hash: parts.join("&"), textIncluded, textSize };
 }
 
-// Returns {values: {name: text} (valid ones only), ignored: [what, why], embed, text (string or null), textSent}.
+// Returns {values: {name: text} (valid ones only), ignored: [what, why], embed, experiment (a name or null), text
+// (string or null), textSent}.
 export async function decode(specs, hash) {
   const byName = new Map(specs.map((spec) => [spec.name, spec]));
   const values = {};
   const ignored = [];
   let embed = false;
+  let experiment = null;
   let encodedText = null;
   for (const piece of hash.replace(/^#/, "").split("&")) {
     if (piece === "") continue;
@@ -132,6 +135,7 @@ export async function decode(specs, hash) {
     const shown = cut < 0 ? key : `${key}=${value}`;
     key = RENAMED[key] ?? key;
     if (key === EMBED) embed = true;
+    else if (key === EXPERIMENT) experiment = value;
     else if (key === TEXT) encodedText = value;
     else if (!byName.has(key)) ignored.push([shown, "unknown setting"]);
     else {
@@ -149,5 +153,5 @@ export async function decode(specs, hash) {
       ignored.push([TEXT, `the pasted data could not be unpacked (${error.message || "corrupt"})`]);
     }
   }
-  return { values, ignored, embed, text, textSent: encodedText !== null };
+  return { values, ignored, embed, experiment, text, textSent: encodedText !== null };
 }

@@ -5,18 +5,20 @@
 //
 //   loading → idle → starting → training ⇄ (pausing → paused) → done | (stopping →) stopped;  Reset → idle.
 // The embed widget starts in `dormant` (no worker at all) and loads Python only when Train is pressed.
+// An experiment (experiments.js) trains its own runs: idle | stopped | done → experiment → idle.
 
 export const PHASES = ["dormant", "loading", "idle", "starting", "training", "pausing", "paused", "stopping",
-  "stopped", "done"];
+  "stopped", "done", "experiment"];
 
 // A model exists that can be sampled from.
 const HAS_MODEL = ["paused", "stopped", "done"];
 // A train request is outstanding (the worker owns the model).
-const RUNNING = ["starting", "training", "pausing", "stopping"];
+const RUNNING = ["starting", "training", "pausing", "stopping", "experiment"];
 
 const STATUS = {
   dormant: "Not loaded yet", loading: "Loading Python…", idle: "Ready", starting: "Preparing…", training: "Training",
   pausing: "Pausing…", paused: "Paused", stopping: "Stopping…", stopped: "Stopped", done: "Trained",
+  experiment: "Running an experiment",
 };
 
 // What the Train controls say in each phase; idle says what is missing, or "Ready to train.".
@@ -30,6 +32,7 @@ const TRAIN_REASONS = {
   paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
   stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
   done: "Done. Generate names below, or change settings and train a new model.",
+  experiment: "An experiment is running; Train is free again when it ends.",
 };
 
 // The phase a finished `train` request leaves the page in, by the worker's reason.
@@ -43,6 +46,8 @@ export const isReady = (phase) => phase !== "loading" && phase !== "dormant";
 export const isLocked = (phase) => isRunning(phase) || phase === "paused";
 // A preview of other data leaves a kept model (stopped, done) alone, but not one still in use.
 export const canPreview = (phase) => ["idle", "stopped", "done"].includes(phase);
+// An experiment needs the Session to itself: it may start when no model is in use (it replaces a kept one).
+export const canExperiment = canPreview;
 
 // page: {phase, formReady: the settings form exists, settingsOk: Python found no problem in the model's settings,
 //   samplingOk: nor in the sampling settings, dataOk: Python accepted the chosen data, dataChosen: there is data to
@@ -61,6 +66,7 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
 
   let sampleReason = "";
   if (phase === "training") sampleReason = "Pause or stop training to generate.";
+  else if (phase === "experiment") sampleReason = "Wait for the experiment to end.";
   else if (!hasModel(phase)) sampleReason = "Train a model first.";
   else if (!samplingOk) sampleReason = "Fix the sampling settings marked in red.";
 
@@ -74,8 +80,9 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
     trainReason,
     pause: phase === "training",
     resume: phase === "paused",
+    stepOnce: phase === "paused",          // one training step under the microscope, then paused again
     stop: phase === "training" || phase === "paused",
-    reset: ready && !(phase === "idle" && !hasHistory),
+    reset: ready && phase !== "experiment" && !(phase === "idle" && !hasHistory),
     generate: hasModel(phase) && samplingOk,
     sampleReason,
     ...modelControls(phase),

@@ -3,7 +3,7 @@
 // load, on Back/Forward and when the hash is edited by hand. Copy link / Copy embed code put a link on the clipboard,
 // or, where the clipboard is not available (insecure page, iframe), select it in a read-only field.
 
-import { EMBED, encode, decode, MAX_TEXT_CHARS } from "./hash.js";
+import { EMBED, EXPERIMENT, encode, decode, MAX_TEXT_CHARS } from "./hash.js";
 
 const $ = (id) => document.getElementById(id);
 const WRITE_DELAY_MS = 150;   // browsers throttle history calls, and typing needs no more than this
@@ -35,8 +35,11 @@ export class ShareLink {
   // specs: every setting. read(): {values: {name: text}, text} as the page shows them now.
   // apply({values, text, textMissing}): show these settings. embed: this page is the widget (its hash keeps the flag).
   // watch: the forms whose edits are written to the hash. onHash(hash): hears every settings hash (without the flag).
-  constructor({ specs, read, apply, embed = false, watch = [], onHash = null }) {
+  // onExperiment(name): the link names a ready experiment (#experiment=NAME), which the hash then keeps.
+  constructor({ specs, read, apply, embed = false, watch = [], onHash = null, onExperiment = null }) {
     this.specs = specs;
+    this.onExperiment = onExperiment;
+    this.experiment = null;
     this.read = read;
     this.apply = apply;
     this.embed = embed;
@@ -81,6 +84,8 @@ export class ShareLink {
     if (hash !== this.current) return;      // a newer entry arrived while this one was unpacked
     // Data too large for the link was left out of it; data that was in it but unreadable is listed as ignored.
     const textMissing = decoded.values.source === "text" && !decoded.textSent;
+    this.experiment = decoded.experiment;
+    if (decoded.experiment !== null) this.onExperiment?.(decoded.experiment);
     this.apply({ values: decoded.values, text: decoded.text ?? "", textMissing });
     this.showNotice(decoded.ignored, textMissing);
     this.showDataNote(await this.encodeNow());
@@ -123,7 +128,15 @@ export class ShareLink {
   }
 
   pageHash(settings, embed = this.embed) {
-    return embed ? [EMBED, settings].filter(Boolean).join("&") : settings;
+    const experiment = this.experiment === null ? "" : `${EXPERIMENT}=${encodeURIComponent(this.experiment)}`;
+    return [embed ? EMBED : "", experiment, settings].filter(Boolean).join("&");
+  }
+
+  // The page now shows this ready experiment: the link says so (a new history entry).
+  showExperiment(name) {
+    this.experiment = name;
+    this.newEntry = true;
+    this.write();
   }
 
   // What cannot travel is said next to the Copy buttons, before anyone copies.

@@ -52,6 +52,7 @@ export function showControls(phase, controls) {
   $("train").textContent = controls.trainLabel;
   $("train-reason").textContent = controls.trainReason;
   for (const id of ["pause", "resume", "stop", "reset", "generate"]) $(id).disabled = !controls[id];
+  $("step-once").disabled = !controls.stepOnce;
   $("sample-reason").textContent = controls.sampleReason;
   $("status").textContent = controls.status;
   $("status").dataset.state = phase;

@@ -51,3 +51,12 @@ test("what cannot be used is listed with why, and the rest is kept", async () =>
   assert.deepEqual(ignored, [["n_head=0", "out of range (1 to 64)"], ["layers=3", "unknown setting"],
     ["text", "data without source=text"]]);
 });
+
+test("a link may name a ready experiment; it is not a setting, so nothing is ignored", async () => {
+  const decoded = await decode(SPECS, "#embed&experiment=learning-rate-x10&n_head=2");
+  assert.equal(decoded.experiment, "learning-rate-x10");
+  assert.equal(decoded.embed, true);
+  assert.deepEqual(decoded.values, { n_head: "2" });
+  assert.deepEqual(decoded.ignored, []);
+  assert.equal((await decode(SPECS, "#n_head=2")).experiment, null);
+});

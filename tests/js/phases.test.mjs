@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AFTER_TRAINING, PHASES, canPreview, controls, hasModel, isLocked } from "../../web/phases.js";
+import { AFTER_TRAINING, PHASES, canExperiment, canPreview, controls, hasModel, isLocked } from "../../web/phases.js";
 
 // A page whose settings, sampling settings and data Python accepted.
 const usable = { formReady: true, settingsOk: true, samplingOk: true, dataOk: true, dataChosen: true };
@@ -100,7 +100,17 @@ test("where a finished train request leaves the page, and what may be previewed"
   assert.deepEqual(AFTER_TRAINING, { pause: "paused", stop: "stopped", done: "done" });
   assert.deepEqual(PHASES.filter(canPreview), ["idle", "stopped", "done"]);
   assert.deepEqual(PHASES.filter(hasModel), ["paused", "stopped", "done"]);
-  assert.deepEqual(PHASES.filter(isLocked), ["starting", "training", "pausing", "paused", "stopping"]);
+  assert.deepEqual(PHASES.filter(isLocked), ["starting", "training", "pausing", "paused", "stopping", "experiment"]);
+});
+
+test("Step once only when paused; an experiment holds every control until it ends", () => {
+  for (const phase of PHASES) assert.equal(controls({ phase, ...usable, hasHistory: true }).stepOnce, phase === "paused");
+  const c = controls({ phase: "experiment", ...usable, hasHistory: true });
+  assert.deepEqual(enabledButtons(c), []);
+  assert.equal(c.locked, true);
+  assert.equal(c.status, "Running an experiment");
+  assert.equal(c.sampleReason, "Wait for the experiment to end.");
+  assert.deepEqual(PHASES.filter(canExperiment), ["idle", "stopped", "done"]);
 });
 
 test("the Model card: download a model that exists, load whenever none is training, and say why not", () => {

@@ -1,0 +1,113 @@
+"""Learning by doing, end to end: a ready experiment states its expectation, runs both arms and shows two curves, two
+sample lists and the measured outcome; "Step once" while paused shows a row per position and training then goes on
+exactly as it would have; the shapes of the forward pass follow the settings; an embed can show one experiment."""
+
+import re
+
+import pytest
+
+from test_page import SMALL_NAMES, assert_close, native_run
+
+HEAVY = re.compile(r"/(pyodide/|wheels/|worker\.js)")
+
+
+def outcome_shown(page, timeout=300_000):
+    page.wait_for_selector("#experiment-outcome-block:not([hidden])", timeout=timeout)
+
+
+def test_the_learning_rate_experiment_shows_expectation_curves_samples_and_outcome(new_driver, site):
+    driver = new_driver(site + "#experiment=learning-rate-x10")
+    page = driver.page
+    driver.open()
+    assert page.input_value("#experiment-select") == "learning-rate-x10"
+    assert page.text_content("#experiment-expect").startswith("Ten times larger steps")
+    assert page.is_hidden("#experiment-outcome-block")
+    assert "experiment=learning-rate-x10" in page.url and "experiment=learning-rate-x10" in \
+        page.input_value("#experiment-link")
+    page.click("#experiment-run")
+    driver.wait_phase("experiment")
+    assert page.is_disabled("#train") and page.text_content("#status") == "Running an experiment"
+    outcome_shown(page)
+    driver.wait_phase("idle")
+    assert page.get_attribute("#experiment-chart", "data-curves") == "2"
+    assert page.locator("#experiment-chart .u-legend .u-series").count() == 3      # step + two arms
+    columns = page.locator(".experiment-arm")
+    assert columns.count() == 2
+    assert [columns.nth(i).locator("h3").text_content() for i in range(2)] == \
+        ["learning_rate 0.01", "learning_rate 0.1"]
+    assert all(columns.nth(i).locator("li").count() == 20 for i in range(2))
+    lines = page.locator("#experiment-outcome li").all_text_contents()
+    for arm, line in zip(["learning_rate 0.01", "learning_rate 0.1"], lines):
+        assert re.fullmatch(rf"{re.escape(arm)}: held-out loss \d\.\d{{3}}, names \d+\.\d letters long on average, "
+                            r"\d+ % of them copied from the training data\.", line), line
+    assert lines[2].startswith("learning_rate 0.1 against learning_rate 0.01: its loss is")
+    # Running it again reuses both arms: nothing is trained twice.
+    page.click("#experiment-run")
+    page.wait_for_function("document.querySelector('#experiment-status').textContent.includes('reused')")
+    assert driver.console_errors == []
+
+
+def test_step_once_shows_every_position_and_training_continues_unchanged(driver):
+    driver.reset()
+    driver.use_text("\n".join(SMALL_NAMES))
+    driver.set_setting("num_steps", 40)
+    driver.set_setting("eval_every", 10)
+    page = driver.page
+    assert page.is_disabled("#step-once")
+    driver.train(wait_for=None)
+    driver.wait_step(3)
+    page.click("#pause")
+    driver.wait_phase("paused")
+    before = len(driver.state("events"))
+    page.click("#step-once")
+    page.wait_for_selector("#microscope:not([hidden])")
+    page.wait_for_function("n => window.__microgpt.events.length === n + 1", arg=before)
+    rows = page.locator("#microscope-rows tr")
+    doc = re.search(r"trained on “([a-z]+)”", page.text_content("#microscope-doc")).group(1)
+    assert rows.count() == len(doc) + 1                   # start → first letter, …, last letter → end
+    assert rows.nth(0).locator("td").nth(1).text_content() == "◆"
+    assert rows.nth(0).locator("td").nth(2).text_content() == doc[0]
+    step_loss = driver.state("events")[-1]["loss"]
+    assert page.text_content("#microscope-loss") == \
+        f"mean of {rows.count()} loss terms = {step_loss:.4f}, the loss of step {before + 1}"
+    assert page.locator("#microscope-updates tr").count() == 5
+    driver.wait_phase("paused")
+    page.click("#resume")
+    driver.wait_phase("done")
+    native = native_run(driver.state("summary.config"), "\n".join(SMALL_NAMES))
+    page_events = driver.state("events")
+    assert [e["step"] for e in page_events] == list(range(1, 41))
+    assert_close([e["loss"] for e in page_events], [e["loss"] for e in native], "loss")
+    assert page.is_hidden("#microscope")
+    driver.set_setting("num_steps", 1000)
+    driver.set_setting("eval_every", 100)
+    driver.use_builtin()
+
+
+def test_changing_n_embd_changes_the_shapes_beside_the_code(driver):
+    driver.reset()
+    page = driver.page
+    q_row = page.locator("#shapes-rows li", has_text="attn_wq")
+    assert "q: 16 → 4 heads × 4 · attn_wq 16 × 16 = 256 parameters" in q_row.text_content()
+    driver.set_setting("n_embd", 32)
+    page.wait_for_function("document.querySelector('#shapes-rows').textContent.includes('32 → 4 heads × 8')")
+    assert "attn_wq 32 × 32 = 1,024 parameters" in q_row.text_content()
+    assert "mlp hidden: 32 → 128" in page.text_content("#shapes-rows")
+    assert "14,528 parameters in all" in page.text_content("#shapes-note")
+    driver.set_setting("n_embd", 16)
+
+
+def test_an_embed_shows_one_experiment_and_loads_python_only_when_run(new_driver, site):
+    driver = new_driver(site + "#embed&experiment=temperature")
+    page = driver.page
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.goto(driver.base_url)
+    page.wait_for_selector("#experiment-expect:has-text('One model, sampled three ways')")
+    assert page.is_visible("#experiments") and page.is_hidden("#settings") and page.is_hidden("#train")
+    assert not [url for url in driver.requests if HEAVY.search(url)]
+    page.click("#experiment-run")
+    outcome_shown(page)
+    assert page.get_attribute("#experiment-chart", "data-curves") == "1"      # one model, sampled three ways
+    assert page.locator(".experiment-arm").count() == 3
+    assert "temperature 1.5 against temperature 0.2: its names are" in page.text_content("#experiment-outcome")
+    assert driver.console_errors == []

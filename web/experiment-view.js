@@ -1,0 +1,188 @@
+// The Experiments card: pick a ready experiment (experiments.js decides what it is), read what to expect, run it,
+// and see both arms side by side: their loss curves overlaid, their samples in columns, and the measured outcome.
+// Python trains, samples and measures (final losses, mean sample length, share of samples in the training data);
+// this module only sends the requests and draws the replies. An arm already run with the same settings is reused.
+
+import uPlot from "./vendor/uPlot.esm.js";
+import { EXPERIMENTS, arms, findExperiment, outcome, trainingKey, trainings } from "./experiments.js";
+import { makeRecord, overlayData } from "./runs.js";
+import { on } from "./events.js";
+
+const $ = (id) => document.getElementById(id);
+const TRAIN_SILENCE_MS = 120_000;
+const DASHES = [[], [7, 4], [2, 3]];       // with colour, so that arms differ by more than colour
+
+const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+const armKey = (arm) => `${trainingKey(arm)}|${JSON.stringify(arm.sampling)}`;
+
+export class ExperimentView {
+  // hooks: {exclusive(task): runs task with the Session to itself, wake(): loads Python if it is not loaded,
+  //   link(name): the page's link now names this experiment}.
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.request = null;
+    this.results = new Map();      // armKey -> {events, samples, mean_length, in_training, diverged, summary}
+    this.running = false;
+    this.plot = null;
+    this.select = $("experiment-select");
+    this.select.replaceChildren(...EXPERIMENTS.map((experiment) => {
+      const option = document.createElement("option");
+      option.value = experiment.name;
+      option.textContent = experiment.title;
+      return option;
+    }));
+    this.select.addEventListener("change", () => this.open(this.select.value, { link: true }));
+    $("experiment-run").addEventListener("click", () => this.run());
+    on("ready", ({ request }) => { this.request = request; this.refresh(); });
+    on("lost", () => { this.request = null; this.refresh(); });
+    this.open(EXPERIMENTS[0].name);
+  }
+
+  // Show an experiment (from the list or a link): its expectation, and its results if it has run. An embed that names
+  // an experiment shows only it.
+  open(name, { link = false, embed = false } = {}) {
+    const experiment = findExperiment(name);
+    if (!experiment) return false;
+    if (embed) document.documentElement.classList.add("embed-experiment");
+    this.experiment = experiment;
+    this.select.value = name;
+    $("experiment-expect").textContent = experiment.expect;
+    $("experiment-link").value = new URL(`#experiment=${name}`, location.href).href;
+    if (link) this.hooks.link(name);
+    this.draw();
+    return true;
+  }
+
+  refresh(text) {
+    $("experiment-run").disabled = this.running;
+    if (text !== undefined) $("experiment-status").textContent = text;
+  }
+
+  async run() {
+    if (this.running) return;
+    const experiment = this.experiment;
+    this.running = true;
+    this.refresh("Loading Python…");
+    try {
+      if (!this.request) await this.hooks.wake();
+      const armList = arms(experiment);
+      const todo = trainings(armList.filter((arm) => !this.results.has(armKey(arm))));
+      await this.hooks.exclusive(async () => {
+        for (const [index, { arm }] of todo.entries()) {
+          this.refresh(`Training ${arm.label} (${index + 1} of ${todo.length})…`);
+          await this.train(armList.filter((other) => trainingKey(other) === trainingKey(arm)));
+        }
+      });
+      this.refresh(todo.length === trainings(armList).length ? "Done."
+        : "Done. Arms already run with the same settings were reused.");
+    } catch (error) {
+      this.refresh(`The experiment stopped: ${error.message}`);
+    } finally {
+      this.running = false;
+      this.refresh();
+      if (experiment === this.experiment) this.draw();
+    }
+  }
+
+  // Train one model and sample each arm that uses it (one for most experiments, several for temperature).
+  async train(sharing) {
+    const [first] = sharing;
+    const summary = await this.request("configure", { config: first.config, data: first.data });
+    const events = [];
+    let diverged = null;
+    try {
+      await this.request("train", {}, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
+        events.push(...chunk.events);
+        this.live = { arm: first, events };
+        this.drawChart();
+      } });
+    } catch (error) {
+      if (!/diverged/.test(error.message)) throw error;
+      diverged = { step: events.length + 1, message: error.message };
+    }
+    this.live = null;
+    for (const arm of sharing) {
+      const sampled = diverged ? { samples: [], mean_length: null, in_training: null }
+        : await this.request("sample", arm.sampling);
+      this.results.set(armKey(arm), { ...sampled, events, diverged, summary, shared: arm !== first });
+    }
+  }
+
+  armResults() {
+    return arms(this.experiment).map((arm) => ({ arm, result: this.results.get(armKey(arm)) ?? null }));
+  }
+
+  draw() {
+    const results = this.armResults();
+    const complete = results.every(({ result }) => result);
+    this.drawChart();
+    this.drawSamples(results);
+    const lines = complete ? outcome(this.experiment, results.map(({ arm, result }) => ({
+      label: arm.label, finalLoss: result.events.at(-1)?.loss ?? null,
+      finalHoldout: result.events.findLast((event) => event.holdout_loss !== undefined)?.holdout_loss ?? null,
+      meanLength: result.mean_length, inTraining: result.in_training, diverged: result.diverged,
+      shared: result.shared,
+    }))) : [];
+    $("experiment-outcome").replaceChildren(...lines.map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }));
+    $("experiment-outcome-block").hidden = lines.length === 0;
+  }
+
+  // One curve per trained model (arms that share a model share its curve), the one in training drawn live.
+  drawChart() {
+    const curves = [];
+    for (const { arm, result } of this.armResults()) {
+      if (result && !result.shared) curves.push({ label: arm.label, events: result.events });
+    }
+    if (this.live && !curves.some(({ label }) => label === this.live.arm.label)) {
+      curves.push({ label: this.live.arm.label, events: this.live.events });
+    }
+    const records = curves.map(({ events }, id) => makeRecord({ id, config: {}, data: null, events }));
+    $("experiment-chart-block").hidden = curves.length === 0;
+    if (curves.length === 0) return;
+    const data = overlayData(records);
+    const container = $("experiment-chart");
+    const width = Math.max(200, Math.floor(container.getBoundingClientRect().width));
+    const series = [{ label: "step" }, ...curves.map(({ label }, i) => ({
+      label, stroke: cssVar(`--run-${i}`), width: 2, dash: DASHES[i], points: { show: false }, spanGaps: true,
+    }))];
+    this.plot?.destroy();
+    this.plot = new uPlot({
+      width, height: width < 480 ? 200 : 240, scales: { x: { time: false } }, cursor: { drag: { x: false, y: false } },
+      axes: [{ label: "step", labelSize: 18, size: 36, stroke: cssVar("--muted"), grid: { stroke: cssVar("--line") } },
+        { label: "loss (smoothed)", labelSize: 18, size: 44, stroke: cssVar("--muted"),
+          grid: { stroke: cssVar("--line") } }],
+      series,
+    }, data, container);
+    container.dataset.curves = String(curves.length);
+  }
+
+  drawSamples(results) {
+    const columns = results.filter(({ result }) => result).map(({ arm, result }, i) => {
+      const column = document.createElement("div");
+      column.className = "experiment-arm";
+      column.style.setProperty("--arm-color", `var(--run-${i})`);
+      const title = document.createElement("h3");
+      title.textContent = arm.label;
+      const list = document.createElement("ol");
+      list.className = "chips samples";
+      list.setAttribute("aria-label", `Samples, ${arm.label}`);
+      list.replaceChildren(...result.samples.map((name) => {
+        const item = document.createElement("li");
+        item.textContent = name === "" ? "(empty)" : name;
+        return item;
+      }));
+      if (result.diverged) {
+        const note = document.createElement("p");
+        note.className = "message error";
+        note.textContent = `Diverged: ${result.diverged.message}`;
+        column.append(title, note);
+      } else column.append(title, list);
+      return column;
+    });
+    $("experiment-samples").replaceChildren(...columns);
+  }
+}
