@@ -373,7 +373,7 @@ async function buildForm() {
   data.showBuiltin(schema.builtin);
   share = new ShareLink({ specs: settingSpecs(schema), read: readLink, apply: applyLink, embed: EMBED,
     watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash),
-    onExperiment: (name) => experiments.open(name, { embed: EMBED }) });
+    onExperiment: (name) => experiments.open(name, { embed: EMBED, scroll: !EMBED }) });
   linkHadSettings = location.hash.length > 1;
   await share.start();
   if (!EMBED) {

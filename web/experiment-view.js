@@ -39,8 +39,8 @@ export class ExperimentView {
   }
 
   // Show an experiment (from the list or a link): its expectation, and its results if it has run. An embed that names
-  // an experiment shows only it.
-  open(name, { link = false, embed = false } = {}) {
+  // an experiment shows only it; a link to one on the full page scrolls to it.
+  open(name, { link = false, embed = false, scroll = false } = {}) {
     const experiment = findExperiment(name);
     if (!experiment) return false;
     if (embed) document.documentElement.classList.add("embed-experiment");
@@ -49,6 +49,7 @@ export class ExperimentView {
     $("experiment-expect").textContent = experiment.expect;
     $("experiment-link").value = new URL(`#experiment=${name}`, location.href).href;
     if (link) this.hooks.link(name);
+    if (scroll) $("experiments").scrollIntoView({ block: "start" });
     this.draw();
     return true;
   }
@@ -91,11 +92,13 @@ export class ExperimentView {
     const events = [];
     let diverged = null;
     try {
-      await this.request("train", {}, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
+      const result = await this.request("train", {}, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
         events.push(...chunk.events);
         this.live = { arm: first, events };
         this.drawChart();
       } });
+      // A diverged run ends as a result ({reason: "diverged", step, message}) or, from older workers, as an error.
+      if (result?.reason === "diverged") diverged = { step: result.step, message: result.message };
     } catch (error) {
       if (!/diverged/.test(error.message)) throw error;
       diverged = { step: events.length + 1, message: error.message };
