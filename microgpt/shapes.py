@@ -23,8 +23,11 @@ def annotations(config, vocab_size):
     layers = f"{config.n_layer} layer{'s' if config.n_layer > 1 else ''}"
     layer_params = 12 * e * e
     return [
-        ('x = [t + p for t, p in zip(sd["wte"]', "embedding", f"token row + position row → {e}",
-         [_matrix("wte", vocab_size, e), _matrix("wpe", config.block_size, e)]),
+        ('tok_emb = sd["wte"][token_id]', "token embedding", f"the token's row → {e}",
+         [_matrix("wte", vocab_size, e)]),
+        ('pos_emb = sd["wpe"][pos_id]', "position embedding", f"the position's row → {e}",
+         [_matrix("wpe", config.block_size, e)]),
+        ("x = [t + p for t, p in zip(tok_emb, pos_emb)]", "embedding", f"{e} + {e} → {e}", []),
         ("for li in range(self.config.n_layer):", "layers",
          f"{layers}, {layer_params:,} parameters each", []),
         ('q = linear(x, sd[f"layer{li}.attn_wq"])', "q", f"{e} → {per_head}", [_matrix("attn_wq", e, e)]),
@@ -33,6 +36,7 @@ def annotations(config, vocab_size):
         ("keys[li].append(k)", "keys", f"t × {e} (one row per position so far, {t})", []),
         ("attn_logits = [", "attention logits", f"1 × t per head ({t})", []),
         ("attn_weights = softmax(attn_logits)", "attention weights", "1 × t per head, summing to 1", []),
+        ("head_out = [", "head output", f"t weights · t × {head_dim} values → {head_dim}", []),
         ("x_attn.extend(", "heads joined", f"{per_head} → {e}", []),
         ('x = linear(x_attn, sd[f"layer{li}.attn_wo"])', "attention out", f"{e} → {e}", [_matrix("attn_wo", e, e)]),
         ('x = linear(x, sd[f"layer{li}.mlp_fc1"])', "mlp hidden", f"{e} → {hidden}",

@@ -8,7 +8,7 @@ import pytest
 from microgpt.config import Config
 from microgpt.model import parameter_shapes
 from microgpt.session import Session, UserError
-from microgpt.shapes import forward_shapes
+from microgpt.shapes import annotations, forward_shapes
 from microgpt.train import Run
 
 DOCS = ["anna", "bob", "cyril", "dora", "eve", "frank", "gus", "hanna", "ivo", "jo", "kristoffersen"] * 3
@@ -102,7 +102,7 @@ def test_shapes_follow_the_config_and_count_every_parameter():
     assert by_what["mlp hidden"]["shape"] == "12 → 48"
     assert by_what["attention logits"]["shape"].startswith("1 × t")
     assert by_what["layers"]["shape"].startswith("2 layers")
-    assert len(by_what) == 13
+    assert len(by_what) == len(annotations(config, 27))       # every annotated line is still in model.py
     matrices = [m for line in shapes["lines"] for m in line["matrices"]]
     per_layer = {name.split(".", 1)[1]: rows * cols for name, rows, cols in parameter_shapes(config, 27)
                  if name.startswith("layer0.")}
@@ -117,7 +117,8 @@ def test_shapes_follow_the_config_and_count_every_parameter():
 
 def test_session_shapes_checks_its_payload():
     s = Session()
-    assert call(s, "shapes", {"config": {"n_embd": 8, "n_head": 2}})["lines"][2]["shape"] == "8 → 2 heads × 4"
+    lines = call(s, "shapes", {"config": {"n_embd": 8, "n_head": 2}})["lines"]
+    assert next(line for line in lines if line["what"] == "q")["shape"] == "8 → 2 heads × 4"
     with pytest.raises(UserError, match="vocab_size"):
         call(s, "shapes", {"vocab_size": "many"})
     with pytest.raises(UserError, match="n_embd"):
