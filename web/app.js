@@ -182,7 +182,8 @@ async function train() {
   setPhase("starting");
   let summary;
   try {
-    summary = await client.request("configure", { config: form.config(), data: data.current().data,
+    state.trainedData = data.current().data;
+    summary = await client.request("configure", { config: form.config(), data: state.trainedData,
       edited: codePanel?.edited || undefined });
   } catch (error) {
     if (run !== state.run) return;
@@ -243,16 +244,21 @@ async function stepOnce() {
 }
 
 // A task that needs the Session to itself (an experiment trains its own runs): the page's run is given up first, the
-// controls wait while it runs, and the page is idle (Ready) afterwards.
+// controls wait while it runs, and the page is idle (Ready) afterwards. The task hears of a run that finished all its
+// steps, {config, data, events, defaults}: until the task configures another, the Session still holds its model.
 async function exclusive(task) {
   if (!canExperiment(state.phase)) {
     throw new Error(`the page is busy (${controls({ phase: state.phase }).status}); stop or finish training first`);
   }
+  // A run of an edited model.py is not the model an arm describes.
+  const finished = state.phase === "done" && state.summary && !state.summary.edited ? { config: state.summary.config, data: state.trainedData,
+    events: [...state.events], defaults: Object.fromEntries(form.specs.map((spec) => [spec.name, spec.default])) }
+    : null;
   if (state.phase !== "idle") reset();
   state.run++;
   setPhase("experiment");
   try {
-    return await task();
+    return await task(finished);
   } finally {
     setPhase("idle");
     previewData();

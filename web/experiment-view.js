@@ -4,7 +4,7 @@
 // this module only sends the requests and draws the replies. An arm already run with the same settings is reused.
 
 import uPlot from "./vendor/uPlot.esm.js";
-import { EXPERIMENTS, arms, findExperiment, outcome, trainingKey, trainings } from "./experiments.js";
+import { EXPERIMENTS, arms, findExperiment, outcome, sameTraining, trainingKey, trainings } from "./experiments.js";
 import { makeRecord, overlayData } from "./runs.js";
 import { on } from "./events.js";
 
@@ -21,7 +21,7 @@ export class ExperimentView {
   constructor(hooks) {
     this.hooks = hooks;
     this.request = null;
-    this.results = new Map();      // armKey -> {events, samples, mean_length, in_training, diverged, summary}
+    this.results = new Map();      // armKey -> {events, samples, mean_length, in_training, diverged, shared}
     this.running = false;
     this.plot = null;
     this.select = $("experiment-select");
@@ -67,15 +67,25 @@ export class ExperimentView {
     try {
       if (!this.request) await this.hooks.wake();
       const armList = arms(experiment);
-      const todo = trainings(armList.filter((arm) => !this.results.has(armKey(arm))));
-      await this.hooks.exclusive(async () => {
+      let todo = trainings(armList.filter((arm) => !this.results.has(armKey(arm))));
+      const reused = [];
+      await this.hooks.exclusive(async (finished) => {
+        // The page's finished run, if it trained as an arm would: its model is sampled before anything replaces it.
+        const reusable = finished && todo.find(({ arm }) => sameTraining(arm, finished, finished.defaults));
+        if (reusable) {
+          this.refresh(`Sampling ${reusable.arm.label} from the run you trained…`);
+          await this.sampleArms(this.sharing(experiment, reusable.arm), finished.events, null);
+          reused.push(`${reusable.arm.label} is the run you trained`);
+          todo = todo.filter((training) => training !== reusable);
+        }
         for (const [index, { arm }] of todo.entries()) {
           this.refresh(`Training ${arm.label} (${index + 1} of ${todo.length})…`);
-          await this.train(armList.filter((other) => trainingKey(other) === trainingKey(arm)));
+          await this.train(this.sharing(experiment, arm));
         }
       });
-      this.refresh(todo.length === trainings(armList).length ? "Done."
-        : "Done. Arms already run with the same settings were reused.");
+      const earlier = trainings(armList).length - todo.length - reused.length;
+      if (earlier > 0) reused.push(`${earlier === 1 ? "one arm was" : `${earlier} arms were`} run before`);
+      this.refresh(reused.length ? `Done; reused: ${reused.join(", ")}.` : "Done.");
     } catch (error) {
       this.refresh(`The experiment stopped: ${error.message}`);
     } finally {
@@ -85,10 +95,15 @@ export class ExperimentView {
     }
   }
 
-  // Train one model and sample each arm that uses it (one for most experiments, several for temperature).
+  // The arms of this experiment that train as `arm` does (one for most experiments, several for temperature).
+  sharing(experiment, arm) {
+    return arms(experiment).filter((other) => trainingKey(other) === trainingKey(arm));
+  }
+
+  // Train one model and sample each arm that uses it.
   async train(sharing) {
     const [first] = sharing;
-    const summary = await this.request("configure", { config: first.config, data: first.data });
+    await this.request("configure", { config: first.config, data: first.data });
     const events = [];
     let diverged = null;
     try {
@@ -104,10 +119,15 @@ export class ExperimentView {
       diverged = { step: events.length + 1, message: error.message };
     }
     this.live = null;
-    for (const arm of sharing) {
+    await this.sampleArms(sharing, events, diverged);
+  }
+
+  // Sample each arm from the model the Session holds (a diverged one has nothing to say) and keep the results.
+  async sampleArms(sharing, events, diverged) {
+    for (const [index, arm] of sharing.entries()) {
       const sampled = diverged ? { samples: [], mean_length: null, in_training: null }
         : await this.request("sample", arm.sampling);
-      this.results.set(armKey(arm), { ...sampled, events, diverged, summary, shared: arm !== first });
+      this.results.set(armKey(arm), { ...sampled, events, diverged, shared: index > 0 });
     }
   }
 

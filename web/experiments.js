@@ -85,6 +85,19 @@ export function trainings(armList) {
   return [...seen].map(([key, arm]) => ({ key, arm }));
 }
 
+// Whether a finished run trained exactly as this arm would: run = {config (complete, as Python echoed it), data (the
+// `configure` payload)}; defaults: Config's defaults, which stand for what the arm leaves out. Sampling settings do
+// not matter: the arm samples the run's model with its own.
+export function sameTraining(arm, run, defaults) {
+  const wanted = { ...defaults, ...arm.config };
+  const names = new Set([...Object.keys(wanted), ...Object.keys(run.config)]);
+  for (const name of names) {
+    if (!SAMPLING_FIELDS.includes(name) && wanted[name] !== run.config[name]) return false;
+  }
+  const [a, b] = [arm.data, run.data ?? { source: "builtin" }];
+  return a.source === b.source && (a.source === "builtin" || a.text === b.text);
+}
+
 const number = (value, digits = 3) => (value === null || value === undefined ? "–" : value.toFixed(digits));
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)} %`);
 

@@ -24,11 +24,20 @@ def test_the_learning_rate_experiment_shows_expectation_curves_samples_and_outco
     assert page.is_hidden("#experiment-outcome-block")
     assert "experiment=learning-rate-x10" in page.url and "experiment=learning-rate-x10" in \
         page.input_value("#experiment-link")
+    # The page's own run, trained as the baseline arm would be: the experiment samples it instead of training again.
+    driver.set_setting("num_steps", 300)
+    driver.set_setting("eval_every", 50)
+    driver.train("done", timeout=300_000)
+    trained = driver.state("events")
     page.click("#experiment-run")
     driver.wait_phase("experiment")
     assert page.is_disabled("#train") and page.text_content("#status") == "Running an experiment"
     outcome_shown(page)
     driver.wait_phase("idle")
+    assert page.text_content("#experiment-status") == "Done; reused: learning_rate 0.01 is the run you trained."
+    held_out = [e["holdout_loss"] for e in trained if "holdout_loss" in e]
+    assert page.locator("#experiment-outcome li").first.text_content().startswith(
+        f"learning_rate 0.01: held-out loss {held_out[-1]:.3f}")
     assert page.get_attribute("#experiment-chart", "data-curves") == "2"
     assert page.locator("#experiment-chart .u-legend .u-series").count() == 3      # step + two arms
     columns = page.locator(".experiment-arm")
@@ -43,7 +52,8 @@ def test_the_learning_rate_experiment_shows_expectation_curves_samples_and_outco
     assert lines[2].startswith("learning_rate 0.1 against learning_rate 0.01: its loss is")
     # Running it again reuses both arms: nothing is trained twice.
     page.click("#experiment-run")
-    page.wait_for_function("document.querySelector('#experiment-status').textContent.includes('reused')")
+    page.wait_for_function("document.querySelector('#experiment-status').textContent === "
+                           "'Done; reused: 2 arms were run before.'")
     assert driver.console_errors == []
 
 

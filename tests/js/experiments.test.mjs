@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASELINE, CITIES, EXPERIMENTS, arms, findExperiment, outcome, trainingKey, trainings } from "../../web/experiments.js";
+import { BASELINE, CITIES, EXPERIMENTS, arms, findExperiment, outcome, sameTraining, trainingKey, trainings } from "../../web/experiments.js";
 
 // Every setting an arm sets, sampling and data included, as one flat object.
 const settings = (arm) => ({ ...arm.config, ...arm.sampling, data: JSON.stringify(arm.data) });
@@ -65,4 +65,17 @@ test("the outcome states the measured numbers and compares with the baseline", (
     { label: "t 1.5", finalHoldout: 2, meanLength: 7, inTraining: 0.1, diverged: null, shared: true },
   ]);
   assert.equal(shared[2], "t 1.5 against t 0.2: its names are 2.0 letters longer.");
+});
+
+test("a finished run is reused for an arm only when it trained exactly as the arm would", () => {
+  const defaults = { n_embd: 16, learning_rate: 0.01, num_steps: 1000, eval_every: 100, temperature: 0.5, seed: 42 };
+  const [baseline, faster] = arms(findExperiment("learning-rate-x10"));
+  const run = { config: { ...defaults, num_steps: 300, eval_every: 50 }, data: { source: "builtin" } };
+  assert.equal(sameTraining(baseline, run, defaults), true);
+  assert.equal(sameTraining(faster, run, defaults), false);
+  assert.equal(sameTraining(baseline, { ...run, config: { ...run.config, temperature: 1.2 } }, defaults), true);
+  assert.equal(sameTraining(baseline, { ...run, config: { ...run.config, seed: 7 } }, defaults), false);
+  assert.equal(sameTraining(baseline, { ...run, data: { source: "text", text: "ann" } }, defaults), false);
+  const [, cities] = arms(findExperiment("data"));
+  assert.equal(sameTraining(cities, { ...run, data: { source: "text", text: CITIES } }, defaults), true);
 });
