@@ -260,8 +260,11 @@ async function exclusive(task) {
   try {
     return await task(finished);
   } finally {
-    setPhase("idle");
-    previewData();
+    // A worker lost meanwhile has put the page back to loading; otherwise the page is ready again.
+    if (state.phase === "experiment") {
+      setPhase("idle");
+      previewData();
+    }
   }
 }
 

@@ -42,7 +42,11 @@ export class ExperimentView {
   // an experiment shows only it; a link to one on the full page scrolls to it.
   open(name, { link = false, embed = false, scroll = false } = {}) {
     const experiment = findExperiment(name);
-    if (!experiment) return false;
+    if (!experiment) {
+      this.refresh(`experiment: “${name}” is not a ready experiment; the link may name one of ` +
+        `${EXPERIMENTS.map((known) => known.name).join(", ")}`);
+      return false;
+    }
     if (embed) document.documentElement.classList.add("embed-experiment");
     this.experiment = experiment;
     this.select.value = name;

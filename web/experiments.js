@@ -90,7 +90,8 @@ export function trainings(armList) {
 // not matter: the arm samples the run's model with its own.
 export function sameTraining(arm, run, defaults) {
   const wanted = { ...defaults, ...arm.config };
-  const names = new Set([...Object.keys(wanted), ...Object.keys(run.config)]);
+  // The run's config names every Config field; defaults may also hold page settings that are not Config.
+  const names = new Set([...Object.keys(arm.config), ...Object.keys(run.config)]);
   for (const name of names) {
     if (!SAMPLING_FIELDS.includes(name) && wanted[name] !== run.config[name]) return false;
   }

@@ -105,6 +105,11 @@ def test_changing_n_embd_changes_the_shapes_beside_the_code(driver):
     assert "mlp hidden: 32 → 128" in page.text_content("#shapes-rows")
     assert "14,528 parameters in all" in page.text_content("#shapes-note")
     driver.set_setting("n_embd", 16)
+    # A link naming no ready experiment says so, and which names there are.
+    page.evaluate("location.hash = 'experiment=nope'")
+    page.wait_for_function("document.querySelector('#experiment-status').textContent.includes('nope')")
+    assert page.text_content("#experiment-status").startswith(
+        "experiment: “nope” is not a ready experiment; the link may name one of context, learning-rate-tenth")
 
 
 def test_an_embed_shows_one_experiment_and_loads_python_only_when_run(new_driver, site):

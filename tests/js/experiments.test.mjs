@@ -72,6 +72,7 @@ test("a finished run is reused for an arm only when it trained exactly as the ar
   const [baseline, faster] = arms(findExperiment("learning-rate-x10"));
   const run = { config: { ...defaults, num_steps: 300, eval_every: 50 }, data: { source: "builtin" } };
   assert.equal(sameTraining(baseline, run, defaults), true);
+  assert.equal(sameTraining(baseline, run, { ...defaults, sample_seed: 1, source: "builtin" }), true);
   assert.equal(sameTraining(faster, run, defaults), false);
   assert.equal(sameTraining(baseline, { ...run, config: { ...run.config, temperature: 1.2 } }, defaults), true);
   assert.equal(sameTraining(baseline, { ...run, config: { ...run.config, seed: 7 } }, defaults), false);
