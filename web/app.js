@@ -251,9 +251,10 @@ async function exclusive(task) {
     throw new Error(`the page is busy (${controls({ phase: state.phase }).status}); stop or finish training first`);
   }
   // A run of an edited model.py is not the model an arm describes.
-  const finished = state.phase === "done" && state.summary && !state.summary.edited ? { config: state.summary.config, data: state.trainedData,
-    events: [...state.events], defaults: Object.fromEntries(form.specs.map((spec) => [spec.name, spec.default])) }
-    : null;
+  const finished = state.phase === "done" && state.summary && !state.summary.edited ? {
+    config: state.summary.config, data: state.trainedData, events: [...state.events],
+    defaults: Object.fromEntries(form.specs.map((spec) => [spec.name, spec.default])),
+  } : null;
   if (state.phase !== "idle") reset();
   state.run++;
   setPhase("experiment");
