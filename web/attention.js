@@ -8,8 +8,8 @@ import { END_GLYPH, END_NAME, headHabit } from "./insight.js";
 
 const $ = (id) => document.getElementById(id);
 
-const label = (reply, position) => (position === 0 || reply.tokens[position] === reply.end_id
-  ? END_GLYPH : reply.labels[position]);
+// Position 0 is the start token, drawn with the one glyph of the token that starts and ends a name.
+const label = (reply, position) => (position === 0 ? END_GLYPH : reply.labels[position]);
 
 export class AttentionView {
   // onEdit(): the text changed (typed, or a sample picked).
@@ -68,7 +68,7 @@ export class AttentionView {
     this.input.setAttribute("aria-invalid", message ? "true" : "false");
   }
 
-  // reply: {tokens, labels, weights[layer][head][query][key], cropped?, end_id?}
+  // reply: {text, cropped, tokens, labels, weights[layer][head][query][key]}
   update(reply) {
     this.error(null);
     this.reply = reply;

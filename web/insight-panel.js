@@ -5,6 +5,7 @@
 // has moved past are dropped. The views draw; this file decides nothing about what they show.
 
 import { Pacer } from "./insight.js";
+import { isRunning } from "./phases.js";
 import { NextTokenView } from "./next-token.js";
 import { AttentionView } from "./attention.js";
 import { EmbeddingView } from "./embedding-map.js";
@@ -47,6 +48,7 @@ export class InsightPanel {
     on("cleared", () => this.cleared());
     on("lost", () => this.cleared());
     on("sampled", ({ samples }) => this.samples(samples));
+    on("phase", ({ phase }) => document.getElementById("insight").classList.toggle("training", isRunning(phase)));
     // The Samples form keeps the one sampling temperature; the slider follows what is typed there.
     document.addEventListener("input", (event) => {
       if (event.target.id === TEMPERATURE_FIELD) {

@@ -169,7 +169,12 @@ function commandLine(command) {
   const box = document.createElement("div");
   box.className = "run-command";
   const code = document.createElement("code");
-  code.textContent = command;
+  // A line break may fall between two flags, never inside one ("--learning-rate 0.03" stays whole).
+  command.split(/ (?=--)/).forEach((part, i) => {
+    const piece = document.createElement("span");
+    piece.textContent = part;
+    code.append(...(i ? [" ", piece] : [piece]));
+  });
   const copy = button("Copy", async () => {
     try {
       await navigator.clipboard.writeText(command);
