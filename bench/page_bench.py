@@ -6,6 +6,9 @@
    built-in data) in this CPython through `microgpt.session.Session`; medians of --repeat runs each.
    Goal: Pyodide <= 2.5x native.
 3. Main-thread long tasks (> 50 ms, PerformanceObserver "longtask") while the page trains. Goal: none.
+4. Training with the three views inside the model (next character, attention, embeddings) open and on screen,
+   updating as training runs, vs the same run with them closed: steps/s side by side (runs interleaved, medians),
+   and long tasks while the views are open. Goal: open >= 0.9x closed, no long task.
 
     python bench/page_bench.py [--repeat 3] [--steps 1000] [--engine fast] [--json out.json]
 """
@@ -95,6 +98,32 @@ def time_page_training(browser, url, steps, engine):
     return (timings["trainEnd"] - timings["trainStart"]) / 1000, python_s, config, losses, tasks
 
 
+def time_views_training(browser, url, steps, engine, views_open):
+    """Steps/s of one run with the insight views open or closed, in a window tall enough to show the whole page (so
+    open views are on screen and update, and each frame paints more than on a laptop); the long tasks while it
+    trained; and how many replies each view drew and the main-thread ms spent drawing them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 4000})
+    context.add_init_script(LONG_TASKS)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle",
+                           timeout=120_000)
+    page.fill("#setting-num_steps", str(steps))
+    page.select_option("#setting-engine", engine)
+    page.fill("#nt-prefix", "ma")
+    page.evaluate("""open => document.querySelectorAll("#insight details.view").forEach((view) => {
+        view.open = open; })""", views_open)
+    page.wait_for_function("window.__microgpt.idle && !document.getElementById('train').disabled")
+    page.click("#train")
+    page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)
+    timings = page.evaluate("window.__microgpt.timings")
+    drawn = page.evaluate("window.__microgpt.insight")
+    tasks = [task for task in page.evaluate("window.__longTasks")
+             if timings["trainStart"] <= task["start"] <= timings["trainEnd"]]
+    context.close()
+    return steps / ((timings["trainEnd"] - timings["trainStart"]) / 1000), tasks, drawn
+
+
 def time_native_training(config):
     """The page's run in this CPython: configure + train in chunks, as the worker drives the same Session."""
     session = Session()
@@ -130,6 +159,10 @@ def main():
                 bare.append(time_ready(browser, base + "bare.html", "window.__bareReady"))
                 page.append(time_ready(browser, base, "window.__microgpt && window.__microgpt.timings.ready"))
             runs = [time_page_training(browser, base, args.steps, args.engine) for _ in range(args.repeat)]
+            closed, opened = [], []
+            for _ in range(args.repeat):    # interleaved, so both see the same machine load
+                closed.append(time_views_training(browser, base, args.steps, args.engine, False))
+                opened.append(time_views_training(browser, base, args.steps, args.engine, True))
             browser.close()
     finally:
         server.shutdown()
@@ -152,7 +185,14 @@ def main():
         "long_tasks_during_training": len(tasks), "training_runs": args.repeat,
         "longest_task_ms": max((task["duration"] for task in tasks), default=0),
         "python": sys.version.split()[0],
+        "views_closed_steps_per_s": statistics.median(run[0] for run in closed),
+        "views_open_steps_per_s": statistics.median(run[0] for run in opened),
+        "long_tasks_views_closed": sum(len(run[1]) for run in closed),
+        "long_tasks_views_open": sum(len(run[1]) for run in opened),
+        "longest_task_views_open_ms": max((task["duration"] for run in opened for task in run[1]), default=0),
+        "view_updates_per_run": opened[0][2],
     }
+    results["views_ratio"] = results["views_open_steps_per_s"] / results["views_closed_steps_per_s"]
     print(f"{'':34}{'value':>10}  goal")
     print(f"{'bare Pyodide ready (median)':34}{results['bare_pyodide_ready_s']:>9.2f}s")
     print(f"{'page ready (median)':34}{results['page_ready_s']:>9.2f}s")
@@ -164,6 +204,13 @@ def main():
     print(f"{'losses equal to 1e-9':34}{str(same):>10}")
     print(f"{'long tasks > 50 ms while training':34}{len(tasks):>10}  none (all {args.repeat} runs)"
           + (f" (longest {results['longest_task_ms']:.0f} ms)" if tasks else ""))
+    print(f"{'steps/s, views closed (median)':34}{results['views_closed_steps_per_s']:>10.1f}")
+    print(f"{'steps/s, views open (median)':34}{results['views_open_steps_per_s']:>10.1f}")
+    print(f"{'  ratio':34}{results['views_ratio']:>9.2f}x  >= 0.9x")
+    print(f"{'long tasks > 50 ms, views closed':34}{results['long_tasks_views_closed']:>10}")
+    print(f"{'long tasks > 50 ms, views open':34}{results['long_tasks_views_open']:>10}  none (all {args.repeat} runs)"
+          + (f" (longest {results['longest_task_views_open_ms']:.0f} ms)" if results['long_tasks_views_open'] else ""))
+    print(f"{'  view updates in one open run':34}  {json.dumps(results['view_updates_per_run'])}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 
