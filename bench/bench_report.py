@@ -7,12 +7,14 @@ LARGER_GOAL = 1.3
 def engines_table(default):
     rows = default["engines"]
     lines = ["| engine | ms/step fwd+bwd | ms/step with Adam | first 5 steps, ms with Adam | ns/FLOP with Adam | "
-             "x floor | fast is x faster | fast is x faster with Adam |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "x floor | fast is x faster | fast is x faster with Adam | peak MB/step | MB held after 3 steps | "
+             "fast's memory share |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, row in rows.items():
         lines.append(f"| {name} | {row['engine_ms']:.2f} | {row['step_ms']:.2f} | {row['first_step_ms']:.2f} | "
                      f"{row['step_ns_per_flop']:.1f} | {row['step_floor_ratio']:.2f} | {row['fast_speedup']:.1f} | "
-                     f"{row['fast_speedup_with_adam']:.1f} |")
+                     f"{row['fast_speedup_with_adam']:.1f} | {row['peak_mb']:.3f} | {row['held_mb']:.3f} | "
+                     f"{row['fast_memory_fraction']:.3f} |")
     return lines
 
 

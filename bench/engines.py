@@ -15,7 +15,7 @@
    config and two larger ones (documents fill the context there: the names run together).
 3. The fast engine's forward + backward over a grid of n_embd x block_size x n_layer (--no-scaling skips it).
 Times are CPU time of this process (time.process_time), which other load on the machine distorts less than the wall
-clock. Writes docs/bench.json and docs/bench.md (the markdown is bench_report.py's).
+clock. Peak memory per step and what 3 steps leave allocated are tracemalloc's. Writes docs/bench.json and docs/bench.md (the markdown is bench_report.py's).
 """
 
 import argparse
@@ -27,6 +27,7 @@ import platform
 import statistics
 import sys
 import time
+import tracemalloc
 from functools import reduce
 from operator import add, mul
 
@@ -109,6 +110,24 @@ def time_steps(engine, config, docs, steps, first=5):
             "losses": losses}
 
 
+def memory_of_engine(engine, config, docs, steps=3):
+    """Largest tracemalloc peak of one step above what was allocated when it began, and what the steps left behind
+    (for the original: graphs waiting for the collector), in MB."""
+    run = make_run(engine, config, docs)
+    tracemalloc.start()
+    try:
+        start, peak = tracemalloc.get_traced_memory()[0], 0
+        for _ in range(steps):
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            run.train_step()
+            peak = max(peak, tracemalloc.get_traced_memory()[1] - before)
+        held = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    return peak / 1e6, max(held, 0) / 1e6
+
+
 def eight_term_pass(y, scalars, vectors):
     """The fast engine's accumulate kernel: y + s0 v0 + ... + s7 v7 in one pass over y (16 FLOPs per element)."""
     s0, s1, s2, s3, s4, s5, s6, s7 = scalars
@@ -169,6 +188,7 @@ def bench_config(overrides, engines, steps, repeats):
         row = min(runs, key=lambda r: r["step_ms"])
         row["engine_floor_ratio"] = row["engine_ns_per_flop"] / floor["ns_per_flop"]
         row["step_floor_ratio"] = row["step_ns_per_flop"] / floor["ns_per_flop"]
+        row["peak_mb"], row["held_mb"] = memory_of_engine(engine, config, docs)
         rows[engine] = row
         print(f"  {engine:>8}: {row['engine_ms']:9.2f} ms fwd+bwd, {row['step_ms']:9.2f} ms with Adam; "
               f"{row['step_ns_per_flop']:6.1f} ns/FLOP = {row['step_floor_ratio']:.2f}x the floor "
@@ -180,6 +200,7 @@ def bench_config(overrides, engines, steps, repeats):
             assert first and close, f"{engine} and fast disagree on the losses"
         row["fast_speedup"] = row["engine_ms"] / rows["fast"]["engine_ms"]
         row["fast_speedup_with_adam"] = row["step_ms"] / rows["fast"]["step_ms"]
+        row["fast_memory_fraction"] = rows["fast"]["peak_mb"] / row["peak_mb"]
     for row in rows.values():
         del row["losses"]
     return {"config": {k: config.to_dict()[k] for k in ("n_embd", "n_head", "n_layer", "block_size")},
@@ -210,7 +231,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=200, help="consecutive steps each engine trains (default config)")
     parser.add_argument("--larger-steps", type=int, default=20, help="steps of the fast engine at the larger configs")
     parser.add_argument("--repeats", type=int, default=3, help="times the fast engine is timed (the fastest counts)")
-    parser.add_argument("--scaling-seconds", type=float, default=0.5, help="time budget per scaling config")
+    parser.add_argument("--scaling-seconds", type=float, default=0.3, help="time budget per scaling config")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for bench.json and bench.md ('' for none)")
     args = parser.parse_args(argv)

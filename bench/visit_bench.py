@@ -102,7 +102,13 @@ def visit(context, url, link, wait_for_cache, embed=False):
         seconds -= page.evaluate("window.__microgpt.timings.trainPressed") / 1000
     sent = (link.sent - before) / 1e6
     startup = (page.evaluate("window.__microgpt.startup") or {}).get("from")
-    page.wait_for_function(SNAPSHOT_STORED, timeout=120_000, polling=250)
+    # The worker stores the snapshot after `ready`; the next visit must find it. Polled from here: evaluate awaits the
+    # promise, wait_for_function would take the promise itself as a truthy answer.
+    deadline = time.monotonic() + 120
+    while not page.evaluate(SNAPSHOT_STORED):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker did not store Python's snapshot")
+        time.sleep(0.25)
     if wait_for_cache and not embed:
         page.wait_for_function(CACHED, timeout=300_000)
         status = page.evaluate("window.__microgptOffline")

@@ -5,6 +5,7 @@ the normal way (nor is it ever restored).
 Each test uses its own browser context, so its Cache Storage starts empty."""
 
 import hashlib
+import time
 
 CACHE = "microgpt-snapshot"
 STEPS = 6
@@ -30,9 +31,13 @@ def snapshot_url(builder, driver):
     return f"{driver.base_url.rstrip('/')}/snapshot/{key}"
 
 
-def wait_stored(driver, url):
-    driver.page.wait_for_function(f"{ENTRIES}.then((urls) => urls.length === 1 && urls[0] === {url!r})",
-                                  timeout=60_000, polling=500)
+def wait_stored(driver, url, timeout_s=120):
+    """Wait until `url` is the only stored snapshot (the worker stores it after `ready`). Polled from here: evaluate
+    awaits the promise, while wait_for_function would take the promise itself as a truthy answer."""
+    deadline = time.monotonic() + timeout_s
+    while (urls := driver.page.evaluate(ENTRIES)) != [url]:
+        assert time.monotonic() < deadline, f"stored snapshots: {urls}, expected only {url}"
+        time.sleep(0.5)
 
 
 def visit_and_train(driver):
