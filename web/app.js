@@ -51,7 +51,7 @@ const codePanel = EMBED ? null : new CodePanel({ request: (type, payload) => ask
 on("phase", ({ phase }) => codePanel?.setRunning(isLocked(phase)));
 const experiments = new ExperimentView({ exclusive, wake, link: (name) => share?.showExperiment(name) });
 new MicroscopeView();
-new ShapesView();
+new ShapesView({ onShapes: (module, byLine) => codePanel?.setNotes(module, byLine) });
 // The run list and the views inside the model; the embed widget shows only training and samples.
 const insight = EMBED ? null : new InsightPanel(on);
 const runKeeper = EMBED ? null : new RunKeeper({

@@ -5,8 +5,8 @@
 
 import hljs from "./vendor/highlight/core.min.js";
 import python from "./vendor/highlight/python.min.js";
-import { EDITED_FILE_NAME, editControls, errorLine, gutter, sectionTarget, sectionsOf, sourceFileProblem }
-  from "./code-view.js";
+import { EDITED_FILE_NAME, editControls, errorLine, gutter, lineCount, sectionTarget, sectionsOf,
+  sourceFileProblem } from "./code-view.js";
 
 hljs.registerLanguage("python", python);
 
@@ -19,6 +19,7 @@ export class CodePanel {
     this.onEdit = onEdit;
     this.listing = null;
     this.module = null;
+    this.notes = { module: null, byLine: new Map() };    // shapes beside the code (shapes.js), for one file
     this.edit = { draft: "", applied: null, original: "" };
     this.busy = false;
     this.running = false;
@@ -92,7 +93,31 @@ export class CodePanel {
     // highlight.js escapes the text it is given; the source is the package's own.
     $("code-text").innerHTML = hljs.highlight(file.text, { language: "python" }).value;
     $("code-text").dataset.module = module;
+    this.drawNotes();
     this.mark(section);
+  }
+
+  // Notes beside lines of one file (the forward pass's shapes for the current settings): byLine maps a line number to
+  // its text. Drawn as one row per line, so each note sits on its line.
+  setNotes(module, byLine) {
+    this.notes = { module, byLine };
+    if (this.listing) this.drawNotes();
+  }
+
+  drawNotes() {
+    const file = this.listing.files.find((candidate) => candidate.module === this.module);
+    const byLine = this.notes.module === this.module ? this.notes.byLine : new Map();
+    $("code-notes").hidden = byLine.size === 0;
+    $("code-notes").replaceChildren(...Array.from({ length: lineCount(file.text) }, (_, i) => {
+      const row = document.createElement("span");
+      const text = byLine.get(i + 1);
+      if (text) {
+        row.textContent = text;
+        row.title = text;
+        row.className = "code-note";
+      }
+      return row;
+    }));
   }
 
   // Show a landmark: its file, its lines marked and scrolled into view, its purpose in a sentence.

@@ -3,7 +3,7 @@
 // shapes.js word them; this module only puts them in the DOM, as text.
 
 import { on } from "./events.js";
-import { shapeText } from "./shapes.js";
+import { annotationsByLine, shapeText } from "./shapes.js";
 import { lossSummary, positionRows, topUpdates } from "./step.js";
 
 const $ = (id) => document.getElementById(id);
@@ -51,8 +51,10 @@ export class MicroscopeView {
 }
 
 export class ShapesView {
-  // The settings as the form has them: shown for them once Python found no problem in them.
-  constructor() {
+  // The settings as the form has them: shown for them once Python found no problem in them. onShapes(module, byLine):
+  // the annotations by line, for the code panel to show beside the source.
+  constructor({ onShapes = () => {} } = {}) {
+    this.onShapes = onShapes;
     this.request = null;
     this.seq = 0;
     on("ready", ({ request }) => { this.request = request; });
@@ -71,6 +73,7 @@ export class ShapesView {
   }
 
   show(reply) {
+    this.onShapes(reply.module, annotationsByLine(reply));
     $("shapes-note").textContent = `${reply.function} in ${reply.module.replace(".", "/")}.py, for these settings: ` +
       `${reply.num_params.toLocaleString("en")} parameters in all.`;
     $("shapes-rows").replaceChildren(...reply.lines.map((line) => {

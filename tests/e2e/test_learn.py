@@ -104,6 +104,14 @@ def test_changing_n_embd_changes_the_shapes_beside_the_code(driver):
     assert "attn_wq 32 × 32 = 1,024 parameters" in q_row.text_content()
     assert "mlp hidden: 32 → 128" in page.text_content("#shapes-rows")
     assert "14,528 parameters in all" in page.text_content("#shapes-note")
+    # The same annotations sit beside model.py's lines in the Code card.
+    page.wait_for_selector("#code[data-loaded='true']")
+    note = page.locator("#code-notes .code-note", has_text="attn_wq")
+    assert note.text_content() == "q: 32 → 4 heads × 8 · attn_wq 32 × 32 = 1,024 parameters"
+    note_row, code_row = page.evaluate("""() => [
+        [...document.querySelectorAll('#code-notes > span')].findIndex((row) => row.textContent.startsWith('q: ')),
+        document.querySelector('#code-text').textContent.split('\\n').findIndex((l) => l.trim().startsWith('q = linear'))]""")
+    assert note_row == code_row > 0
     driver.set_setting("n_embd", 16)
     # A link naming no ready experiment says so, and which names there are.
     page.evaluate("location.hash = 'experiment=nope'")
