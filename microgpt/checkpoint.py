@@ -2,15 +2,23 @@
 
 Contents: format version, config, vocabulary, the data it was trained on (a fingerprint of the documents and a
 description a person recognises), step, weights, Adam moments and the random stream's state, which is what resuming
-needs to continue bit for bit. Sampling needs no data; resuming needs the same documents in the same order. Loading parses JSON only (nothing is
-evaluated or unpickled) and checks every key, shape and number before anything is used.
+needs to continue bit for bit. Sampling needs no data; resuming needs the same documents in the same order. Loading
+parses JSON only (nothing is evaluated or unpickled) and checks every key, shape and number before anything is used: a
+checkpoint may come from a stranger, so its size and nesting are capped before parsing and its numbers must mean
+something training could have produced (finite, within the optimizer's bounds, second moments never negative).
+Saving is atomic: a failed write (a full disk) leaves the previous file as it was.
 """
 
 import json
 import math
+import os
+import re
+import tempfile
 
-from .config import Config, ConfigError
+from .config import MAX_PARAMS, Config, ConfigError
+from .data import DataError, control_character, describe_character, read_bounded
 from .model import parameter_shapes
+from .optim import MAX_FIRST_MOMENT, MAX_SECOND_MOMENT, MAX_WEIGHT
 
 FORMAT = "microgpt-checkpoint"
 VERSION = 1
@@ -18,6 +26,13 @@ KEYS = {"format", "version", "config", "vocab", "docs_sha256", "data_description
         "rng_state"}
 # Checkpoints written before the data description existed are still version 1 and still load.
 OPTIONAL_KEYS = {"data_description"}
+# The largest model allowed, saved: weights, m and v, each number at most ~25 characters and a comma, plus the rest.
+MAX_BYTES = 3 * MAX_PARAMS * 26 + 1_000_000
+# The deepest a checkpoint nests: {"adam": {"m": {name: [[x]]}}} is 5 levels. Deeper JSON is refused before parsing,
+# because parsing it recurses (a RecursionError here, a fatal stack overflow in the browser's Python).
+MAX_DEPTH = 5
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_INNERMOST = re.compile(r"\[[^][{}]*\]|\{[^][{}]*\}")
 
 
 class CheckpointError(ValueError):
@@ -36,14 +51,58 @@ def to_json(run):
 
 
 def save(run, path):
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(to_json(run))
+    """Write the checkpoint atomically: a temporary file in the same folder, flushed to disk, then renamed over
+    `path`, so that a failure at any point leaves whatever was at `path` untouched."""
+    text = to_json(run)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".microgpt-", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise CheckpointError(f"checkpoint {path}: cannot be written ({error.strerror or error})") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except OSError as error:
+        os.unlink(temporary)
+        raise CheckpointError(f"checkpoint {path}: cannot be written ({error.strerror or error}); "
+                              f"any previous file there is unchanged") from None
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(path):
+    """Refuse, before any training, a checkpoint path that save() could not write: a folder, a missing or
+    read-only folder around it."""
+    if os.path.isdir(path):
+        raise CheckpointError(f"checkpoint {path}: is a folder; give a file name, "
+                              f"e.g. {os.path.join(path, 'model.json')}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CheckpointError(f"checkpoint {path}: the folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise CheckpointError(f"checkpoint {path}: cannot write in {folder} ({error.strerror or error})") from None
 
 
 def parse(text, origin="checkpoint"):
     """Parse and validate a checkpoint; returns the dict with `config` turned into a Config."""
+    if len(text) > MAX_BYTES:
+        raise CheckpointError(f"{origin}: {len(text):,} characters is more than the {MAX_BYTES:,} a checkpoint of the "
+                              f"largest model allowed takes")
+    if nesting_exceeds(text, MAX_DEPTH):
+        raise CheckpointError(f"{origin}: not a microgpt checkpoint (nested more than {MAX_DEPTH} levels deep)")
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=refuse_constant)
     except (json.JSONDecodeError, ValueError) as error:
         raise CheckpointError(f"{origin}: not a microgpt checkpoint (invalid JSON: {error})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -60,6 +119,9 @@ def parse(text, origin="checkpoint"):
     vocab = doc["vocab"]
     if not isinstance(vocab, str) or not vocab or len(set(vocab)) != len(vocab) or list(vocab) != sorted(vocab):
         raise CheckpointError(f"{origin}: vocab must be a non-empty string of distinct sorted characters")
+    bad = control_character(vocab)
+    if bad is not None:
+        raise CheckpointError(f"{origin}: vocab holds the control character {describe_character(bad)}")
     step = doc["step"]
     if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= config.num_steps:
         raise CheckpointError(f"{origin}: step {step!r} is not between 0 and num_steps ({config.num_steps})")
@@ -69,12 +131,12 @@ def parse(text, origin="checkpoint"):
     if not isinstance(doc["data_description"], str):
         raise CheckpointError(f"{origin}: data_description must be a string")
     shapes = parameter_shapes(config, len(vocab) + 1)
-    _check_matrices(doc["weights"], shapes, f"{origin}: weights")
+    _check_matrices(doc["weights"], shapes, f"{origin}: weights", -MAX_WEIGHT, MAX_WEIGHT)
     adam = doc["adam"]
     if not isinstance(adam, dict) or set(adam) != {"m", "v"}:
         raise CheckpointError(f"{origin}: adam must hold exactly \"m\" and \"v\"")
-    _check_matrices(adam["m"], shapes, f"{origin}: adam.m")
-    _check_matrices(adam["v"], shapes, f"{origin}: adam.v")
+    _check_matrices(adam["m"], shapes, f"{origin}: adam.m", -MAX_FIRST_MOMENT, MAX_FIRST_MOMENT)
+    _check_matrices(adam["v"], shapes, f"{origin}: adam.v", 0.0, MAX_SECOND_MOMENT)
     doc["rng_state"] = _check_rng_state(doc["rng_state"], origin)
     doc["config"] = config
     return doc
@@ -82,20 +144,33 @@ def parse(text, origin="checkpoint"):
 
 def load(path):
     try:
-        with open(path, encoding="utf-8") as source:
-            text = source.read()
-    except FileNotFoundError:
-        raise CheckpointError(f"checkpoint {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from None
+        raw = read_bounded(path, MAX_BYTES, f"checkpoint {path}")
+    except DataError as error:
+        raise CheckpointError(str(error)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CheckpointError(f"checkpoint {path}: not a microgpt checkpoint (not UTF-8 text: {error.reason} at byte "
+                              f"{error.start})") from None
     return parse(text, f"checkpoint {path}")
 
 
-def _refuse_constant(name):
+def nesting_exceeds(text, depth):
+    """Whether JSON `text` nests arrays/objects deeper than `depth`, found without parsing: strings are blanked,
+    then `depth` passes each remove the innermost brackets; any bracket left was deeper."""
+    text = _STRING.sub('""', text)
+    for _ in range(depth):
+        text, removed = _INNERMOST.subn("", text)
+        if not removed:     # only unclosed brackets are left: the parser would descend into each of them
+            return text.count("[") + text.count("{") > depth
+    return bool(re.search(r"[][{}]", text))
+
+
+def refuse_constant(name):
     raise ValueError(f"{name} is not a finite number")
 
 
-def _check_matrices(matrices, shapes, where):
+def _check_matrices(matrices, shapes, where, low, high):
     if not isinstance(matrices, dict) or list(matrices) != [name for name, _, _ in shapes]:
         raise CheckpointError(f"{where}: expected the matrices {[name for name, _, _ in shapes]}")
     for name, rows, cols in shapes:
@@ -105,10 +180,13 @@ def _check_matrices(matrices, shapes, where):
             raise CheckpointError(f"{where}.{name}: expected {rows} rows of {cols} numbers")
         for row in mat:
             for i, x in enumerate(row):
-                if isinstance(x, int) and not isinstance(x, bool):
-                    row[i] = x = float(x)
-                if not isinstance(x, float) or not math.isfinite(x):
+                exact_int = isinstance(x, int) and not isinstance(x, bool)   # compared exactly: 10**400 cannot overflow
+                if not exact_int and not (isinstance(x, float) and math.isfinite(x)):
                     raise CheckpointError(f"{where}.{name}: {x!r} is not a finite number")
+                if not low <= x <= high:
+                    raise CheckpointError(f"{where}.{name}: {x!r} is outside [{low:g}, {high:g}], beyond what training "
+                                          f"produces")
+                row[i] = float(x)
 
 
 def _check_rng_state(state, origin):

@@ -6,10 +6,12 @@ from outside goes through `Config.from_dict`, which rejects unknown keys and exp
 """
 
 import math
+import re
 import shlex
 from dataclasses import asdict, dataclass, field, fields
 from types import SimpleNamespace
 
+from . import cost
 from .model import parameter_shapes
 
 # A model with more parameters than this would need gigabytes in the scalar engine and hours per step: refuse it.
@@ -76,11 +78,15 @@ class Config:
         return sum(rows * cols for _, rows, cols in parameter_shapes(self, vocab_size))
 
     def check_size(self, vocab_size):
-        """Refuse models too large to train here, now that the vocabulary size is known."""
+        """Refuse models too large to train here, now that the vocabulary size is known: by parameter count, then by
+        what one training step would cost in memory and time on the chosen engine (cost.py)."""
         count = self.num_params(vocab_size)
         if count > MAX_PARAMS:
             raise ConfigError(f"model size: {count:,} parameters is more than the {MAX_PARAMS:,} allowed; "
                               f"lower n_embd, n_layer or block_size")
+        too_costly = cost.problem(self, vocab_size)
+        if too_costly:
+            raise ConfigError(too_costly)
 
     def to_dict(self):
         return asdict(self)
@@ -128,7 +134,9 @@ def field_problems(values):
     problems = {}
     unknown = sorted(set(values) - set(FIELD_BY_NAME), key=str)
     if unknown:
-        problems["unknown"] = (f"unknown setting(s): {', '.join(map(str, unknown))}; "
+        named = ", ".join(shown(name)[1:-1] if isinstance(name, str) else shown(name) for name in unknown[:10])
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+        problems["unknown"] = (f"unknown setting(s): {named}{more}; "
                                f"known settings are: {', '.join(FIELD_BY_NAME)}")
     merged = {f.name: f.default for f in FIELDS}
     for name, value in values.items():
@@ -183,23 +191,48 @@ def _coerce(f, value):
     kind = field_kind(f)
     if kind in ("str", "choice"):
         if not isinstance(value, str):
-            raise ConfigError(f"{f.name}: expected text, got {value!r}")
+            raise ConfigError(f"{f.name}: expected text, got {shown(value)}")
         return value
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = int(text) if kind == "int" else float(text)
-        except ValueError:
-            raise ConfigError(f"{f.name}: {value!r} is not {'a whole number' if kind == 'int' else 'a number'}") from None
+        value = _parse_number(f, value, kind)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{f.name}: expected a number, got {value!r}")
+        raise ConfigError(f"{f.name}: expected a number, got {shown(value)}")
     if kind == "int":
         if isinstance(value, float):
             if not value.is_integer():
-                raise ConfigError(f"{f.name}: {value!r} is not a whole number")
+                raise ConfigError(f"{f.name}: {shown(value)} is not a whole number")
             value = int(value)
         return value
+    if isinstance(value, int) and abs(value) > 1e300:    # float() of a JSON integer with 400 digits overflows
+        raise ConfigError(f"{f.name}: {shown(value)} is too large; it must be at most {f.metadata['max']}")
     return float(value)
+
+
+# The one spelling of numbers, shared with the page (web/settings.js NUMBER): decimal digits with an optional sign,
+# point and exponent. Not hexadecimal, underscores, or other scripts' digits, which the page's Number() and Python's
+# int() each accept differently; "nan" and "inf" are read so that their message can say they are not finite.
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+MAX_NUMBER_CHARS = 100
+NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
+def _parse_number(f, text, kind):
+    stripped = text.strip()
+    if len(stripped) > MAX_NUMBER_CHARS:     # Python refuses int() of over 4300 digits; no setting needs 100
+        raise ConfigError(f"{f.name}: {shown(text)} is too long to be a setting's number")
+    if NON_FINITE.fullmatch(stripped):
+        return float(stripped)
+    if not NUMBER.fullmatch(stripped):
+        raise ConfigError(f"{f.name}: {shown(text)} is not {'a whole number' if kind == 'int' else 'a number'}")
+    if kind == "int" and stripped.lstrip("+-").isdigit():
+        return int(stripped)
+    return float(stripped)
+
+
+def shown(value, limit=40):
+    """repr(value), cut short: a value pasted or sent by anyone must not make a message of megabytes."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _check_field(f, value):
@@ -208,16 +241,17 @@ def _check_field(f, value):
     kind = field_kind(f)
     if kind == "choice":
         if value not in meta["choices"]:
-            return f"{f.name}: {value!r} is not one of {', '.join(meta['choices'])}"
+            return f"{f.name}: {shown(value)} is not one of {', '.join(meta['choices'])}"
         return None
     if kind == "str":
         return None if len(value) <= 1000 else f"{f.name}: longer than 1000 characters"
     if isinstance(value, float) and not math.isfinite(value):
-        return f"{f.name}: {value!r} is not a finite number"
-    if (value <= meta["min"]) if meta["min_open"] else (value < meta["min"]):
-        bound = f"greater than {meta['min']}" if meta["min_open"] else f"at least {meta['min']}"
-        return f"{f.name}: {value!r} is too small; it must be {bound} (and at most {meta['max']})"
-    if value > meta["max"]:
-        return f"{f.name}: {value!r} is too large; it must be at most {meta['max']}"
+        return f"{f.name}: {shown(value)} is not a finite number"
+    low, high = meta["min"], meta["max"]
+    if (value <= low) if meta["min_open"] else (value < low):
+        bound = f"greater than {low}" if meta["min_open"] else f"at least {low}"
+        return f"{f.name}: {shown(value)} is too small; it must be {bound} (and at most {high})"
+    if value > high:
+        return f"{f.name}: {shown(value)} is too large; it must be at most {high}"
     return None
 

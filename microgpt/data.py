@@ -10,6 +10,7 @@ by a fingerprint, so that resuming can refuse a different dataset.
 import functools
 import hashlib
 import pathlib
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
@@ -17,6 +18,7 @@ MAX_BYTES = 20 * 1024 * 1024      # a sensible text dataset for a character mode
 MAX_VOCAB = 256                   # distinct characters; more means this is not a names-like dataset
 BUILTIN_NAME = "names.txt"
 BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class DataError(ValueError):
@@ -41,28 +43,55 @@ def describe_documents(docs, name):
     return f"{name}: {len(docs):,} documents ({shown})"
 
 
-def read_text_file(path):
-    """Read a dataset file, refusing what is missing, too large or not UTF-8 text."""
+def read_bounded(path, limit, what):
+    """At most `limit` bytes of a file, refusing more: special files (/dev/zero reports size 0) and pipes are read
+    only up to the limit, never without end. `what` names the file in messages ("dataset x.txt")."""
     path = pathlib.Path(path)
     try:
-        size = path.stat().st_size
         if path.is_dir():
-            raise DataError(f"dataset {path}: is a folder, expected a text file with one document per line")
-        if size > MAX_BYTES:
-            raise DataError(f"dataset {path}: {size:,} bytes is more than the {MAX_BYTES:,} bytes allowed")
-        raw = path.read_bytes()
+            raise DataError(f"{what}: is a folder, expected a file")
+        if path.stat().st_size > limit:
+            raise DataError(f"{what}: {path.stat().st_size:,} bytes is more than the {limit:,} bytes allowed")
+        with open(path, "rb") as source:
+            raw = source.read(limit + 1)
     except FileNotFoundError:
-        raise DataError(f"dataset {path}: no such file") from None
+        raise DataError(f"{what}: no such file") from None
     except PermissionError:
-        raise DataError(f"dataset {path}: permission denied") from None
+        raise DataError(f"{what}: permission denied") from None
+    except OSError as error:
+        raise DataError(f"{what}: cannot be read ({error.strerror or error})") from None
+    if len(raw) > limit:
+        raise DataError(f"{what}: more than the {limit:,} bytes allowed")
+    return raw
+
+
+def read_text_file(path):
+    """Read a dataset file, refusing what is missing, too large or not UTF-8 text."""
+    raw = read_bounded(path, MAX_BYTES, f"dataset {path}")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataError(f"dataset {path}: not UTF-8 text (undecodable byte at offset {error.start})") from None
 
 
+def control_character(text):
+    """The first control character in `text` (C0, DEL, C1: what a terminal would act on), or None."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cc":
+            return ch
+    return None
+
+
+def describe_character(ch):
+    """A character named so that printing the name is safe: U+001B, with its escape."""
+    return f"U+{ord(ch):04X} {ascii(ch)}"
+
+
 def parse_documents(text, origin="dataset"):
-    """Split text into documents the way the original does; refuse text that cannot make a dataset."""
+    """Split text into documents the way the original does; refuse text that cannot make a dataset. A leading
+    UTF-8 byte-order mark is not part of the text; control characters (escape, NUL, ...) are refused, so that no
+    sample can ever drive a terminal."""
+    text = text.removeprefix(BYTE_ORDER_MARK)
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise DataError(f"{origin}: more than the {MAX_BYTES:,} bytes allowed")
     docs = [line.strip() for line in text.strip().split("\n") if line.strip()]
@@ -74,6 +103,11 @@ def parse_documents(text, origin="dataset"):
     if len(chars) > MAX_VOCAB:
         raise DataError(f"{origin}: {len(chars)} distinct characters is more than the {MAX_VOCAB} allowed "
                         f"for a character-level model")
+    bad = control_character("".join(sorted(chars)))
+    if bad is not None:
+        line = next(i for i, doc in enumerate(docs, 1) if bad in doc)
+        raise DataError(f"{origin}: document {line} holds the control character {describe_character(bad)}; "
+                        f"documents must be printable text (tabs included: use spaces)")
     return docs
 
 

@@ -7,6 +7,7 @@ the draw is `rng.choices(range(vocab_size), weights=probs)`, so both engines giv
 `read_prefix` + `probabilities` is also how model insight (insight.py) shows the distribution the sampler draws from.
 """
 
+import math
 import random
 
 from .config import parse_sample_seed
@@ -15,19 +16,32 @@ from .fast_ops import softmax
 
 
 def probabilities(logits, temperature):
-    """softmax(logits * T**-1): the original divides Values by T, which is a multiplication by T**-1."""
-    inverse = temperature ** -1
-    return softmax([logit * inverse for logit in logits])
+    """softmax(logits * T**-1): the original divides Values by T, which is a multiplication by T**-1. A temperature
+    so small that this overflows (T = 1e-310) is the limit T -> 0: all the probability on the likeliest token."""
+    try:
+        inverse = temperature ** -1
+    except OverflowError:
+        inverse = math.inf
+    scaled = [logit * inverse for logit in logits] if math.isfinite(inverse) else None
+    if scaled is not None and math.isfinite(max(scaled)):
+        return softmax(scaled)
+    best = logits.index(max(logits))
+    return [1.0 if i == best else 0.0 for i in range(len(logits))]
+
+
+def check_prefix(tokenizer, prefix, block_size):
+    """Refuse a prefix with characters outside the vocabulary or no room left to generate in the context."""
+    tokenizer.check_text(prefix)
+    if len(prefix) >= block_size:
+        raise DataError(f"prefix: {len(prefix)} characters leaves no room to generate within block_size "
+                        f"{block_size}; use at most {block_size - 1}")
 
 
 def read_prefix(model, tokenizer, prefix, attention_log=None):
     """Feed BOS and the prefix at positions 0..len(prefix); return the KV cache and the logits of the next token.
     If `attention_log` is a list, each position appends its attention weights to it (see the models' `logits`)."""
     block_size = model.config.block_size
-    tokenizer.check_text(prefix)
-    if len(prefix) >= block_size:
-        raise DataError(f"prefix: {len(prefix)} characters leaves no room to generate within block_size "
-                        f"{block_size}; use at most {block_size - 1}")
+    check_prefix(tokenizer, prefix, block_size)
     cache = model.new_cache()
     logits = None
     for pos_id, token_id in enumerate([tokenizer.bos] + tokenizer.encode(prefix)):

@@ -2,20 +2,22 @@
 
 It holds the current run and answers `handle(type, payload_json)`. Training happens in chunks sized to a time budget so
 the worker can return to its event loop between them (pause/stop arrive there). A request that fails leaves the
-previous run untouched. User mistakes raise `UserError` with a message meant for the page.
+previous run untouched. User mistakes raise `UserError` with a message meant for the page. Every payload is untrusted:
+its size, nesting, JSON, shape and types are checked before use, so nothing sent can raise anything but a UserError.
+A run that diverges is a result: the `train` reply says so and the run keeps its last finite model.
 """
 
 import json
 import math
 import time
 
-from . import checkpoint, insight, listing
-from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, train_command
-from .data import (BUILTIN_DESCRIPTION, DataError, Tokenizer, builtin_documents, describe_documents,
+from . import checkpoint, cost, insight, listing
+from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, shown, train_command
+from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, describe_documents,
                    parse_documents, split_sizes)
 from .sample import sample_names, sample_stats
 from .shapes import forward_shapes
-from .train import Run
+from .train import Run, TrainingDiverged
 
 # One training chunk, in milliseconds: long enough that messages cost little next to training, short enough that the
 # page's worker hears pause and stop (between chunks) within a blink.
@@ -44,6 +46,9 @@ def summarize(docs, tokenizer):
     """What a dataset is: its size, vocabulary and first few documents (the start of every summary)."""
     return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
             "examples": docs[:NUM_EXAMPLES]}
+MAX_PAYLOAD_CHARS = checkpoint.MAX_BYTES + 1000    # the largest request is `load` with the largest checkpoint
+MAX_PAYLOAD_DEPTH = 3                              # {"config": {...}} and {"data": {...}} are 2 deep
+MAX_BUDGET_MS = 10_000                             # a chunk longer than this would not let pause be heard
 
 
 class UserError(ValueError):
@@ -59,12 +64,10 @@ class Session:
         self.run_edited = False         # the current run trains with the edited model
 
     def handle(self, request_type, payload_json="{}"):
-        method = getattr(self, f"do_{request_type}", None)
+        method = getattr(self, f"do_{request_type}", None) if isinstance(request_type, str) else None
         if method is None:
-            raise UserError(f"unknown request type {request_type!r}")
-        payload = json.loads(payload_json or "{}")
-        if not isinstance(payload, dict):
-            raise UserError(f"{request_type}: the payload must be an object, got {type(payload).__name__}")
+            raise UserError(f"unknown request type {shown(request_type)}")
+        payload = parse_payload(payload_json)
         try:
             result = method(payload)
         except (ConfigError, DataError, checkpoint.CheckpointError, listing.EditError) as error:
@@ -81,22 +84,27 @@ class Session:
         parameter count for `vocab_size` (default: the current run's vocabulary, or the built-in data's before the
         first run)."""
         values = payload.get("config", {})
+        vocab_size = payload.get("vocab_size")
+        if vocab_size is None:
+            vocab_size = self.default_vocab_size()
+        elif isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or not 2 <= vocab_size <= MAX_VOCAB + 1:
+            raise UserError(f"vocab_size: {shown(vocab_size)} is not a whole number from 2 to {MAX_VOCAB + 1}")
         errors = field_problems(values)
         if payload.get("sample_seed") not in (None, ""):     # "" means: continue the run's stream, as in `sample`
             try:
                 parse_sample_seed(payload["sample_seed"])
             except ConfigError as error:
                 errors["sample_seed"] = str(error)
-        num_params = None
+        num_params = estimate = None
         if not set(errors) - {"sample_seed"}:
             config = Config.from_dict(values)
-            vocab_size = payload.get("vocab_size") or self.default_vocab_size()
             num_params = config.num_params(vocab_size)
+            estimate = cost.estimate(config, vocab_size)
             try:
                 config.check_size(vocab_size)
             except ConfigError as error:
                 errors["n_embd"] = str(error)
-        return {"errors": errors, "num_params": num_params}
+        return {"errors": errors, "num_params": num_params, "cost": estimate}
 
     def default_vocab_size(self):
         if self.run:
@@ -105,11 +113,15 @@ class Session:
 
     def documents(self, data):
         data = data or {"source": "builtin"}
+        if not isinstance(data, dict):
+            raise UserError(f"data: expected an object {{source, text}}, got {type(data).__name__}")
         if data.get("source") == "builtin":
             return builtin_documents()
         if data.get("source") == "text":
-            return parse_documents(str(data.get("text", "")), "your dataset")
-        raise UserError(f"source: {data.get('source')!r} is not one of {', '.join(SOURCES)}")
+            if not isinstance(data.get("text"), str):
+                raise UserError("data.text: expected the dataset as text")
+            return parse_documents(data["text"], "your dataset")
+        raise UserError(f"source: {shown(data.get('source'))} is not one of {', '.join(SOURCES)}")
 
     def data_description(self, data, docs):
         """What a checkpoint says it was trained on; the built-in data is described as the CLI describes it."""
@@ -168,23 +180,30 @@ class Session:
         return self.run
 
     def do_train(self, payload):
-        """Train until the time budget (`budget_ms`, default CHUNK_BUDGET_MS) is spent or the run is done; report
-        every step."""
+        """Train until the time budget (`budget_ms`, default CHUNK_BUDGET_MS) is spent, the run is done or it diverges;
+        report every step."""
         run = self.require_run()
-        budget = float(payload.get("budget_ms", CHUNK_BUDGET_MS)) / 1000
+        budget = payload.get("budget_ms", CHUNK_BUDGET_MS)
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 1 <= budget <= MAX_BUDGET_MS:
+            raise UserError(f"budget_ms: {shown(budget)} is not a number of milliseconds from 1 to {MAX_BUDGET_MS}")
+        budget /= 1000
         start = time.perf_counter()
-        events = []
-        for record in self.edited_steps(run) if self.run_edited else run.steps():
-            if not math.isfinite(record["loss"]):
-                raise UserError(f"training diverged at step {record['step']} (loss is {record['loss']}); "
-                                f"lower learning_rate and reset")
-            record["elapsed"] = time.perf_counter() - start
-            events.append(record)
-            if record["elapsed"] >= budget:
-                break
+        events, diverged = [], None
+        try:
+            for record in self.edited_steps(run) if self.run_edited else run.steps():
+                record["elapsed"] = time.perf_counter() - start
+                events.append(record)
+                if record["elapsed"] >= budget:
+                    break
+        except TrainingDiverged as error:
+            finite = error.loss is not None and math.isfinite(error.loss)
+            diverged = {"step": error.step, "loss": error.loss if finite else None, "message": str(error)}
         elapsed = time.perf_counter() - start
-        return {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.done,
-                "steps_per_sec": len(events) / elapsed if elapsed > 0 else None}
+        reply = {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.done,
+                 "steps_per_sec": len(events) / elapsed if elapsed > 0 else None}
+        if diverged:
+            reply["diverged"] = diverged
+        return reply
 
     def edited_steps(self, run):
         """The run's steps, with an exception raised by the edited code reported at its line."""
@@ -250,7 +269,10 @@ class Session:
     def do_load(self, payload):
         """Take over the run in a checkpoint. It can sample at once; it can resume training if `data` (default: the
         current run's data, or the built-in data) is the data it was trained on, else `attach` must give it that."""
-        saved = checkpoint.parse(str(payload.get("checkpoint", "")), str(payload.get("name") or "checkpoint"))
+        text = payload.get("checkpoint")
+        if not isinstance(text, str):
+            raise UserError("checkpoint: expected the checkpoint's JSON text")
+        saved = checkpoint.parse(text, str(payload.get("name") or "checkpoint"))
         run = Run.restore(saved)
         data = payload.get("data")
         try:
@@ -305,3 +327,23 @@ class Session:
         self.edited_model = listing.load_edited_model(str(source))
         self.edited_source = str(source)
         return {"edited": True}
+
+
+def parse_payload(payload_json):
+    """The request's payload as a dict, or a UserError saying what is wrong with it."""
+    if payload_json is None or payload_json == "":
+        return {}
+    if not isinstance(payload_json, str):
+        raise UserError(f"request payload: expected JSON text, got {type(payload_json).__name__}")
+    if len(payload_json) > MAX_PAYLOAD_CHARS:
+        raise UserError(f"request payload: {len(payload_json):,} characters is more than the {MAX_PAYLOAD_CHARS:,} "
+                        f"allowed")
+    if checkpoint.nesting_exceeds(payload_json, MAX_PAYLOAD_DEPTH):
+        raise UserError(f"request payload: nested more than {MAX_PAYLOAD_DEPTH} levels deep")
+    try:
+        payload = json.loads(payload_json, parse_constant=checkpoint.refuse_constant)
+    except ValueError as error:
+        raise UserError(f"request payload: not valid JSON ({error})") from None
+    if not isinstance(payload, dict):
+        raise UserError(f"request payload: expected an object, got {type(payload).__name__}")
+    return payload

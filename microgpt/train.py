@@ -3,6 +3,11 @@
 `Run.steps()` is the training loop. It yields one progress record per step instead of printing, so the CLI, the page's
 session and the tests all drive the same loop. Randomness, in the original's order: shuffle the documents, draw the
 initial weights, (training draws nothing), then sampling continues the same stream.
+
+Divergence is a result, not a crash: a step whose loss cannot be computed (a probability underflows to 0), is not
+finite or explodes, or whose update would leave a weight non-finite or out of bounds, is not taken; `TrainingDiverged`
+says at which step and what to change, and the run keeps its last finite model. The checks only read numbers, so a
+run that stays finite computes exactly what it computed before them.
 """
 
 import math
@@ -12,6 +17,27 @@ import time
 from .data import DataError, Dataset, Tokenizer, docs_fingerprint
 from .model import ScalarModel, init_weights
 from .optim import Adam, learning_rate_at
+
+# Guessing uniformly costs ln(vocab_size) per token; a mean loss a hundred times that means the model is confidently
+# wrong everywhere. (A run at learning rate 0.1 that recovers peaks near 30x.)
+EXPLODED_LOSS_FACTOR = 100
+
+
+class TrainingDiverged(Exception):
+    """Training stopped at `step` (1-based) because it diverged; `loss` is that step's loss when it was finite."""
+
+    def __init__(self, step, loss, learning_rate):
+        self.step, self.loss = step, loss
+        finite = loss is not None and math.isfinite(loss)
+        what = f"the loss reached {loss:.4g}" if finite else "the loss became infinite"
+        super().__init__(f"training diverged at step {step} ({what}): the learning rate is too high for these "
+                         f"settings (try ≤ {suggested_learning_rate(learning_rate):g})")
+
+
+def suggested_learning_rate(learning_rate):
+    """A tenth of the rate that diverged, to one significant digit: a tenth is what every diverging default-size run
+    we tried needed (0.2 -> 0.02 ... 1 -> 0.1)."""
+    return float(f"{learning_rate / 10:.1g}")
 
 
 def model_class(engine):
@@ -89,19 +115,32 @@ class Run:
 
     def train_step(self, detail=None):
         """One optimisation step on the next training document; returns its loss. If `detail` is a dict, the step
-        also fills it with what it did (see `step_detail`); the numbers are the same either way."""
+        also fills it with what it did (see `step_detail`); the numbers are the same either way. Raises
+        TrainingDiverged, having changed nothing, when the step diverges."""
         step = self.step
         train = self.dataset.train
         doc = train[step % len(train)]
         tokens = self.tokens(doc)
-        if detail is None:
-            loss, grads = self.model.loss_and_grads(tokens)
-        else:
-            breakdown = []
-            loss, grads = self.model.loss_and_grads(tokens, breakdown)
+        breakdown = None if detail is None else []
         weights = self.model.weights
+        loss = None
+        try:
+            if detail is None:
+                loss, grads = self.model.loss_and_grads(tokens)
+            else:
+                loss, grads = self.model.loss_and_grads(tokens, breakdown)
+            if loss <= EXPLODED_LOSS_FACTOR * math.log(self.tokenizer.vocab_size):
+                proposal = self.optimizer.propose(weights, grads, step, learning_rate_at(self.config, step))
+                healthy = Adam.within_limits(proposal)
+            else:
+                healthy = False
+        except (ArithmeticError, ValueError):   # log(0), exp or a square overflowing: the numbers have left floats
+            healthy = False
+        if not healthy:
+            self.model.set_weights(weights)    # drops whatever a half-done step left in the model (scalar grads)
+            raise TrainingDiverged(step + 1, loss, self.config.learning_rate)
         before = None if detail is None else {name: [list(row) for row in mat] for name, mat in weights.items()}
-        self.optimizer.update(weights, grads, step, learning_rate_at(self.config, step))
+        self.optimizer.commit(weights, proposal)
         self.model.set_weights(weights)
         self.step += 1
         if detail is not None:
@@ -112,8 +151,11 @@ class Run:
         """Mean loss over the first eval_docs held-out documents; uses no randomness."""
         docs = self.dataset.holdout[:self.config.eval_docs]
         total = 0.0
-        for doc in docs:
-            total += self.model.loss(self.tokens(doc))
+        try:
+            for doc in docs:
+                total += self.model.loss(self.tokens(doc))
+        except (ArithmeticError, ValueError):   # a held-out token got probability 0: the model has blown up
+            raise TrainingDiverged(self.step, None, self.config.learning_rate) from None
         return total / len(docs)
 
     def eval_due(self):

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from microgpt import cost
 from microgpt.config import Config
 from microgpt.session import CHUNK_BUDGET_MS, Session, UserError
 from microgpt.train import Run
@@ -44,7 +45,8 @@ def test_schema_describes_the_settings_that_are_not_config_with_the_rules_python
 def test_check_reports_field_errors_and_parameter_count():
     s = Session()
     assert call(s, "check", {"config": {"n_embd": 30}})["errors"]["n_embd"].startswith("n_embd: 30 is not divisible")
-    assert call(s, "check", {"config": {}}) == {"errors": {}, "num_params": 4192}
+    assert call(s, "check", {"config": {}}) == {"errors": {}, "num_params": 4192,
+                                                "cost": cost.estimate(Config(), 27)}
     assert call(s, "check", {"config": {}, "vocab_size": 5})["num_params"] == Config().num_params(5)
 
 

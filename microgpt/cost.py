@@ -1,0 +1,67 @@
+"""Cost: what one training step will take, in memory and time, for an engine and settings, before anything runs.
+
+The parameter count alone misjudges it: the scalar engine keeps one Python object per multiply-add of the step
+(a ~2 M parameter model needs over 7 GB), the fast engine a few floats per parameter. Both costs follow from the
+multiply-adds of one forward pass over a document of `n` tokens (the worst case, n = block_size, is what is checked):
+
+    F = n (12 L e² + V e) + L e n (n + 1)      # linear layers and lm_head, plus attention over 1..n positions
+
+with e = n_embd, L = n_layer, V = vocab_size. The constants were fitted on this project's machine (CPython 3.11,
+tracemalloc peak of one training step; step time unloaded, see README "Reliability"):
+- scalar: ~500 bytes per multiply-add (a Value node for each product and each sum, with their tuples), 150 bytes
+  per parameter held; 3.5 µs per multiply-add (forward, graph walk, backward);
+- fast: ~300 bytes per parameter (weights, their transposes, gradients, Adam's moments and proposal), 400 bytes per
+  activation kept for the backward (n L e), 20 bytes per attention weight (n_head L n²); 0.2 µs per multiply-add.
+The page's Python (Pyodide, WebAssembly) takes about twice these times.
+"""
+
+SCALAR_BYTES_PER_MULTIPLY_ADD = 550
+SCALAR_BYTES_PER_PARAM = 150
+SCALAR_SECONDS_PER_MULTIPLY_ADD = 3.5e-6
+FAST_BYTES_PER_PARAM = 300
+FAST_BYTES_PER_ACTIVATION = 400
+FAST_BYTES_PER_ATTENTION_WEIGHT = 20
+FAST_SECONDS_PER_MULTIPLY_ADD = 0.2e-6
+ADAM_SECONDS_PER_PARAM = 0.35e-6
+INTERPRETER_BYTES = 40e6          # Python, the package and the dataset, before any model
+
+# A browser tab's WebAssembly memory starts failing well before its 4 GB address space; the CLI keeps the same
+# limit so that a run that works in one place works in the other.
+MAX_MEMORY_BYTES = 1.5e9
+MAX_SECONDS_PER_STEP = 60.0       # a 1000-step run would take 17 hours
+
+
+def multiply_adds(config, vocab_size, tokens):
+    e, layers = config.n_embd, config.n_layer
+    return tokens * (12 * layers * e * e + vocab_size * e) + layers * e * tokens * (tokens + 1)
+
+
+def estimate(config, vocab_size):
+    """{"memory_mb", "seconds_per_step"}: the peak memory and the time of one training step on a document that fills
+    the context (the worst case)."""
+    tokens = config.block_size
+    work = multiply_adds(config, vocab_size, tokens)
+    params = config.num_params(vocab_size)
+    if config.engine == "scalar":
+        memory = SCALAR_BYTES_PER_MULTIPLY_ADD * work + SCALAR_BYTES_PER_PARAM * params
+        seconds = SCALAR_SECONDS_PER_MULTIPLY_ADD * work
+    else:
+        memory = (FAST_BYTES_PER_PARAM * params + FAST_BYTES_PER_ACTIVATION * tokens * config.n_layer * config.n_embd
+                  + FAST_BYTES_PER_ATTENTION_WEIGHT * config.n_head * config.n_layer * tokens * tokens)
+        seconds = FAST_SECONDS_PER_MULTIPLY_ADD * work
+    seconds += ADAM_SECONDS_PER_PARAM * params
+    return {"memory_mb": round((INTERPRETER_BYTES + memory) / 1e6, 1), "seconds_per_step": seconds}
+
+
+def problem(config, vocab_size):
+    """Why one step of this run would cost too much (naming the estimate and what to lower), or None."""
+    cost = estimate(config, vocab_size)
+    lower = "lower n_embd, n_layer or block_size" + (", or use engine fast" if config.engine == "scalar" else "")
+    if cost["memory_mb"] * 1e6 > MAX_MEMORY_BYTES:
+        return (f"cost: one training step of this {config.engine}-engine model would need about "
+                f"{cost['memory_mb'] / 1000:.1f} GB of memory, more than the {MAX_MEMORY_BYTES / 1e9:g} GB allowed; "
+                f"{lower}")
+    if cost["seconds_per_step"] > MAX_SECONDS_PER_STEP:
+        return (f"cost: one training step of this {config.engine}-engine model would take about "
+                f"{cost['seconds_per_step']:,.0f} s, more than the {MAX_SECONDS_PER_STEP:g} s allowed; {lower}")
+    return None
