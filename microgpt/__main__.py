@@ -1,21 +1,28 @@
 """The command line: `python -m microgpt train|sample|inspect`, with flags generated from Config.
 
-Every user mistake (bad flag value, bad dataset, bad checkpoint, bad prefix) ends with one line `error: ...` on stderr
-and exit code 2; nothing the user had is overwritten by a failed run.
+Every user mistake (bad flag value, bad dataset, bad checkpoint, bad prefix, an output that would overwrite an input
+or cannot be written) ends with one line `error: ...` on stderr and exit code 2, found before step 1 whenever it can
+be; nothing the user had is overwritten by a failed run. A run that diverges stops at that step, says so, keeps (and
+saves) its last finite model and exits with 3; Ctrl-C stops after the current step, saves a resumable checkpoint when
+one was asked for, and exits with 130.
 """
 
 import argparse
 import json
 import os
 import random
+import signal
 import sys
 
 from . import checkpoint, insight
 from .config import FIELDS, Config, ConfigError, cli_flag, field_kind
 from .data import (BUILTIN_DESCRIPTION, DataError, Tokenizer, builtin_documents, describe_documents,
                    parse_documents, read_text_file)
-from .sample import sample_names
-from .train import Run, model_class
+from .sample import check_prefix, sample_names
+from .train import Run, TrainingDiverged, model_class
+
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 microgpt: a tiny GPT that learns to make up names, one character at a time, in pure Python.
@@ -40,7 +47,7 @@ def main(argv=None):
         return 0
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def build_parser():
@@ -107,6 +114,7 @@ def load_docs(path):
 
 def run_train(args):
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
+    check_outputs(args)
     docs, description = load_docs(args.data)
     if args.resume:
         if overrides:
@@ -119,27 +127,140 @@ def run_train(args):
         raise ConfigError(f"--stop-after: {args.stop_after} must be after the current step ({run.step}) "
                           f"and at most num_steps ({run.config.num_steps})")
     config = run.config
+    check_prefix(run.tokenizer, config.prefix, config.block_size)
     print(f"num docs: {len(run.dataset.docs)}")
     print(f"vocab size: {run.tokenizer.vocab_size}")
     print(f"num params: {run.num_params}")
-    log = open(args.log, "a" if args.resume else "w", encoding="utf-8") if args.log else None
+    log = open_log(args.log, "a" if args.resume else "w")
+    stop_request = StopRequest()
+    exit_code = 0
     try:
-        for record in run.steps(args.stop_after):
-            line = f"step {record['step']:4d} / {config.num_steps:4d} | loss {record['loss']:.4f}"
-            if "holdout_loss" in record:
-                line += f" | held-out {record['holdout_loss']:.4f}"
-            if not args.quiet or record["step"] % 100 == 0 or "holdout_loss" in record:
-                print(line, flush=True)
-            if log:
-                log.write(json.dumps(record) + "\n")
+        with stop_request:
+            for record in run.steps(args.stop_after):
+                print_step(record, config, args.quiet)
+                if log:
+                    write_log(log, args.log, record, run.step)
+                if stop_request.asked:
+                    break
+    except TrainingDiverged as diverged:
+        print(diverged, flush=True)
+        exit_code = EXIT_DIVERGED
+    except LogWriteError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        save_after_stop(run, args.checkpoint, f"stopped at step {run.step}")
+        return 2
     finally:
         if log:
-            log.close()
+            close_log(log)
+    if stop_request.asked:
+        save_after_stop(run, args.checkpoint, f"interrupted at step {run.step}")
+        return EXIT_INTERRUPTED
     if args.checkpoint:
         checkpoint.save(run, args.checkpoint)
         print(f"saved checkpoint to {args.checkpoint} (step {run.step})")
     print_samples(sample_names(run.model, run.tokenizer, config, run.rng))
-    return 0
+    return exit_code
+
+
+def print_step(record, config, quiet):
+    line = f"step {record['step']:4d} / {config.num_steps:4d} | loss {record['loss']:.4f}"
+    if "holdout_loss" in record:
+        line += f" | held-out {record['holdout_loss']:.4f}"
+    if not quiet or record["step"] % 100 == 0 or "holdout_loss" in record:
+        print(line, flush=True)
+
+
+def check_outputs(args):
+    """Before anything runs: no output may be one of the inputs or the other output (except --checkpoint over the
+    --resume file, which the atomic save replaces only once the new run is saved), and each must be writable."""
+    inputs = {"--data": args.data, "--resume": args.resume}
+    outputs = {"--checkpoint": args.checkpoint, "--log": args.log}
+    for out_flag, out_path in outputs.items():
+        if out_path is None:
+            continue
+        for in_flag, in_path in {**inputs, **outputs}.items():
+            if in_flag == out_flag or in_path is None or (out_flag, in_flag) == ("--checkpoint", "--resume"):
+                continue
+            if same_file(out_path, in_path):
+                raise ConfigError(f"{out_flag} {out_path}: is the same file as {in_flag}; writing it would destroy "
+                                  f"{'the dataset' if in_flag == '--data' else 'that file'}; choose another name")
+    if args.checkpoint:
+        checkpoint.check_writable(args.checkpoint)
+    if args.log and os.path.isdir(args.log):
+        raise ConfigError(f"--log {args.log}: is a folder; give a file name")
+
+
+def same_file(a, b):
+    """Whether two paths name one file: the same inode when both exist, else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def open_log(path, mode):
+    if path is None:
+        return None
+    try:
+        return open(path, mode, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"--log {path}: cannot be written ({error.strerror or error})") from None
+
+
+class LogWriteError(Exception):
+    """The --log file failed mid-run; the message says where training stopped."""
+
+
+def write_log(log, path, record, step):
+    """One JSON line, flushed so that the file is whole at every step; a failed write ends the run cleanly (the
+    caller saves the steps so far)."""
+    try:
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+    except OSError as error:
+        raise LogWriteError(f"--log {path}: cannot be written ({error.strerror or error}); "
+                            f"training stopped at step {step}") from None
+
+
+def close_log(log):
+    """Close the log; every line written was flushed, so closing can only fail on the line whose write already
+    failed, and that failure has been reported."""
+    try:
+        log.close()
+    except OSError:
+        pass
+
+
+def save_after_stop(run, checkpoint_path, what):
+    if checkpoint_path:
+        checkpoint.save(run, checkpoint_path)
+        print(f"{what}; saved checkpoint to {checkpoint_path} (continue with --resume {checkpoint_path})",
+              file=sys.stderr)
+    else:
+        print(f"{what}; nothing saved (give --checkpoint to keep the model)", file=sys.stderr)
+
+
+class StopRequest:
+    """Ctrl-C during training asks to stop after the current step (a step cut in half would leave the optimizer and
+    the weights out of step); a second Ctrl-C stops at once."""
+
+    def __init__(self):
+        self.asked = False
+        self.previous = None
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGINT, self.ask)
+        return self
+
+    def ask(self, signum, frame):
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        print("\nstopping after this step (Ctrl-C again to quit now)", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 def load_model(path):
