@@ -75,7 +75,7 @@ def time_ready(browser, url, expression):
 
 
 def time_page_training(browser, url, steps, engine):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)  # waits use eval
     context.add_init_script(LONG_TASKS)
     page = context.new_page()
     page.goto(url)

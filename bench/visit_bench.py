@@ -119,7 +119,7 @@ def visit(context, url, link, wait_for_cache, embed=False):
 
 
 def first_and_repeat(browser, url, link, service_workers, embed=False):
-    context = browser.new_context(service_workers=service_workers)
+    context = browser.new_context(service_workers=service_workers, bypass_csp=True)  # waits use eval
     try:
         first = visit(context, url, link, wait_for_cache=service_workers == "allow", embed=embed)
         repeat = visit(context, url, link, wait_for_cache=False, embed=embed)

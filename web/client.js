@@ -1,6 +1,8 @@
 // The page's side of the worker protocol (docs/PROTOCOL.md): numbered requests that resolve with `result`, reject
 // with `error`, and stream `progress`; the worker's unsolicited `loading`/`ready`/`failed` events; and a watchdog that
-// notices a dead or hung worker, terminates it, and starts a fresh one.
+// notices a dead or hung worker, terminates it, and starts a fresh one. Once ready, the worker is never unwatched: idle,
+// its heartbeat (every second) must keep coming; busy, the pending request's own deadline applies (a training chunk's
+// is the cap on one chunk's wall time). A crash (`error`) or an unreadable message (`messageerror`) counts at once.
 
 export class WorkerError extends Error {
   constructor({ message, traceback = "" }) {
@@ -11,11 +13,12 @@ export class WorkerError extends Error {
 
 export class WorkerClient {
   // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}
-  constructor(url, handlers, { loadTimeoutMs = 120_000, replyTimeoutMs = 60_000 } = {}) {
+  constructor(url, handlers, { loadTimeoutMs = 120_000, replyTimeoutMs = 20_000, heartbeatTimeoutMs = 5_000 } = {}) {
     this.url = url;
     this.handlers = handlers;
     this.loadTimeoutMs = loadTimeoutMs;
     this.replyTimeoutMs = replyTimeoutMs;
+    this.heartbeatTimeoutMs = heartbeatTimeoutMs;
     this.nextId = 1;
     this.pending = new Map();   // id -> {resolve, reject, onProgress}
     this.worker = null;
@@ -36,10 +39,15 @@ export class WorkerClient {
   }
 
   // A deadline for the next message from the worker; any message pushes it back, silence past it means a hang.
-  arm(ms, reason) {
+  // An idle deadline is not enforced in a hidden tab: browsers throttle a background page's timers (and may its
+  // worker's), and an idle worker there costs nothing.
+  arm(ms, reason, { idle = false } = {}) {
     clearTimeout(this.watchdog);
     this.armedMs = ms;
-    this.watchdog = setTimeout(() => this.lose(reason), ms);
+    this.watchdog = setTimeout(() => {
+      if (idle && document.visibilityState === "hidden") this.arm(ms, reason, { idle });
+      else this.lose(reason);
+    }, ms);
   }
 
   quiet() {
@@ -49,13 +57,17 @@ export class WorkerClient {
 
   receive(message) {
     const { id, type, payload } = message;
+    if (type === "heartbeat") {
+      if (this.ready) this.rearm();
+      return undefined;
+    }
     if (type === "loading") {
       this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
       return this.handlers.loading?.(payload);
     }
     if (type === "ready") {
       this.ready = true;
-      this.quiet();
+      this.rearm();
       return this.handlers.ready?.(payload);
     }
     if (type === "failed") {
@@ -74,9 +86,15 @@ export class WorkerClient {
     else request.reject(new WorkerError(payload));
   }
 
-  // The worker answers requests in order between training chunks, so the most patient pending request sets the deadline.
+  // The worker answers requests in order between training chunks, so the most patient pending request sets the deadline;
+  // with none pending, the next heartbeat does.
   rearm() {
-    if (this.pending.size === 0) return this.quiet();
+    if (this.pending.size === 0) {
+      if (!this.ready) return this.quiet();
+      return this.arm(this.heartbeatTimeoutMs,
+        `the Python worker stopped responding (no heartbeat in ${Math.round(this.heartbeatTimeoutMs / 1000)} s)`,
+        { idle: true });
+    }
     const slowest = [...this.pending.values()].reduce((a, b) => (b.timeoutMs > a.timeoutMs ? b : a));
     this.arm(slowest.timeoutMs, slowest.timeoutReason);
   }

@@ -39,9 +39,9 @@ export class DataPanel {
     if (file) {
       this.reading = true;
       try {
-        this.fileText = await file.text();
+        this.fileText = await readUtf8(file);
       } catch (error) {
-        this.showError(`${file.name}: could not be read (${error.message})`);
+        this.showError(`${file.name}: ${error.message}`);
         return;
       } finally {
         this.reading = false;
@@ -140,5 +140,27 @@ export class DataPanel {
       item.textContent = example;
       return item;
     }));
+  }
+}
+
+// As the CLI reads a dataset: at most MAX_FILE_BYTES, and UTF-8 or nothing (file.text() would turn every bad byte into
+// U+FFFD and train on that). A byte-order mark is dropped, as Python drops it.
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+export async function readUtf8(file) {
+  if (file.size > MAX_FILE_BYTES) {
+    throw new Error(`${file.size.toLocaleString("en")} bytes is more than the ${MAX_FILE_BYTES.toLocaleString("en")} ` +
+      "bytes allowed");
+  }
+  let bytes;
+  try {
+    bytes = await file.arrayBuffer();
+  } catch (error) {
+    throw new Error(`could not be read (${error.message})`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error("not UTF-8 text; save it as UTF-8 and upload it again");
   }
 }

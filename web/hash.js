@@ -5,7 +5,7 @@
 // travels as `text=` (deflate-raw, base64url) when it is small enough. Reading never throws: whatever cannot be used
 // is listed, and its default is used instead. Keys of older links are still read (`data=` is now `source=`).
 
-import { rangeText } from "./settings.js";
+import { parseNumber, rangeText } from "./settings.js";
 
 export const MAX_TEXT_CHARS = 4096;     // encoded data in a link: links stay pasteable into chats and mail
 const MAX_TEXT_BYTES = 1 << 20;         // refuse larger data: a small link must not inflate to gigabytes
@@ -20,7 +20,7 @@ const RENAMED = { data: SOURCE };   // old key -> the setting it names now
 export function problem(spec, text) {
   if (spec.kind === "choice") return spec.choices.includes(text) ? null : `not one of ${spec.choices.join(", ")}`;
   if (spec.kind === "str") return null;
-  const number = text.trim() === "" ? NaN : Number(text);
+  const number = parseNumber(text);
   if (!Number.isFinite(number)) return `not a number (${rangeText(spec)})`;
   if (spec.kind === "int" && !Number.isInteger(number)) return `not a whole number (${rangeText(spec)})`;
   const below = spec.min !== null && spec.min !== undefined && (spec.min_open ? number <= spec.min : number < spec.min);
@@ -30,7 +30,7 @@ export function problem(spec, text) {
 
 export function isDefault(spec, text) {
   const numeric = spec.kind === "int" || spec.kind === "float";
-  return numeric ? Number(text) === spec.default : text === String(spec.default);
+  return numeric ? parseNumber(text) === spec.default : text === String(spec.default);
 }
 
 // Characters that need no escaping in a fragment stay readable: `prefix=ma`, `learning_rate=0.02`.

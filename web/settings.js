@@ -35,6 +35,16 @@ export function settingSpecs(schema) {
 
 const isSampling = (spec) => spec.group === "sampling";
 
+// The one spelling of numbers, shared with Python (microgpt/config.py NUMBER): decimal digits with an optional sign,
+// point and exponent. Number() alone would also take "0x10", "0b1" and "" (as 0), which Python refuses.
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+// The number `text` spells (surrounding white space allowed), or NaN.
+export function parseNumber(text) {
+  const trimmed = text.trim();
+  return NUMBER.test(trimmed) ? Number(trimmed) : NaN;
+}
+
 export function rangeText({ kind, min, max, min_open: minOpen, choices }) {
   if (kind === "choice") return `one of ${choices.join(", ")}`;
   if (min === null || min === undefined || max === null || max === undefined) return "";
@@ -117,7 +127,7 @@ export class SettingsForm {
     const { input, spec } = this.controls.get(name);
     const text = input.value;
     const numeric = spec.kind === "int" || spec.kind === "float";
-    return numeric && text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
+    return numeric && Number.isFinite(parseNumber(text)) ? parseNumber(text) : text;
   }
 
   // The text of every field as typed, by name (what the URL hash is written from).

@@ -9,6 +9,7 @@ const $ = (id) => document.getElementById(id);
 const WRITE_DELAY_MS = 150;   // browsers throttle history calls, and typing needs no more than this
 const EMBED_SIZE = { width: 700, height: 900 };   // the widget with 20 samples, in a 700px column
 const SHOWN_CHARS = 60;       // an ignored value is shown cut to this length; a link can carry anything
+const SHOWN_ITEMS = 20;       // ignored settings listed one by one; more are counted
 
 const kilobytes = (chars) => `${(chars / 1024).toFixed(1)} KB`;
 
@@ -26,7 +27,9 @@ function iframeCode(link) {
   frame.title = "microgpt: train a tiny GPT in your browser";
   frame.width = String(EMBED_SIZE.width);
   frame.height = String(EMBED_SIZE.height);
-  frame.setAttribute("style", "border:0;max-width:100%");
+  // Through the CSSOM: a style attribute set as text is inline style, which the page's Content-Security-Policy refuses.
+  frame.style.border = "0";
+  frame.style.maxWidth = "100%";
   frame.setAttribute("loading", "lazy");
   return frame.outerHTML;
 }
@@ -149,13 +152,18 @@ export class ShareLink {
   }
 
   // ignored: [[what, why]] from the hash; rendered as text only (a link can hold anything).
+  // A hostile link may hold 150,000 keys: the first SHOWN_ITEMS are listed, the rest counted.
   showNotice(ignored, textMissing) {
-    const items = ignored.map(([what, why]) => {
+    const items = ignored.slice(0, SHOWN_ITEMS).map(([what, why]) => {
       const item = document.createElement("li");
       const shown = what.length > SHOWN_CHARS ? `${what.slice(0, SHOWN_CHARS)}…` : what;
       item.textContent = `${shown}: ${why}`;
       return item;
     });
+    if (ignored.length > SHOWN_ITEMS) {
+      items.push(document.createElement("li"));
+      items.at(-1).textContent = `… and ${(ignored.length - SHOWN_ITEMS).toLocaleString("en")} more`;
+    }
     $("link-notice-list").replaceChildren(...items);
     $("link-notice-list").hidden = items.length === 0;
     $("link-notice-ignored").hidden = items.length === 0;

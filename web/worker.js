@@ -4,6 +4,8 @@
 // `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`, and yields to the event loop
 // between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts. Python starts from a
 // memory snapshot of an earlier visit when this deploy has one (web/snapshot.js).
+// A `heartbeat` every second, sent whenever the event loop is free, lets the page tell a busy worker from a dead or
+// stuck one.
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { deleteSnapshot, readSnapshot, snapshotKey, writeSnapshot } from "./snapshot.js";
@@ -182,6 +184,7 @@ function startTraining(id, payload) {
         if (envelope.error) return reply(id, envelope);
         const chunk = envelope.result;
         post({ id, type: "progress", payload: chunk });
+        if (chunk.diverged) return post({ id, type: "result", payload: { reason: "diverged", ...chunk.diverged } });
         if (chunk.done) return post({ id, type: "result", payload: { reason: "done" } });
         await nextTurn();
       }
@@ -190,6 +193,9 @@ function startTraining(id, payload) {
     }
   })();
 }
+
+const HEARTBEAT_MS = 1000;
+setInterval(() => post({ type: "heartbeat" }), HEARTBEAT_MS);
 
 // Requests that arrive while Python loads wait for it, in order (each awaits the same promise).
 const started = start().then(() => true, (error) => {

@@ -50,6 +50,19 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, **launch_options()}
 
 
+@pytest.fixture(scope="session")
+def browser(browser):
+    """Contexts bypass the page's Content-Security-Policy unless a test asks otherwise (bypass_csp=False): Playwright
+    evaluates wait_for_function's predicates with eval, which that policy rightly forbids. tests/e2e/test_reliability.py
+    checks the policy itself in contexts that keep it, waiting with page.evaluate (not subject to it)."""
+    new_context = browser.new_context
+
+    def new_context_bypassing_csp(**options):
+        return new_context(**{"bypass_csp": True, **options})
+    browser.new_context = new_context_bypassing_csp
+    return browser
+
+
 class PageDriver:
     """A loaded page plus what it did: console errors, uncaught errors and the URL of every request."""
 
@@ -125,8 +138,8 @@ def new_driver(browser, site):
     """Make drivers for new pages, each in its own browser context and not yet opened (default URL: the site)."""
     contexts = []
 
-    def make(base_url=site):
-        contexts.append(browser.new_context(viewport={"width": 1280, "height": 800}))
+    def make(base_url=site, bypass_csp=True):
+        contexts.append(browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=bypass_csp))
         return PageDriver(contexts[-1].new_page(), base_url)
 
     yield make

@@ -1,0 +1,79 @@
+"""Reliability of the page: a Content-Security-Policy with no violation, files and links from anyone, divergence shown
+as a result, and a dead or stuck worker noticed in seconds and replaced with the last model restored."""
+
+import time
+
+import pytest
+
+# Collects every CSP violation the page reports, from the first script on.
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (event) => window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`));
+"""
+
+
+def wait_until(page, expression, timeout_s=120):
+    """Poll with page.evaluate, which the page's CSP allows (wait_for_function evaluates with eval, which it forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
+def test_the_page_runs_under_its_content_security_policy_with_no_violation(new_driver, site):
+    driver = new_driver(site + "#num_steps=20", bypass_csp=False)
+    page = driver.page
+    page.add_init_script(WATCH_CSP)
+    page.goto(driver.base_url)
+    wait_until(page, "window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle")
+    policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy and "unsafe-inline" not in policy
+    assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+    page.click("#train")
+    wait_until(page, "window.__microgpt.phase === 'done'")
+    page.click("#generate")
+    wait_until(page, "window.__microgpt.sampleCount > 0")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("#copy-embed")                      # builds the snippet's iframe (with a style attribute)
+    wait_until(page, "document.querySelector('#share-output').value.startsWith('<iframe')")
+    assert page.evaluate("window.__cspViolations") == [] and driver.console_errors == []
+
+
+def test_the_embed_runs_under_the_policy_with_no_violation(new_driver, site):
+    driver = new_driver(site + "#embed&num_steps=10", bypass_csp=False)
+    page = driver.page
+    page.add_init_script(WATCH_CSP)
+    page.goto(driver.base_url)
+    assert page.evaluate("document.documentElement.classList.contains('embed')")
+    wait_until(page, "window.__microgpt && window.__microgpt.idle && !document.getElementById('train').disabled")
+    page.click("#train")
+    wait_until(page, "window.__microgpt.phase === 'done'")
+    assert page.evaluate("window.__cspViolations") == [] and driver.console_errors == []
+
+
+def test_a_file_that_is_not_utf8_is_refused_as_the_cli_refuses_it(driver):
+    driver.reset()
+    driver.page.click('label:has(input[name="source"][value="file"])')
+    driver.page.set_input_files("#upload-file", files=[
+        {"name": "latin1.txt", "mimeType": "text/plain", "buffer": "andré\nzoë\n".encode("latin-1")}])
+    driver.page.wait_for_selector("#data-message.error:not([hidden])")
+    assert driver.page.text_content("#data-message") == \
+        "latin1.txt: not UTF-8 text; save it as UTF-8 and upload it again"
+    assert not driver.page.is_enabled("#train")
+    driver.page.set_input_files("#upload-file", files=[
+        {"name": "bom.txt", "mimeType": "text/plain", "buffer": b"\xef\xbb\xbfab\nba\n"}])
+    driver.wait_checked()
+    assert driver.page.is_hidden("#data-message") or "error" not in driver.page.get_attribute("#data-message", "class")
+    assert "3" in driver.page.text_content("#data-stats")          # a, b and the end token: no U+FEFF
+    driver.use_builtin()
+
+
+def test_a_link_with_150000_keys_gives_the_notice_and_a_cleaned_hash(new_driver, site):
+    driver = new_driver(site + "#" + "&".join(f"k{i}=1" for i in range(150_000)) + "&n_layer=2")
+    driver.open()
+    driver.page.wait_for_selector("#link-notice:not([hidden])")
+    items = driver.page.eval_on_selector_all("#link-notice-list li", "items => items.map(i => i.textContent)")
+    assert len(items) == 21 and items[-1] == "… and 149,980 more"
+    assert driver.page.input_value("#setting-n_layer") == "2"
+    driver.page.wait_for_function("location.hash === '#n_layer=2'")
