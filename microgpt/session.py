@@ -67,7 +67,7 @@ class Session:
         method = getattr(self, f"do_{request_type}", None) if isinstance(request_type, str) else None
         if method is None:
             raise UserError(f"unknown request type {shown(request_type)}")
-        payload = parse_payload(payload_json)
+        payload = parse_payload(request_type, payload_json)
         try:
             result = method(payload)
         except (ConfigError, DataError, checkpoint.CheckpointError, listing.EditError) as error:
@@ -329,21 +329,21 @@ class Session:
         return {"edited": True}
 
 
-def parse_payload(payload_json):
+def parse_payload(request_type, payload_json):
     """The request's payload as a dict, or a UserError saying what is wrong with it."""
     if payload_json is None or payload_json == "":
         return {}
+    where = f"{request_type}: the payload"
     if not isinstance(payload_json, str):
-        raise UserError(f"request payload: expected JSON text, got {type(payload_json).__name__}")
+        raise UserError(f"{where} must be JSON text, got {type(payload_json).__name__}")
     if len(payload_json) > MAX_PAYLOAD_CHARS:
-        raise UserError(f"request payload: {len(payload_json):,} characters is more than the {MAX_PAYLOAD_CHARS:,} "
-                        f"allowed")
+        raise UserError(f"{where} has {len(payload_json):,} characters, more than the {MAX_PAYLOAD_CHARS:,} allowed")
     if checkpoint.nesting_exceeds(payload_json, MAX_PAYLOAD_DEPTH):
-        raise UserError(f"request payload: nested more than {MAX_PAYLOAD_DEPTH} levels deep")
+        raise UserError(f"{where} is nested more than {MAX_PAYLOAD_DEPTH} levels deep")
     try:
         payload = json.loads(payload_json, parse_constant=checkpoint.refuse_constant)
     except ValueError as error:
-        raise UserError(f"request payload: not valid JSON ({error})") from None
+        raise UserError(f"{where} is not valid JSON ({error})") from None
     if not isinstance(payload, dict):
-        raise UserError(f"request payload: expected an object, got {type(payload).__name__}")
+        raise UserError(f"{where} must be an object, got {type(payload).__name__}")
     return payload

@@ -260,10 +260,10 @@ def session():
 
 
 @pytest.mark.parametrize("kind, payload, words", [
-    ("train", "not json", "request payload: not valid JSON"),
-    ("train", "[1, 2]", "request payload: expected an object, got list"),
-    ("train", '"text"', "expected an object, got str"),
-    ("train", '{"budget_ms": NaN}', "not valid JSON"),
+    ("train", "not json", "train: the payload is not valid JSON"),
+    ("train", "[1, 2]", "train: the payload must be an object, got list"),
+    ("train", '"text"', "train: the payload must be an object, got str"),
+    ("train", '{"budget_ms": NaN}', "train: the payload is not valid JSON"),
     ("train", '{"budget_ms": 1e308}', "budget_ms: 1e+308 is not a number of milliseconds"),
     ("train", '{"budget_ms": "80"}', "budget_ms: '80' is not a number"),
     ("train", '{"budget_ms": true}', "budget_ms: True"),
@@ -273,11 +273,11 @@ def session():
     ("configure", '{"config": {}, "data": "builtin"}', "data: expected an object"),
     ("configure", '{"config": {}, "data": {"source": "text", "text": 5}}', "data.text: expected the dataset as text"),
     ("configure", '{"config": {"seed": {"a": 1}}}', "seed: expected a number"),
-    ("sample", '{"seed": [1]}', "seed: expected a number"),
+    ("sample", '{"sample_seed": [1]}', "sample_seed: expected a number"),
     ("sample", '{"num_samples": "lots"}', "num_samples: 'lots' is not a whole number"),
     ("load", '{"checkpoint": {"format": "microgpt-checkpoint"}}', "checkpoint: expected the checkpoint's JSON text"),
     pytest.param("load", '{"checkpoint": "' + "[" * 50_000 + '"}', "nested more than 5 levels", id="deep-checkpoint"),
-    pytest.param("train", "[" * 100_000, "request payload: nested more than 3 levels deep", id="deep-payload"),
+    pytest.param("train", "[" * 100_000, "train: the payload is nested more than 3 levels deep", id="deep-payload"),
     ("__init__", "{}", "unknown request type"),
 ])
 def test_bad_payloads_are_user_errors_and_keep_the_run(session, kind, payload, words):
@@ -307,4 +307,4 @@ def test_the_session_reports_divergence_as_a_result():
     assert diverged["loss"] is None or math.isfinite(diverged["loss"])
     saved = checkpoint.parse(json.loads(s.handle("save"))["checkpoint"])
     assert saved["step"] == diverged["step"] - 1
-    assert json.loads(s.handle("sample", json.dumps({"num_samples": 2, "seed": 1})))["samples"]
+    assert json.loads(s.handle("sample", json.dumps({"num_samples": 2, "sample_seed": 1})))["samples"]

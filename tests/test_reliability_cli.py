@@ -106,10 +106,12 @@ def test_ctrl_c_saves_a_resumable_checkpoint_and_says_so(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "microgpt", "train", *TINY, "--num-steps", "100000",
                                 "--checkpoint", str(ckpt)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    while not process.stdout.readline().startswith("step   10 "):
-        pass
+    seen = []
+    while not seen or not seen[-1].startswith("step   10 "):
+        seen.append(process.stdout.readline())
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
+    out = "".join(seen) + out
     assert process.returncode == 130
     step = checkpoint.load(ckpt)["step"]
     assert f"interrupted at step {step}; saved checkpoint to {ckpt} (continue with --resume {ckpt})" in err
@@ -172,16 +174,16 @@ def test_a_byte_order_mark_is_not_in_the_vocabulary(tmp_path):
 
 def test_sample_takes_a_tiny_temperature_and_the_seed_spellings_train_takes(tmp_path):
     ckpt = trained(tmp_path)
-    cold = cli("sample", "--checkpoint", ckpt, "--temperature", "1e-310", "--num", "3")
+    cold = cli("sample", "--checkpoint", ckpt, "--temperature", "1e-310", "--num-samples", "3")
     assert cold.returncode == 0, cold.stderr
     assert len({line.split(": ", 1)[1] for line in cold.stdout.splitlines()[1:]}) == 1
-    assert cli("sample", "--checkpoint", ckpt, "--seed", "1e3").stdout == \
-        cli("sample", "--checkpoint", ckpt, "--seed", "1000").stdout
+    assert cli("sample", "--checkpoint", ckpt, "--sample-seed", "1e3").stdout == \
+        cli("sample", "--checkpoint", ckpt, "--sample-seed", "1000").stdout
     for text, words in [("-1", "seed: -1 is too small"), ("0x10", "seed: '0x10' is not a whole number"),
                         ("4294967296", "is too large")]:
-        refusal(cli("sample", "--checkpoint", ckpt, "--seed", text), words)
+        refusal(cli("sample", "--checkpoint", ckpt, "--sample-seed", text), words)
         refusal(cli("train", "--seed", text), words)
-    refusal(cli("sample", "--checkpoint", ckpt, "--num", "1_0"), "num_samples: '1_0' is not a whole number")
+    refusal(cli("sample", "--checkpoint", ckpt, "--num-samples", "1_0"), "num_samples: '1_0' is not a whole number")
 
 
 def test_hostile_checkpoints_are_refused_with_one_line(tmp_path):

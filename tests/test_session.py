@@ -52,7 +52,8 @@ def test_check_reports_field_errors_and_parameter_count():
 
 def test_check_judges_the_sample_seed_too():
     s = Session()
-    assert call(s, "check", {"config": {}, "sample_seed": 7}) == {"errors": {}, "num_params": 4192}
+    assert call(s, "check", {"config": {}, "sample_seed": 7}) == {"errors": {}, "num_params": 4192,
+                                                                  "cost": cost.estimate(Config(), 27)}
     reply = call(s, "check", {"config": {}, "sample_seed": -1})
     assert reply["errors"]["sample_seed"].startswith("sample_seed: -1 is too small")
     assert reply["num_params"] == 4192, "the model's settings are fine, so they are still counted"
