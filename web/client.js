@@ -44,6 +44,7 @@ export class WorkerClient {
   arm(ms, reason, { idle = false } = {}) {
     clearTimeout(this.watchdog);
     this.armedMs = ms;
+    this.armedIdle = idle;
     this.watchdog = setTimeout(() => {
       if (idle && document.visibilityState === "hidden") this.arm(ms, reason, { idle });
       else this.lose(reason);
@@ -106,7 +107,8 @@ export class WorkerClient {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress, timeoutMs, timeoutReason });
       // Sending proves nothing about the worker's health, so only a more patient request may extend the deadline.
-      if (!this.watchdog || timeoutMs > this.armedMs) this.arm(timeoutMs, timeoutReason);
+      // An idle deadline (the heartbeat's) gives way to the request's own.
+      if (!this.watchdog || this.armedIdle || timeoutMs > this.armedMs) this.arm(timeoutMs, timeoutReason);
       this.worker.postMessage({ id, type, payload });
     });
   }
