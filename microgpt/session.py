@@ -238,10 +238,10 @@ class Session:
         if run.done:
             raise UserError(f"step_once: the run has finished all {run.config.num_steps} steps; train a new model")
         detail = {}
-        record = run.advance(detail)
-        if not math.isfinite(record["loss"]):
-            raise UserError(f"training diverged at step {record['step']} (loss is {record['loss']}); "
-                            f"lower learning_rate and reset")
+        try:
+            record = run.advance(detail)
+        except TrainingDiverged as error:       # the step was not taken: the run keeps its last finite model
+            raise UserError(str(error)) from None
         return {"event": record, **detail, "vocab": run.tokenizer.chars, "bos": run.tokenizer.bos,
                 "step": run.step, "num_steps": run.config.num_steps, "done": run.done}
 

@@ -19,8 +19,7 @@ import { ModelKeeper } from "./model-keeper.js";
 import { CodePanel } from "./code-panel.js";
 import { ExperimentView } from "./experiment-view.js";
 import { MicroscopeView, ShapesView } from "./learn-views.js";
-
-const TRAIN_SILENCE_MS = 120_000;    // a chunk is at least one step, and a big scalar-engine step can take a while
+import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue } from "./recovery.js";
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.documentElement.classList.contains("embed");   // set by index.html before the first paint
@@ -29,6 +28,10 @@ const state = {
   phase: EMBED ? "dormant" : "loading", run: 0, summary: null, dataSummary: null, dataOk: false, events: [], samples: [],
   sampleCount: 0, checkSeq: 0, dataSeq: 0, inFlight: 0, timings: {}, startup: null, trainWhenReady: false,
   pendingLink: null,
+  cost: null,            // Python's estimate of one training step for the settings (`check`)
+  lastModel: null,       // {checkpoint, config, data, step}: the run as last saved, restored after a lost worker
+  runData: null,         // the data the current run was configured with
+  lastSavedAt: 0, restoring: null,
 };
 const loadingView = new LoadingView();
 const data = new DataPanel(() => {
@@ -106,8 +109,9 @@ async function check() {
     if (seq !== state.checkSeq) return;
     const unplaced = form.showErrors(result.errors);
     showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
+    if (result.cost) state.cost = result.cost;
     $("param-count").textContent = result.num_params === null || vocabSize === undefined ? ""
-      : `${result.num_params.toLocaleString("en")} parameters.`;
+      : costText(result.num_params, result.cost);
     emit("checked", { config: form.config(), vocabSize, ok: result.num_params !== null });
   } catch (error) {
     if (seq === state.checkSeq) showMessage("settings-message", error);
@@ -194,19 +198,62 @@ async function train() {
   state.summary = summary;
   state.dataSummary = summary;
   state.events = [];
+  state.lastModel = null;
+  state.lastSavedAt = performance.now();
+  state.runData = data.current().data;
   emit("configured", summary);
   continueTraining(run);
+}
+
+// Ask the worker for the run's checkpoint and keep it in memory (see recovery.js); a failure only means no copy.
+async function keepLastModel(run) {
+  state.lastSavedAt = performance.now();
+  try {
+    const { checkpoint } = await client.request("save");
+    if (run !== state.run) return;
+    state.lastModel = { checkpoint, config: state.summary.config, data: state.runData,
+      step: state.events.at(-1)?.step ?? 0 };
+  } catch {
+    // the worker was lost meanwhile: the previous copy stays
+  }
+}
+
+// After a lost worker restarted: the run's checkpoint with its data, then the page as it was.
+async function restoreLastModel(lastModel) {
+  const run = ++state.run;
+  setPhase("starting");
+  try {
+    const summary = await client.request("load", { checkpoint: lastModel.checkpoint, data: lastModel.data });
+    if (run !== state.run) return;
+    const events = eventsUpTo(state.events, summary.step);
+    state.summary = summary;
+    state.events = events;
+    state.lastModel = { ...lastModel, step: summary.step };
+    emit("configured", summary);
+    emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps, done: false,
+      steps_per_sec: null });
+    setPhase("stopped");
+  } catch (error) {
+    if (run !== state.run) return;
+    showMessage("train-message", error);
+    setPhase("idle");
+  }
 }
 
 async function continueTraining(run) {
   setPhase("training");
   try {
     const result = await client.request("train", {},
-      { onProgress: (chunk) => progress(run, chunk), timeoutMs: TRAIN_SILENCE_MS });
+      { onProgress: (chunk) => progress(run, chunk), timeoutMs: chunkDeadlineMs(state.cost) });
     if (run !== state.run) return;
     if (result.reason === "done") state.timings.trainEnd = performance.now();
+    if (result.reason === "diverged") {
+      showMessage("train-message", { message: result.message });
+      emit("diverged", { step: result.step, loss: result.loss, message: result.message });
+    }
+    keepLastModel(run);
     setPhase(AFTER_TRAINING[result.reason]);
-    emit("finished", { reason: result.reason });
+    emit("finished", { reason: result.reason, message: result.message });
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
@@ -221,6 +268,7 @@ function progress(run, chunk) {
   if (chunk.events.length) state.timings.firstStep ??= performance.now();
   state.events.push(...chunk.events);
   emit("progress", chunk);
+  if (saveDue(state.lastSavedAt, performance.now())) keepLastModel(run);
 }
 
 // One training step under the microscope, while paused: the step the loop would take next, with what it did.
@@ -288,6 +336,7 @@ function reset() {
   if (isRunning(state.phase)) client.request("stop").catch(() => {});
   state.run++;
   state.events = [];
+  state.lastModel = null;
   emit("cleared");
   showMessage("train-message", null);
   setPhase("idle");
@@ -326,14 +375,18 @@ const handlers = {
     if (state.trainWhenReady) {
       state.trainWhenReady = false;
       train();
+    } else if (state.restoring) {
+      const lastModel = state.restoring;
+      state.restoring = null;
+      restoreLastModel(lastModel);
     }
   },
   failed: (error) => { loadingView.failed(error.message); console.error(error.traceback || error.message); },
   lost: (reason) => {
     state.run++;
     state.dataOk = false;
-    showBanner(`${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings are kept, but a ` +
-      "model trained before this is gone.");
+    state.restoring = state.lastModel;
+    showBanner(lostText(reason, state.lastModel));
     emit("lost", { reason });
     loadingView.restart();
     setPhase("loading");
@@ -439,6 +492,7 @@ window.__microgpt = {
   get chart() { return chart.summary(); },
   get runs() { return runKeeper?.runs ?? []; },
   get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },
+  get lastModelStep() { return state.lastModel?.step ?? null; },
 };
 
 main();

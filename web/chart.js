@@ -6,7 +6,8 @@ import uPlot from "./vendor/uPlot.esm.js";
 const SMOOTHING = 0.97;       // EMA weight: single-document losses are noisy, the trend is what matters
 const MAX_DRAWN = 4000;       // points drawn per series; longer runs are thinned for drawing, never for the record
 
-const COLORS = { raw: "rgba(99, 132, 196, 0.35)", smooth: "#1f4fbf", holdout: "#d9480f", baseline: "#868e96" };
+const COLORS = { raw: "rgba(99, 132, 196, 0.35)", smooth: "#1f4fbf", holdout: "#d9480f", baseline: "#868e96",
+  diverged: "#c92a2a" };
 
 export class LossChart {
   // empty: an element shown while there is nothing to draw.
@@ -37,6 +38,7 @@ export class LossChart {
         { label: "held-out loss", stroke: COLORS.holdout, width: 2, spanGaps: true,
           points: { show: true, size: 6, fill: COLORS.holdout } },
         { label: "uniform guess ln(V)", stroke: COLORS.baseline, width: 1.5, dash: [6, 4], points: { show: false } },
+        { label: "diverged", stroke: COLORS.diverged, width: 0, points: { show: true, size: 11, fill: COLORS.diverged } },
       ],
     };
   }
@@ -67,6 +69,15 @@ export class LossChart {
     this.smooth = [];
     this.holdout = [];
     this.ema = 0;
+    this.diverged = null;     // {step, loss}: where the run blew up, drawn as one marked point
+  }
+
+  // The step that diverged was not taken, so it is not a training loss: it is marked at its loss (or, when that was
+  // not even finite, at the top of the curve), after the last step that was.
+  markDivergence({ step, loss }) {
+    const top = Math.max(this.baseline ?? 0, ...this.raw);
+    this.diverged = { step, loss: Number.isFinite(loss) ? loss : top };
+    this.draw();
   }
 
   reset(vocabSize) {
@@ -95,7 +106,7 @@ export class LossChart {
   // What the page's read-only window (window.__microgpt) shows of the chart.
   summary() {
     return { points: this.steps.length, drawn: this.plot.data[0].length, smoothed: [...this.smooth],
-      baseline: this.baseline };
+      baseline: this.baseline, diverged: this.diverged };
   }
 
   drawable() {
@@ -106,8 +117,13 @@ export class LossChart {
       if (i % stride === 0 || i === count - 1 || this.holdout[i] !== null) keep.push(i);
     }
     const pick = (values) => keep.map((i) => values[i]);
-    return [pick(this.steps), pick(this.raw), pick(this.smooth), pick(this.holdout),
-      keep.map(() => this.baseline)];
+    const data = [pick(this.steps), pick(this.raw), pick(this.smooth), pick(this.holdout),
+      keep.map(() => this.baseline), keep.map(() => null)];
+    if (this.diverged) {
+      const extra = [this.diverged.step, null, null, null, this.baseline, this.diverged.loss];
+      data.forEach((series, i) => series.push(extra[i]));
+    }
+    return data;
   }
 
   draw() {

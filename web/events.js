@@ -6,8 +6,10 @@
 //   "configured" summary     a new run started: the `configure` reply (data summary, config, num_params).
 //   "progress"   chunk       a training chunk: {events: [{step, loss, lr, holdout_loss?, elapsed}], step, num_steps,
 //                            done, steps_per_sec}. Chunks of an abandoned run are never emitted.
-//   "finished"   {reason, message?}   the training loop ended: "pause" | "stop" | "done" | "error" (the model is
-//                            kept; message: the error's, e.g. "training diverged at step …").
+//   "finished"   {reason, message?}   the training loop ended: "pause" | "stop" | "done" | "diverged" | "error" (the
+//                            model is kept; after "diverged", its last finite state; message: the error's or the
+//                            divergence's, e.g. "training diverged at step …").
+//   "diverged"   {step, loss, message}   the run blew up at `step` (not taken; `loss` null when not finite).
 //   "phase"      {phase, previous, controls}   the phase changed; controls: phases.js's answer for it.
 //   "cleared"    {}          the run is gone (Reset, or the worker was lost): views forget it.
 //   "sampled"    {samples}   names were generated.

@@ -35,8 +35,9 @@ const TRAIN_REASONS = {
   experiment: "An experiment is running; Train is free again when it ends.",
 };
 
-// The phase a finished `train` request leaves the page in, by the worker's reason.
-export const AFTER_TRAINING = { pause: "paused", stop: "stopped", done: "done" };
+// The phase a finished `train` request leaves the page in, by the worker's reason. A run that diverged is stopped: its
+// last finite model is kept and can be sampled.
+export const AFTER_TRAINING = { pause: "paused", stop: "stopped", done: "done", diverged: "stopped" };
 
 export const isRunning = (phase) => RUNNING.includes(phase);
 export const hasModel = (phase) => HAS_MODEL.includes(phase);

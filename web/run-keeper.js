@@ -26,7 +26,9 @@ export class RunKeeper {
     on("progress", (chunk) => this.current?.events.push(...chunk.events));
     on("phase", ({ phase }) => this.clock(phase));
     on("finished", ({ reason, message = "" }) => {
-      if (reason === "stop" || reason === "done" || reason === "error") this.keep(/diverged/.test(message));
+      if (["stop", "done", "error", "diverged"].includes(reason)) {
+        this.keep(reason === "diverged" || /diverged/.test(message));
+      }
     });
     on("cleared", () => { this.current = null; });
     on("lost", () => { this.current = null; });

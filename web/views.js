@@ -22,6 +22,7 @@ export function followRun(chart) {
     chart.add(chunk.events);
     trainingView.update(chunk, chart.latest());
   });
+  on("diverged", (divergence) => chart.markDivergence(divergence));
   on("cleared", () => {
     chart.reset(null);
     trainingView.clear();

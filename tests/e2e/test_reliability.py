@@ -77,3 +77,55 @@ def test_a_link_with_150000_keys_gives_the_notice_and_a_cleaned_hash(new_driver,
     assert len(items) == 21 and items[-1] == "… and 149,980 more"
     assert driver.page.input_value("#setting-n_layer") == "2"
     driver.page.wait_for_function("location.hash === '#n_layer=2'")
+
+
+def test_divergence_is_shown_as_a_result_with_a_marked_curve(driver):
+    driver.reset()
+    driver.set_setting("learning_rate", 1)
+    driver.train(wait_for="stopped")
+    message = driver.page.text_content("#train-message")
+    assert message.startswith("training diverged at step ") and "(try ≤ 0.1)" in message
+    assert "ValueError" not in message and "Traceback" not in message
+    step = int(message.split("step ")[1].split(" ")[0])
+    assert [e["step"] for e in driver.state("events")] == list(range(1, step))
+    marked = driver.state("chart")["diverged"]
+    assert marked["step"] == step and marked["loss"] > 3
+    assert len(driver.generate()) == 20                     # the last finite model is kept and samples
+    driver.page.locator("#train-message").scroll_into_view_if_needed()
+    driver.page.screenshot(path="/tmp/reliability-diverged.png")
+    driver.set_setting("learning_rate", 0.01)
+
+
+def test_the_cost_of_a_step_is_shown_and_a_too_costly_model_refused(driver):
+    driver.reset()
+    assert "one step: ~" in driver.page.text_content("#param-count")
+    driver.page.select_option("#setting-engine", "scalar")
+    driver.wait_checked()
+    driver.set_setting("n_embd", 128)
+    error = driver.page.text_content('[data-field="n_embd"] .field-error')
+    assert error.startswith("cost: one training step of this scalar-engine model would need about")
+    assert not driver.page.is_enabled("#train")
+    driver.page.select_option("#setting-engine", "fast")
+    driver.wait_checked()
+    driver.set_setting("n_embd", 16)
+
+
+def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_restored(driver):
+    driver.reset()
+    driver.set_setting("num_steps", 100000)
+    driver.train(wait_for=None)
+    driver.page.wait_for_function("window.__microgpt.lastModelStep > 0", timeout=60_000)
+    driver.page.evaluate("window.__microgpt.client.worker.terminate()")     # dead, as after running out of memory
+    killed_at = time.monotonic()
+    driver.page.wait_for_selector("#banner:not([hidden])", timeout=15_000)
+    noticed_after = time.monotonic() - killed_at
+    saved = driver.state("lastModelStep")
+    banner = driver.page.text_content("#banner")
+    assert "settings are kept" in banner and f"the model comes back as it was at step {saved}" in banner
+    driver.wait_phase("stopped", timeout=120_000)
+    assert driver.state("summary")["step"] == saved
+    assert driver.state("events")[-1]["step"] == saved
+    assert driver.page.input_value("#setting-num_steps") == "100000"
+    assert len(driver.generate()) == 20
+    print(f"worker loss noticed after {noticed_after:.1f} s")
+    driver.set_setting("num_steps", 1000)

@@ -97,7 +97,7 @@ test("every phase has a status label and a train reason; unknown phases are refu
 });
 
 test("where a finished train request leaves the page, and what may be previewed", () => {
-  assert.deepEqual(AFTER_TRAINING, { pause: "paused", stop: "stopped", done: "done" });
+  assert.deepEqual(AFTER_TRAINING, { pause: "paused", stop: "stopped", done: "done", diverged: "stopped" });
   assert.deepEqual(PHASES.filter(canPreview), ["idle", "stopped", "done"]);
   assert.deepEqual(PHASES.filter(hasModel), ["paused", "stopped", "done"]);
   assert.deepEqual(PHASES.filter(isLocked), ["starting", "training", "pausing", "paused", "stopping", "experiment"]);

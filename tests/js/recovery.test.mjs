@@ -1,0 +1,28 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS } from "../../web/recovery.js";
+
+test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
+  assert.equal(chunkDeadlineMs(null), 10_000);
+  assert.equal(chunkDeadlineMs({ seconds_per_step: 0.01 }), 10_000);
+  assert.equal(chunkDeadlineMs({ seconds_per_step: 5 }), 40_000);
+});
+
+test("the last model is saved every SAVE_EVERY_MS of training", () => {
+  assert.equal(saveDue(0, SAVE_EVERY_MS - 1), false);
+  assert.equal(saveDue(0, SAVE_EVERY_MS), true);
+});
+
+test("the cost is shown in the page's time", () => {
+  assert.equal(costText(4192, null), "4,192 parameters.");
+  assert.equal(costText(4192, { memory_mb: 41.4, seconds_per_step: 0.0135 }), "4,192 parameters · one step: ~41 MB, ~27 ms.");
+  assert.equal(costText(14528, { memory_mb: 1500, seconds_per_step: 4 }), "14,528 parameters · one step: ~1,500 MB, ~8.0 s.");
+});
+
+test("a restored model keeps the curve up to its checkpoint, and the banner says what comes back", () => {
+  assert.deepEqual(eventsUpTo([{ step: 1 }, { step: 2 }, { step: 3 }], 2), [{ step: 1 }, { step: 2 }]);
+  assert.equal(lostText("the Python worker crashed", { step: 120 }),
+    "The Python worker crashed. A new one is starting; your settings are kept, and the model comes back as it was " +
+    "at step 120.");
+  assert.match(lostText("the Python worker crashed", null), /no trained model to keep/);
+});

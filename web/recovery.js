@@ -1,0 +1,40 @@
+// What keeps a lost worker from costing the user their model, and how long a worker may stay silent, with no DOM
+// (tests/js/recovery.test.mjs). The page keeps the last checkpoint of the current run in memory (asked of the worker
+// at pause, stop, done, divergence and every SAVE_EVERY_MS of training: a few milliseconds for the default model), and
+// after a restart loads it into the new worker. A training chunk's deadline follows Python's own cost estimate of one
+// step (microgpt/cost.py, `check` reply), so a big scalar-engine model is not taken for a hung worker, nor is a
+// default one left hanging for minutes.
+
+export const SAVE_EVERY_MS = 10_000;
+const PAGE_SLOWDOWN = 2;             // Pyodide runs the estimate's CPython time about twice as slowly
+const MIN_CHUNK_DEADLINE_MS = 10_000;
+const CHUNK_DEADLINE_MARGIN = 4;      // the estimate is for one step on this project's machine; a reader's may be slower
+
+// The longest a training chunk may run before the worker counts as stuck: a chunk is one or more steps.
+export function chunkDeadlineMs(cost) {
+  const stepMs = (cost?.seconds_per_step ?? 0) * 1000 * PAGE_SLOWDOWN;
+  return Math.max(MIN_CHUNK_DEADLINE_MS, Math.ceil(CHUNK_DEADLINE_MARGIN * stepMs));
+}
+
+export const saveDue = (lastSavedAt, now) => now - lastSavedAt >= SAVE_EVERY_MS;
+
+// "4,192 parameters · one step: ~41 MB, ~27 ms" (the estimate, in the page's time).
+export function costText(numParams, cost) {
+  const parts = [`${numParams.toLocaleString("en")} parameters`];
+  if (cost) {
+    const ms = cost.seconds_per_step * 1000 * PAGE_SLOWDOWN;
+    const time = ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.max(1, Math.round(ms))} ms`;
+    parts.push(`one step: ~${Math.round(cost.memory_mb).toLocaleString("en")} MB, ~${time}`);
+  }
+  return `${parts.join(" · ")}.`;
+}
+
+// The curve of a restored model: the steps it had taken when its checkpoint was made.
+export const eventsUpTo = (events, step) => events.filter((event) => event.step <= step);
+
+// What the banner says after a lost worker, by whether a model will be restored.
+export function lostText(reason, lastModel) {
+  const what = `${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings are kept`;
+  return lastModel ? `${what}, and the model comes back as it was at step ${lastModel.step}.`
+    : `${what} (there was no trained model to keep).`;
+}
