@@ -38,7 +38,8 @@ export class LossChart {
         { label: "held-out loss", stroke: COLORS.holdout, width: 2, spanGaps: true,
           points: { show: true, size: 6, fill: COLORS.holdout } },
         { label: "uniform guess ln(V)", stroke: COLORS.baseline, width: 1.5, dash: [6, 4], points: { show: false } },
-        { label: "diverged", stroke: COLORS.diverged, width: 0, points: { show: true, size: 11, fill: COLORS.diverged } },
+        { label: "diverged", stroke: COLORS.diverged, width: 0,
+          points: { show: true, size: 11, fill: COLORS.diverged } },
       ],
     };
   }

@@ -1,8 +1,8 @@
 // The page's side of the worker protocol (docs/PROTOCOL.md): numbered requests that resolve with `result`, reject
 // with `error`, and stream `progress`; the worker's unsolicited `loading`/`ready`/`failed` events; and a watchdog that
-// notices a dead or hung worker, terminates it, and starts a fresh one. Once ready, the worker is never unwatched: idle,
-// its heartbeat (every second) must keep coming; busy, the pending request's own deadline applies (a training chunk's
-// is the cap on one chunk's wall time). A crash (`error`) or an unreadable message (`messageerror`) counts at once.
+// notices a dead or hung worker, terminates it, and starts a fresh one. Once ready, the worker is never unwatched:
+// idle, its heartbeat (every second) must keep coming; busy, the pending request's own deadline applies (a training
+// chunk's is the cap on one chunk's wall time). A crash (`error`) or an unreadable message (`messageerror`) counts at once.
 
 export class WorkerError extends Error {
   constructor({ message, traceback = "" }) {
@@ -87,8 +87,8 @@ export class WorkerClient {
     else request.reject(new WorkerError(payload));
   }
 
-  // The worker answers requests in order between training chunks, so the most patient pending request sets the deadline;
-  // with none pending, the next heartbeat does.
+  // The worker answers requests in order between training chunks, so the most patient pending request sets the
+  // deadline; with none pending, the next heartbeat does.
   rearm() {
     if (this.pending.size === 0) {
       if (!this.ready) return this.quiet();

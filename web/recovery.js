@@ -8,7 +8,7 @@
 export const SAVE_EVERY_MS = 10_000;
 const PAGE_SLOWDOWN = 2;             // Pyodide runs the estimate's CPython time about twice as slowly
 const MIN_CHUNK_DEADLINE_MS = 10_000;
-const CHUNK_DEADLINE_MARGIN = 4;      // the estimate is for one step on this project's machine; a reader's may be slower
+const CHUNK_DEADLINE_MARGIN = 4;      // the estimate is for this project's machine; a reader's may be slower
 
 // The longest a training chunk may run before the worker counts as stuck: a chunk is one or more steps.
 export function chunkDeadlineMs(cost) {

@@ -9,12 +9,13 @@ import pytest
 WATCH_CSP = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation",
-  (event) => window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`));
+  (event) => window.__cspViolations.push(
+    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`));
 """
 
 
 def wait_until(page, expression, timeout_s=120):
-    """Poll with page.evaluate, which the page's CSP allows (wait_for_function evaluates with eval, which it forbids)."""
+    """Poll with page.evaluate, which the page's CSP allows (wait_for_function evaluates with eval: forbidden)."""
     deadline = time.monotonic() + timeout_s
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"timed out waiting for {expression}"

@@ -15,8 +15,10 @@ test("the last model is saved every SAVE_EVERY_MS of training", () => {
 
 test("the cost is shown in the page's time", () => {
   assert.equal(costText(4192, null), "4,192 parameters.");
-  assert.equal(costText(4192, { memory_mb: 41.4, seconds_per_step: 0.0135 }), "4,192 parameters · one step: ~41 MB, ~27 ms.");
-  assert.equal(costText(14528, { memory_mb: 1500, seconds_per_step: 4 }), "14,528 parameters · one step: ~1,500 MB, ~8.0 s.");
+  assert.equal(costText(4192, { memory_mb: 41.4, seconds_per_step: 0.0135 }),
+    "4,192 parameters · one step: ~41 MB, ~27 ms.");
+  assert.equal(costText(14528, { memory_mb: 1500, seconds_per_step: 4 }),
+    "14,528 parameters · one step: ~1,500 MB, ~8.0 s.");
 });
 
 test("a restored model keeps the curve up to its checkpoint, and the banner says what comes back", () => {
