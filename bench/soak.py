@@ -70,7 +70,9 @@ def soak_cli(steps, every):
     while process.poll() is None:
         time.sleep(every)
         done = sum(1 for _ in open(log)) if log.exists() else 0
-        sample(samples, started, done, rss_mb(process.pid))
+        memory = rss_mb(process.pid)
+        if memory:              # 0: the process ended during the wait
+            sample(samples, started, done, memory)
     return samples
 
 
