@@ -7,7 +7,9 @@ that falls.
 - Page: the built page in Chromium, Train pressed with num_steps N; memory is the resident set of the browser's
   processes (the page, its worker with Pyodide's WebAssembly memory, the browser), steps from window.__microgpt.
 
-    python bench/soak.py [--steps 20000] [--every 10] [--only cli|page] [--json out.json]
+    python bench/soak.py [--steps 20000] [--every 10] [--max-minutes M] [--only cli|page] [--json out.json]
+
+--max-minutes ends a run early (on a loaded machine 20,000 page steps can take an hour): the samples so far are kept.
 """
 
 import argparse
@@ -61,7 +63,7 @@ def sample(samples, started, step, memory):
     print(f"  {elapsed:7.1f} s  step {step:6d}  {memory:8.1f} MB  {samples[-1]['steps_per_sec']} steps/s", flush=True)
 
 
-def soak_cli(steps, every):
+def soak_cli(steps, every, max_seconds):
     log = pathlib.Path(tempfile.mkdtemp(prefix="microgpt-soak-")) / "log.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "microgpt", "train", "--num-steps", str(steps), "--eval-every",
                                 "0", "--num-samples", "1", "--quiet", "--log", str(log)], cwd=ROOT,
@@ -69,6 +71,9 @@ def soak_cli(steps, every):
     started, samples = time.monotonic(), []
     while process.poll() is None:
         time.sleep(every)
+        if time.monotonic() - started > max_seconds:
+            process.terminate()
+            break
         done = sum(1 for _ in open(log)) if log.exists() else 0
         memory = rss_mb(process.pid)
         if memory:              # 0: the process ended during the wait
@@ -76,7 +81,7 @@ def soak_cli(steps, every):
     return samples
 
 
-def soak_page(steps, every):
+def soak_page(steps, every, max_seconds):
     builder = load_build_module()
     builder.build()
     server = builder.serve(builder.DIST)
@@ -93,7 +98,8 @@ def soak_page(steps, every):
                                if _is_our_browser(p, builder.CHROMIUM))
             page.click("#train")
             started = time.monotonic()
-            while page.evaluate("window.__microgpt.phase") != "done":
+            while (page.evaluate("window.__microgpt.phase") != "done"
+                   and time.monotonic() - started < max_seconds):
                 page.wait_for_timeout(every * 1000)
                 memory = sum(rss_mb(pid) for pid in descendants(browser_pid))
                 sample(samples, started, page.evaluate("window.__microgpt.events.length"), memory)
@@ -129,13 +135,14 @@ def main():
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--every", type=float, default=10, help="seconds between samples")
     parser.add_argument("--only", choices=["cli", "page"])
+    parser.add_argument("--max-minutes", type=float, default=float("inf"))
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
     results = {}
     for name, soak in (("cli", soak_cli), ("page", soak_page)):
         if args.only in (None, name):
             print(f"{name}: {args.steps} steps", flush=True)
-            samples = soak(args.steps, args.every)
+            samples = soak(args.steps, args.every, args.max_minutes * 60)
             results[name] = {"samples": samples, "summary": summary(name, samples)}
     print("\n| where | steps | seconds | memory, first quarter → last | steps/s, first quarter → last |")
     print("|---|---:|---:|---:|---:|")
