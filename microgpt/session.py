@@ -184,8 +184,9 @@ class Session:
         report every step."""
         run = self.require_run()
         budget = payload.get("budget_ms", CHUNK_BUDGET_MS)
-        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 1 <= budget <= MAX_BUDGET_MS:
-            raise UserError(f"budget_ms: {shown(budget)} is not a number of milliseconds from 1 to {MAX_BUDGET_MS}")
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 <= budget <= MAX_BUDGET_MS:
+            raise UserError(f"budget_ms: {shown(budget)} is not a number of milliseconds from 0 (one step) to "
+                            f"{MAX_BUDGET_MS}")
         budget /= 1000
         start = time.perf_counter()
         events, diverged = [], None

@@ -72,10 +72,10 @@ def test_session_step_once_is_the_next_training_step():
     a, b = Session(), Session()
     for s in (a, b):
         call(s, "configure", {"config": {**TINY, "engine": "fast"}, "data": {"source": "text", "text": text}})
-    first = call(a, "train", {"budget_ms": 1e9})["events"]
+    first = call(a, "train", {"budget_ms": 10_000})["events"]
     call(b, "train", {"budget_ms": 0})          # one step: a chunk is at least one step
     once = call(b, "step_once")
-    rest = call(b, "train", {"budget_ms": 1e9})["events"]
+    rest = call(b, "train", {"budget_ms": 10_000})["events"]
     assert once["event"]["step"] == 2 and once["step"] == 2
     assert [e["loss"] for e in first] == [first[0]["loss"], once["event"]["loss"]] + [e["loss"] for e in rest]
     assert len(once["positions"]) == len(once["tokens"]) - 1 and once["bos"] == len(once["vocab"])
@@ -88,7 +88,7 @@ def test_sample_reports_mean_length_and_share_in_training():
     s = Session()
     call(s, "configure", {"config": {**TINY, "engine": "fast", "num_steps": 30},
                           "data": {"source": "text", "text": "\n".join(["ab"] * 40)}})
-    call(s, "train", {"budget_ms": 1e9})
+    call(s, "train", {"budget_ms": 10_000})
     reply = call(s, "sample", {"sample_seed": 3, "num_samples": 10, "temperature": 0.2})
     assert reply["mean_length"] == sum(map(len, reply["samples"])) / 10
     assert reply["in_training"] == sum(name == "ab" for name in reply["samples"]) / 10 > 0.5
