@@ -99,9 +99,9 @@ def time_page_training(browser, url, steps, engine):
 
 
 def time_views_training(browser, url, steps, engine, views_open):
-    """Steps/s of one run with the insight views open or closed, in a window tall enough to show the whole page (so
-    open views are on screen and update, and each frame paints more than on a laptop); the long tasks while it
-    trained; and how many replies each view drew and the main-thread ms spent drawing them."""
+    """Steps/s of one run with the insight views open or closed, in a window as tall as the page (so open views are
+    on screen and update, and each frame paints more than on a laptop); the long tasks while it trained; and how many
+    replies each view drew and the main-thread ms spent drawing them."""
     context = browser.new_context(viewport={"width": 1280, "height": 4000})
     context.add_init_script(LONG_TASKS)
     page = context.new_page()
@@ -113,6 +113,8 @@ def time_views_training(browser, url, steps, engine, views_open):
     page.fill("#nt-prefix", "ma")
     page.evaluate("""open => document.querySelectorAll("#insight details.view").forEach((view) => {
         view.open = open; })""", views_open)
+    # The window grows to the whole page, so every open view is on screen (and so asks for updates).
+    page.set_viewport_size({"width": 1280, "height": page.evaluate("document.documentElement.scrollHeight")})
     page.wait_for_function("window.__microgpt.idle && !document.getElementById('train').disabled")
     page.click("#train")
     page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)

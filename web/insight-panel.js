@@ -1,6 +1,6 @@
 // Wires the three insight views (next character, attention, embeddings) to Python: each view asks for its data when
 // its input changes, one request at a time (insight.js's Pacer). While training runs, the views take turns: at a
-// chunk boundary at most one view asks, at most every PACE_MS (≤ 4 requests per second for all views together), and
+// chunk boundary at most one view asks, at most every PACE_MS (≤ 2 requests per second for all views together), and
 // only a view that is open and on screen, so that looking inside does not slow training. Replies for a run the page
 // has moved past are dropped. The views draw; this file decides nothing about what they show.
 
@@ -10,7 +10,7 @@ import { NextTokenView } from "./next-token.js";
 import { AttentionView } from "./attention.js";
 import { EmbeddingView } from "./embedding-map.js";
 
-const PACE_MS = 250;      // while training: one view's request per chunk boundary, ≤ 4 per second in all
+const PACE_MS = 500;      // while training: one view's request per chunk boundary, ≤ 2 per second in all
 const TEMPERATURE_FIELD = "setting-temperature";
 
 export class InsightPanel {
