@@ -102,7 +102,7 @@ def time_views_training(browser, url, steps, engine, views_open):
     """Steps/s of one run with the insight views open or closed, in a window as tall as the page (so open views are
     on screen and update, and each frame paints more than on a laptop); the long tasks while it trained; and how many
     replies each view drew and the main-thread ms spent drawing them."""
-    context = browser.new_context(viewport={"width": 1280, "height": 4000})
+    context = browser.new_context(viewport={"width": 1280, "height": 4000}, bypass_csp=True)  # waits use eval
     context.add_init_script(LONG_TASKS)
     page = context.new_page()
     page.goto(url)
