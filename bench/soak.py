@@ -23,7 +23,8 @@ import time
 from playwright.sync_api import sync_playwright
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+from chromium import launch_options  # noqa: E402  (tests/chromium.py: the Chromium the e2e tests drive)
 from page_bench import load_build_module  # noqa: E402
 
 
@@ -88,14 +89,14 @@ def soak_page(steps, every, max_seconds):
     samples = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=builder.CHROMIUM, args=builder.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(**launch_options())
             context = browser.new_context(bypass_csp=True)     # waits use eval, which the page's policy forbids
             page = context.new_page()
             page.goto(builder.url(server) + f"#num_steps={steps}&eval_every=0")
             page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle"
                                    " && !document.getElementById('train').disabled", timeout=180_000)
-            browser_pid = next(int(p.parent.name) for p in pathlib.Path("/proc").glob("[0-9]*/cmdline")
-                               if _is_our_browser(p, builder.CHROMIUM))
+            browser_pid = max(int(p.parent.name) for p in pathlib.Path("/proc").glob("[0-9]*/cmdline")
+                              if _is_a_driven_browser(p))      # the newest: the one just launched
             page.click("#train")
             started = time.monotonic()
             while (page.evaluate("window.__microgpt.phase") != "done"
@@ -109,14 +110,13 @@ def soak_page(steps, every, max_seconds):
     return samples
 
 
-def _is_our_browser(cmdline, chromium):
-    """The browser process Playwright started: Chromium with a remote-debugging pipe and no --type (not a child)."""
+def _is_a_driven_browser(cmdline):
+    """A browser process Playwright started: a remote-debugging pipe and no --type (which its children have)."""
     try:
         args = cmdline.read_bytes().split(b"\0")
     except (FileNotFoundError, ProcessLookupError):
         return False
-    return (args and args[0].decode(errors="replace").startswith(str(pathlib.Path(chromium).resolve().parent))
-            and b"--remote-debugging-pipe" in args and not any(a.startswith(b"--type=") for a in args))
+    return b"--remote-debugging-pipe" in args and not any(a.startswith(b"--type=") for a in args)
 
 
 def summary(name, samples):
