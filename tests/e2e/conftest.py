@@ -53,8 +53,9 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser(browser):
     """Contexts bypass the page's Content-Security-Policy unless a test asks otherwise (bypass_csp=False): Playwright
-    evaluates wait_for_function's predicates with eval, which that policy rightly forbids. tests/e2e/test_reliability.py
-    checks the policy itself in contexts that keep it, waiting with page.evaluate (not subject to it)."""
+    evaluates wait_for_function's predicates with eval, which that policy rightly forbids.
+    tests/e2e/test_reliability_page.py checks the policy itself in contexts that keep it, waiting with page.evaluate
+    (not subject to it)."""
     new_context = browser.new_context
 
     def new_context_bypassing_csp(**options):
