@@ -1,45 +1,89 @@
 // The loss chart: a small uPlot wrapper with one job, `add(events)`. It keeps every training step's loss, a smoothed
 // curve, the held-out losses, and the uniform-guess baseline ln(vocab size), and redraws at most once per frame.
+// Its colours are the stylesheet's --chart-* variables, re-read when the colour scheme changes. Values are readable
+// three ways: the legend follows the pointer, the arrow keys move a cursor when the chart has focus (and say the
+// values to screen readers), and a table lists the losses every 100 steps.
 
 import uPlot from "./vendor/uPlot.esm.js";
 
 const SMOOTHING = 0.97;       // EMA weight: single-document losses are noisy, the trend is what matters
 const MAX_DRAWN = 4000;       // points drawn per series; longer runs are thinned for drawing, never for the record
+const TABLE_EVERY = 100;      // rows of the text alternative: steps 1, 100, 200, …, the last one
+const COLOR_NAMES = ["axis", "grid", "raw", "smooth", "holdout", "baseline", "diverged"];
+// Steps are whole numbers: tick spacings that are whole too, so no axis ever reads 2.5.
+const STEP_TICKS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
 
-const COLORS = { raw: "rgba(99, 132, 196, 0.35)", smooth: "#1f4fbf", holdout: "#d9480f", baseline: "#868e96",
-  diverged: "#c92a2a" };
+const format = (value) => (value === null || value === undefined ? "–" : value.toFixed(3));
+
+// The CSS variables resolved to colours a canvas can use (they are written with light-dark()).
+function readColors(element) {
+  const probe = document.createElement("span");
+  element.append(probe);
+  const colors = {};
+  for (const name of COLOR_NAMES) {
+    probe.style.color = `var(--chart-${name})`;
+    colors[name] = getComputedStyle(probe).color;
+  }
+  probe.remove();
+  return colors;
+}
 
 export class LossChart {
-  // empty: an element shown while there is nothing to draw.
-  constructor(container, empty) {
+  // container: where the plot goes; empty: shown while there is nothing to draw; frame: the focusable element
+  // around the plot; readout: a polite live region for the values under the keyboard cursor; table: the text
+  // alternative (its <details> parent is watched, the table is filled only while open).
+  constructor(container, { empty = null, frame = null, readout = null, table = null } = {}) {
     this.container = container;
     this.empty = empty;
+    this.readout = readout;
+    this.table = table;
     this.clear(null);
-    this.plot = new uPlot(this.options(), this.drawable(), container);
-    this.frame = 0;
+    this.pendingDraw = 0;
+    this.cursor = null;
+    this.build();
     new ResizeObserver(() => this.fit()).observe(container);
+    // A new colour scheme: from the system, or from the link's theme (data-theme on <html>).
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.build());
+    new MutationObserver(() => this.build()).observe(document.documentElement, { attributeFilter: ["data-theme"] });
+    if (frame) {
+      frame.addEventListener("keydown", (event) => this.key(event));
+      frame.addEventListener("focus", () => this.moveCursor(this.cursor ?? Infinity));
+      frame.addEventListener("blur", () => this.plot.setCursor({ left: -10, top: -10 }));
+    }
+    table?.closest("details")?.addEventListener("toggle", () => this.fillTable());
+  }
+
+  // (Re)create the plot with the current scheme's colours; uPlot draws legend markers once, so it is rebuilt.
+  build() {
+    this.colors = readColors(this.container);
+    this.plot?.destroy();
+    this.plot = new uPlot(this.options(), this.drawable(), this.container);
   }
 
   options() {
+    const { colors } = this;
+    const axis = { labelSize: 18, stroke: colors.axis, grid: { stroke: colors.grid }, ticks: { stroke: colors.grid } };
+    const loss = (u, value) => format(value);
     return {
       width: this.width(),
       height: this.height(),
       scales: { x: { time: false } },
       cursor: { drag: { x: false, y: false } },
-      legend: { live: false },
+      legend: { live: true },
       axes: [
-        { label: "step", labelSize: 18, size: 36, stroke: "#495057", grid: { stroke: "#eef0f3" } },
-        { label: "loss", labelSize: 18, size: 44, stroke: "#495057", grid: { stroke: "#eef0f3" } },
+        { ...axis, label: "step", size: 36, incrs: STEP_TICKS },
+        { ...axis, label: "loss", size: 44 },
       ],
       series: [
-        { label: "step" },
-        { label: "training loss", stroke: COLORS.raw, width: 1, points: { show: false } },
-        { label: "smoothed", stroke: COLORS.smooth, width: 2.25, points: { show: false } },
-        { label: "held-out loss", stroke: COLORS.holdout, width: 2, spanGaps: true,
-          points: { show: true, size: 6, fill: COLORS.holdout } },
-        { label: "uniform guess ln(V)", stroke: COLORS.baseline, width: 1.5, dash: [6, 4], points: { show: false } },
-        { label: "diverged", stroke: COLORS.diverged, width: 0,
-          points: { show: true, size: 11, fill: COLORS.diverged } },
+        { label: "step", value: (u, value) => (value === null ? "–" : String(value)) },
+        { label: "training loss", stroke: colors.raw, width: 1, points: { show: false }, value: loss },
+        { label: "smoothed", stroke: colors.smooth, width: 2.25, points: { show: false }, value: loss },
+        { label: "held-out loss", stroke: colors.holdout, width: 2, spanGaps: true, value: loss,
+          points: { show: true, size: 6, fill: colors.holdout } },
+        { label: "uniform guess ln(V)", stroke: colors.baseline, width: 1.5, dash: [6, 4], points: { show: false },
+          value: loss },
+        { label: "diverged", stroke: colors.diverged, width: 0, value: loss,
+          points: { show: true, size: 11, fill: colors.diverged } },
       ],
     };
   }
@@ -83,6 +127,7 @@ export class LossChart {
 
   reset(vocabSize) {
     this.clear(vocabSize ? Math.log(vocabSize) : null);
+    this.cursor = null;
     this.draw();
   }
 
@@ -95,7 +140,7 @@ export class LossChart {
       this.smooth.push(this.ema / (1 - SMOOTHING ** this.steps.length));  // debiased, so early points are not pulled to 0
       this.holdout.push(holdout ?? null);
     }
-    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
+    if (!this.pendingDraw) this.pendingDraw = requestAnimationFrame(() => { this.pendingDraw = 0; this.draw(); });
   }
 
   latest() {
@@ -130,5 +175,53 @@ export class LossChart {
   draw() {
     this.plot?.setData(this.drawable());
     this.empty?.toggleAttribute("hidden", this.steps.length > 0);
+    this.fillTable();
+  }
+
+  // Arrow keys step through the drawn points, Page Up/Down by a tenth, Home/End to either end.
+  key(event) {
+    const count = this.plot.data[0].length;
+    if (count === 0) return;
+    const at = this.cursor ?? count - 1;
+    const jump = Math.max(1, Math.round(count / 10));
+    const moves = { ArrowLeft: at - 1, ArrowRight: at + 1, PageDown: at - jump, PageUp: at + jump, Home: 0,
+      End: count - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    this.moveCursor(moves[event.key]);
+  }
+
+  moveCursor(index) {
+    const [steps, raw, smooth, holdout] = this.plot.data;
+    if (steps.length === 0) return;
+    this.cursor = Math.min(steps.length - 1, Math.max(0, index));
+    const i = this.cursor;
+    this.plot.setCursor({ left: this.plot.valToPos(steps[i], "x"), top: this.plot.valToPos(smooth[i], "y") });
+    if (this.readout) {
+      const heldOut = holdout[i] === null ? "" : `, held-out ${format(holdout[i])}`;
+      this.readout.textContent = `Step ${steps[i]}: loss ${format(raw[i])}, smoothed ${format(smooth[i])}${heldOut}`;
+    }
+  }
+
+  // The text alternative: one row per TABLE_EVERY steps (and the first and last), only while it is open.
+  fillTable() {
+    if (!this.table || !this.table.closest("details")?.open) return;
+    const rows = [];
+    for (let i = 0; i < this.steps.length; i++) {
+      const step = this.steps[i];
+      if (step !== 1 && step % TABLE_EVERY !== 0 && i !== this.steps.length - 1) continue;
+      const row = document.createElement("tr");
+      const head = document.createElement("th");
+      head.scope = "row";
+      head.textContent = String(step);
+      row.append(head);
+      for (const value of [this.raw[i], this.smooth[i], this.holdout[i]]) {
+        const cell = document.createElement("td");
+        cell.textContent = format(value);
+        row.append(cell);
+      }
+      rows.push(row);
+    }
+    this.table.tBodies[0].replaceChildren(...rows);
   }
 }
