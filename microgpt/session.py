@@ -10,6 +10,7 @@ A run that diverges is a result: the `train` reply says so and the run keeps its
 import json
 import math
 import time
+from collections import Counter
 
 from . import checkpoint, cost, insight, listing
 from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, shown, train_command
@@ -45,7 +46,14 @@ def request_fields():
 def summarize(docs, tokenizer):
     """What a dataset is: its size, vocabulary and first few documents (the start of every summary)."""
     return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
-            "examples": docs[:NUM_EXAMPLES]}
+            "examples": docs[:NUM_EXAMPLES], "length_counts": length_counts(docs)}
+
+
+def length_counts(docs):
+    """[[characters, documents], ...] by length: the page says how many documents a short block_size cuts."""
+    return [list(pair) for pair in sorted(Counter(map(len, docs)).items())]
+
+
 MAX_PAYLOAD_CHARS = checkpoint.MAX_BYTES + 1000    # the largest request is `load` with the largest checkpoint
 MAX_PAYLOAD_DEPTH = 3                              # {"config": {...}} and {"data": {...}} are 2 deep
 MAX_BUDGET_MS = 10_000                             # a chunk longer than this would not let pause be heard

@@ -136,7 +136,9 @@ def test_preview_summarises_data_and_keeps_the_run(session):
     before = call(session, "state")
     summary = call(session, "preview", {"data": {"source": "text", "text": "xy\nyz\n"}})
     assert summary == {"num_docs": 2, "vocab": "xyz", "vocab_size": 4, "examples": ["xy", "yz"],
-                    "num_train": 2, "num_holdout": 0}
+                    "length_counts": [[2, 2]], "num_train": 2, "num_holdout": 0}
+    assert call(session, "preview", {"data": {"source": "text", "text": "a\nbcd\nefg\n"}})["length_counts"] \
+        == [[1, 1], [3, 2]]
     split = call(session, "preview", {"data": {"source": "builtin"}, "config": {"holdout_fraction": 0.2}})
     assert (split["num_train"], split["num_holdout"]) == (4131, 1032)
     assert "num_train" not in call(session, "preview", {"data": {"source": "builtin"}, "config": {"n_head": 0}})

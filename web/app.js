@@ -5,12 +5,15 @@
 
 import { WorkerClient } from "./client.js";
 import { SettingsForm, settingSpecs } from "./settings.js";
+import { problem } from "./hash.js";
 import { DataPanel } from "./data.js";
 import { LossChart } from "./chart.js";
 import { LoadingView, followRun, showBanner, showControls, showMessage } from "./views.js";
 import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
-import { AFTER_TRAINING, canExperiment, canPreview, controls, hasModel, isLocked, isReady, isRunning } from "./phases.js";
+import { AFTER_TRAINING, announcement, canExperiment, canPreview, controls, focusAfter, hasModel, isLocked, isReady,
+  isRunning } from "./phases.js";
+import { changedSettings, croppedNote, trainedWithText } from "./guidance.js";
 import { emit, on, pythonReady } from "./events.js";
 import { InsightPanel } from "./insight-panel.js";
 import { RunKeeper } from "./run-keeper.js";
@@ -20,9 +23,10 @@ import { CodePanel } from "./code-panel.js";
 import { ExperimentView } from "./experiment-view.js";
 import { MicroscopeView, ShapesView } from "./learn-views.js";
 import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue } from "./recovery.js";
+import { focusKeeper } from "./focus.js";
 
 const $ = (id) => document.getElementById(id);
-const EMBED = document.documentElement.classList.contains("embed");   // set by index.html before the first paint
+const EMBED = document.documentElement.classList.contains("embed");   // set by boot.js before the first paint
 
 const state = {
   phase: EMBED ? "dormant" : "loading", run: 0, summary: null, dataSummary: null, dataOk: false, events: [], samples: [],
@@ -45,7 +49,8 @@ let share = null;
 let formBuilt = null;        // resolves once the settings form exists and shows the link's settings
 let modelKeeper = null;      // Download, Load, and what this browser keeps (not in the embed widget)
 let linkHadSettings = false; // the page was opened with settings in its link: they win over kept ones
-const chart = new LossChart($("chart"), $("chart-empty"));
+const chart = new LossChart($("chart"),
+  { empty: $("chart-empty"), frame: $("chart-frame"), readout: $("chart-readout"), table: $("chart-table") });
 followRun(chart);
 // A model loaded without its training data has no split to show: the data panel keeps its preview.
 on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary); });
@@ -68,21 +73,41 @@ function setPhase(phase) {
   // Settings from Back/Forward that arrived while a model was locked are shown once it no longer is.
   if (state.pendingLink && !isLocked(phase)) applyLink(state.pendingLink);
   const now = refresh();
-  if (phase !== previous) emit("phase", { phase, previous, controls: now });
+  if (phase !== previous) {
+    emit("phase", { phase, previous, controls: now });
+    const latest = chart.latest();
+    const said = announcement(phase, previous,
+      { step: latest.step, numSteps: state.summary?.config.num_steps, holdout: latest.holdout });
+    if (said) $("announce").textContent = said;
+  }
 }
+
+const keepFocus = focusKeeper("#train-controls button, #generate", () => focusAfter(state.phase));
 
 // What the page allows now, applied to the controls; returns it.
 function refresh() {
   const now = controls({
     phase: state.phase, formReady: form !== null, dataOk: state.dataOk, hasHistory: state.events.length > 0,
     settingsOk: form !== null && !form.hasErrors({ sampling: false }), dataChosen: data.current().data !== null,
-    samplingOk: form !== null && !form.hasErrors({ sampling: true }),
+    samplingOk: form !== null && !form.hasErrors({ sampling: true }), doneReason: embedView?.doneText(),
   });
   data.setEnabled(now.dataEnabled);
   form?.setLocked(now.locked);
   showControls(state.phase, now);
   modelKeeper?.setEnabled({ download: now.download, load: now.load, reason: now.modelReason });
+  showGuidance();
+  keepFocus();
   return now;
+}
+
+// What the form says about the model on screen: fields changed since it was trained, and what a short context cuts.
+function showGuidance() {
+  if (!form) return;
+  form.setNote("block_size", croppedNote(state.dataSummary?.length_counts, form.value("block_size")));
+  const changes = hasModel(state.phase) ? changedSettings(state.summary?.config, form.config(), form.specs) : [];
+  form.markChanged(changes);
+  $("settings-trained").textContent = trainedWithText(changes);
+  $("settings-trained").hidden = changes.length === 0;
 }
 
 // Python is the one validator: every edit is checked there, and answers to superseded checks are dropped.
@@ -254,6 +279,8 @@ async function continueTraining(run) {
     keepLastModel(run);
     setPhase(AFTER_TRAINING[result.reason]);
     emit("finished", { reason: result.reason, message: result.message });
+    // The names are what a run is for: a finished run shows them at once (when the sampling settings are usable).
+    if (result.reason === "done" && !$("generate").disabled) generate();
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
@@ -344,10 +371,12 @@ function reset() {
 }
 
 async function generate(event) {
-  event.preventDefault();
+  event?.preventDefault();
+  const run = state.run;
   $("generate").disabled = true;
   try {
     const { samples } = await client.request("sample", form.sampling());
+    if (run !== state.run) return refresh();     // the model these names came from is gone (Reset, new run)
     state.samples = samples;
     state.sampleCount++;
     emit("sampled", { samples });
@@ -366,6 +395,7 @@ const handlers = {
     state.timings.ready ??= performance.now();
     state.startup = startup;          // how Python started: {from: "snapshot" | "fresh", bytes}
     loadingView.ready(pyodide);
+    form.judgeAll = false;
     setPhase("idle");
     emit("ready", { request: (type, payload, options) => client.request(type, payload, options) });
     scheduleCheck();
@@ -408,6 +438,7 @@ function applyLink(link) {
   }
   state.pendingLink = null;
   form.setTexts(link.values);
+  applyTheme();
   data.restore(link.values.source ?? "builtin", link.text, link.textMissing);
   embedView?.showSettings(form.specs, link.values, data.shared().source);
   scheduleCheck();
@@ -426,16 +457,25 @@ function varyRun(run) {
   $("settings-title").scrollIntoView({ block: "start" });
 }
 
+// The colours the Share card's theme names (boot.js applied the link's before the first paint); auto: the system's.
+function applyTheme() {
+  const theme = form.value("theme");
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}
+
 // The form is drawn from the build-time schema, while Python loads in parallel; `ready` waits for the form and for
 // the settings of the link the page was opened with.
 async function buildForm() {
   const schema = await (await fetch(new URL("./schema.json", import.meta.url))).json();
   form = new SettingsForm(schema,
-    { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields") },
-    scheduleCheck);
+    { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields"), share: $("share-fields") },
+    (name) => (name === "theme" ? applyTheme() : scheduleCheck()), problem);
+  form.judgeAll = EMBED;      // until Python is there to check the reader's edits
   data.showBuiltin(schema.builtin);
   share = new ShareLink({ specs: settingSpecs(schema), read: readLink, apply: applyLink, embed: EMBED,
-    watch: [$("settings"), $("sampling"), $("data-controls")], onHash: (hash) => embedView?.linkTo(hash),
+    watch: [$("settings"), $("sampling"), $("data-controls"), $("share-fields"), $("embed-fields")],
+    onHash: (hash) => embedView?.linkTo(hash),
     onExperiment: (name) => experiments.open(name, { embed: EMBED, scroll: !EMBED }) });
   linkHadSettings = location.hash.length > 1;
   await share.start();
@@ -493,6 +533,7 @@ window.__microgpt = {
   get runs() { return runKeeper?.runs ?? []; },
   get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },
   get lastModelStep() { return state.lastModel?.step ?? null; },
+  get chartColors() { return chart.colors; },
 };
 
 main();

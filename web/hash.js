@@ -1,9 +1,10 @@
 // The URL hash codec: settings ⇄ `#key=value&…`. Which keys exist and what they may hold comes from Python's schema
-// (schema.json: Config's fields and the request fields); this module only applies the schema's kind, min/max and
-// choices, because a link is read before Python has loaded (the embed widget loads it only on Train). Everything
-// else is Python's `check`. Only values that differ from their default are written, so links stay short. Pasted data
-// travels as `text=` (deflate-raw, base64url) when it is small enough. Reading never throws: whatever cannot be used
-// is listed, and its default is used instead. Keys of older links are still read (`data=` is now `source=`).
+// (schema.json: Config's fields and the request fields) and the page's own settings (settings.js); this module only
+// applies their kind, min/max and choices, because a link is read before Python has loaded (the embed widget loads it
+// only on Train). Everything else is Python's `check`. Only values that differ from their default are written, so
+// links stay short. Pasted data travels as `text=` (deflate-raw, base64url) when it is small enough. Reading never
+// throws: whatever cannot be used is listed, and its default is used instead. Keys of older links are still read
+// (`data=` is now `source=`).
 
 import { parseNumber, rangeText } from "./settings.js";
 
@@ -20,6 +21,10 @@ const RENAMED = { data: SOURCE };   // old key -> the setting it names now
 export function problem(spec, text) {
   if (spec.kind === "choice") return spec.choices.includes(text) ? null : `not one of ${spec.choices.join(", ")}`;
   if (spec.kind === "str") return null;
+  if (spec.kind === "names") {
+    const unknown = text.split(",").map((name) => name.trim()).filter((name) => name && !spec.choices.includes(name));
+    return unknown.length ? `${unknown.join(", ")}: not a setting (${rangeText(spec)})` : null;
+  }
   const number = parseNumber(text);
   if (!Number.isFinite(number)) return `not a number (${rangeText(spec)})`;
   if (spec.kind === "int" && !Number.isInteger(number)) return `not a whole number (${rangeText(spec)})`;

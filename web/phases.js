@@ -31,7 +31,7 @@ const TRAIN_REASONS = {
   stopping: "Stopping after this chunk…",
   paused: "Paused. Resume continues from this step; Stop ends the run and keeps the model.",
   stopped: "Stopped. The model is kept: generate names from it, or train a new one.",
-  done: "Done. Generate names below, or change settings and train a new model.",
+  done: "Done. The names below come from this model: generate more, or change settings and train a new model.",
   experiment: "An experiment is running; Train is free again when it ends.",
 };
 
@@ -50,18 +50,41 @@ export const canPreview = (phase) => ["idle", "stopped", "done"].includes(phase)
 // An experiment needs the Session to itself: it may start when no model is in use (it replaces a kept one).
 export const canExperiment = canPreview;
 
+// Where keyboard focus goes when the pressed button disabled itself: to what one presses next in the new phase
+// (Pause after Train, Resume after Pause, Generate once a model is kept, Train after Reset); null: not yet.
+const FOCUS_AFTER = { idle: "train", training: "pause", paused: "resume", stopped: "generate", done: "generate" };
+export const focusAfter = (phase) => FOCUS_AFTER[phase] ?? null;
+
+// The sentence a screen reader hears when the phase changes (a polite live region), or "" for a passing phase.
+// facts: {step, numSteps, holdout} of the run on screen.
+export function announcement(phase, previous, { step, numSteps, holdout } = {}) {
+  const count = (n) => (n ?? 0).toLocaleString("en");
+  const at = step ? ` at step ${count(step)} of ${count(numSteps)}` : "";
+  switch (phase) {
+    case "loading": return "Loading Python…";
+    case "idle": return previous === "loading" ? "Python is ready: you can train." : "Ready to train.";
+    case "training": return previous === "paused" ? `Training resumed${at}.` : `Training started: ${count(numSteps)} steps.`;
+    case "paused": return `Paused${at}.`;
+    case "stopped": return `Stopped${at}. The model is kept.`;
+    case "done": return `Training done: ${count(numSteps)} steps` +
+      `${holdout === null || holdout === undefined ? "" : `, held-out loss ${holdout.toFixed(3)}`}. Names follow.`;
+    default: return "";
+  }
+}
+
 // page: {phase, formReady: the settings form exists, settingsOk: Python found no problem in the model's settings,
 //   samplingOk: nor in the sampling settings, dataOk: Python accepted the chosen data, dataChosen: there is data to
-//   send (dormant: Python has not judged it yet), hasHistory: the page shows a run (losses) that Reset would clear}.
+//   send (dormant: Python has not judged it yet), hasHistory: the page shows a run (losses) that Reset would clear,
+//   doneReason: what the Train controls say when done instead of the usual (an embed's invitation)}.
 export function controls({ phase, formReady = false, settingsOk = false, samplingOk = false, dataOk = false,
-  dataChosen = false, hasHistory = false }) {
+  dataChosen = false, hasHistory = false, doneReason = "" }) {
   if (!PHASES.includes(phase)) throw new Error(`unknown phase ${JSON.stringify(phase)}`);
   const ready = isReady(phase);
   const locked = isLocked(phase);
   // Dormant, nothing has checked the settings yet: the link's values passed the schema's rules, Python judges the rest.
   const canTrain = phase === "dormant" ? formReady && dataChosen : ready && !locked && settingsOk && dataOk;
 
-  let trainReason = TRAIN_REASONS[phase] ?? "Ready to train.";
+  let trainReason = (phase === "done" && doneReason) || (TRAIN_REASONS[phase] ?? "Ready to train.");
   if (phase === "idle" && !settingsOk) trainReason = "Fix the settings marked in red to train.";
   else if (phase === "idle" && !dataOk) trainReason = "Choose usable data to train.";
 

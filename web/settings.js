@@ -1,7 +1,8 @@
 // The settings form. What the settings are (names, kinds, defaults, ranges, help, group) comes from Python through
 // the `schema` reply (schema.json): Config's fields, and the request fields that are not Config (the sampling seed;
-// the data source, which the Data panel draws). A new field shows up here by itself; this file only adds presentation:
-// a label, and whether a field is shown outside "More settings". Values are sent to Python as typed, and Python's
+// the data source, which the Data panel draws); the page's own two settings (theme, editable) are described here, alike.
+// A new field shows up here by itself; this file only adds presentation: a label, and whether a field is shown
+// outside "More settings". Values are sent to Python as typed, and Python's
 // `check` is the one validator.
 
 const PRESENTATION = {
@@ -26,14 +27,36 @@ const PRESENTATION = {
   sample_seed: { label: "Sample seed" },
 };
 
-// Every setting the schema describes, with its presentation: what the form, the link and the embed list are made from.
+// Settings of the page rather than of a run (group "page"), described like the schema's and chosen in the Share card
+// for the link being made: its colours (boot.js applies them before the first paint) and, for an embed, the settings
+// its readers may change (the lesson its author invites: "change the learning rate and see what shifts"). Python
+// never sees them.
+const PAGE_SETTINGS = [
+  { name: "theme", kind: "choice", default: "auto", choices: ["auto", "light", "dark"], group: "page",
+    label: "Colours", help: "auto follows the reader's system" },
+  { name: "editable", kind: "names", default: "", group: "page", label: "Readers of the embed may change",
+    help: "setting names, comma-separated, e.g. learning_rate,temperature; the others are shown read-only" },
+];
+
+// Every setting the schema describes and the page's own, with their presentation: what the form, the link and the
+// embed list are made from. `editable` may name any setting of a run (not the data source: the link carries it).
 export function settingSpecs(schema) {
-  return [...schema.fields, ...schema.request_fields].map((spec) => ({
+  const specs = [...schema.fields, ...schema.request_fields].map((spec) => ({
     ...spec, label: PRESENTATION[spec.name]?.label ?? spec.name, main: PRESENTATION[spec.name]?.main ?? false,
   }));
+  const runSettings = specs.filter((spec) => spec.group !== "data").map((spec) => spec.name);
+  return [...specs, ...PAGE_SETTINGS.map((spec) => (spec.kind === "names" ? { ...spec, choices: runSettings } : spec))];
+}
+
+// The names an `editable` text lists (its value has passed the hash's rules, so every name is known).
+export function editableNames(text) {
+  return (text ?? "").split(",").map((name) => name.trim()).filter(Boolean);
 }
 
 const isSampling = (spec) => spec.group === "sampling";
+const isPage = (spec) => spec.group === "page";
+// Where a field is drawn: the containers SettingsForm is given.
+const place = (spec) => (isPage(spec) ? "share" : isSampling(spec) ? "sampling" : spec.main ? "main" : "more");
 
 // The one spelling of numbers, shared with Python (microgpt/config.py NUMBER): decimal digits with an optional sign,
 // point and exponent. Number() alone would also take "0x10", "0b1" and "" (as 0), which Python refuses.
@@ -47,6 +70,7 @@ export function parseNumber(text) {
 
 export function rangeText({ kind, min, max, min_open: minOpen, choices }) {
   if (kind === "choice") return `one of ${choices.join(", ")}`;
+  if (kind === "names") return `comma-separated, from ${choices.join(", ")}`;
   if (min === null || min === undefined || max === null || max === undefined) return "";
   return minOpen ? `above ${min}, at most ${max}` : `${min} to ${max}`;
 }
@@ -83,7 +107,8 @@ function fieldRow(spec) {
   const help = document.createElement("small");
   help.id = `${id}-help`;
   help.className = "help";
-  const facts = [spec.help, rangeText(spec), spec.default === "" ? "" : `default ${spec.default}`];
+  const range = spec.kind === "names" ? "" : rangeText(spec);   // its help gives an example; the full list is long
+  const facts = [spec.help, range, spec.default === "" ? "" : `default ${spec.default}`];
   help.textContent = facts.filter(Boolean).join(" · ");
 
   const error = document.createElement("small");
@@ -92,22 +117,38 @@ function fieldRow(spec) {
   error.setAttribute("role", "alert");
   error.hidden = true;
 
-  input.setAttribute("aria-describedby", `${help.id} ${error.id}`);
-  row.append(label, input, help, error);
-  return { row, input, error };
+  // Said about the field's value in context: what a short context crops, the model's value when it differs.
+  const note = document.createElement("small");
+  note.id = `${id}-note`;
+  note.className = "field-note";
+  note.hidden = true;
+  const mark = document.createElement("span");
+  mark.className = "changed-mark";
+  mark.hidden = true;
+  label.append(mark);
+
+  input.setAttribute("aria-describedby", `${help.id} ${note.id} ${error.id}`);
+  row.append(label, input, help, note, error);
+  return { row, input, error, note, mark };
 }
 
 export class SettingsForm {
-  // schema: Python's `schema` reply; containers: {main, more, sampling} fieldsets; onInput() is called after any edit.
-  // The sampling group's fields go to `sampling`, the others to `main` or `more`; the data group is the Data panel's.
-  constructor(schema, containers, onInput) {
+  // schema: Python's `schema` reply; containers: {main, more, sampling, share} elements; onInput(name) is called
+  // after any edit. The sampling group's fields go to `sampling`, the page's to `share`, the others to `main` or
+  // `more`; the data group is the Data panel's. judge(spec, text) checks a page setting as typed (Python checks the
+  // others), and every setting while `judgeAll` is set (the embed before Python is there).
+  constructor(schema, containers, onInput, judge) {
     this.configNames = schema.fields.map((field) => field.name);
     this.specs = settingSpecs(schema).filter((spec) => spec.group !== "data");
     this.controls = new Map();
+    this.judgeAll = false;
     for (const spec of this.specs) {
       const control = fieldRow(spec);
-      containers[isSampling(spec) ? "sampling" : spec.main ? "main" : "more"].append(control.row);
-      control.input.addEventListener("input", () => onInput(spec.name));
+      containers[place(spec)].append(control.row);
+      control.input.addEventListener("input", () => {
+        if (isPage(spec) || this.judgeAll) this.showError(spec.name, judge(spec, control.input.value));
+        onInput(spec.name);
+      });
       this.controls.set(spec.name, { ...control, spec });
     }
   }
@@ -140,26 +181,48 @@ export class SettingsForm {
     for (const [name, { input, spec }] of this.controls) input.value = texts[name] ?? String(spec.default);
   }
 
-  // errors: {field: message} from Python. Returns the messages that belong to no field on the form.
+  // errors: {field: message} from Python, about every setting but the page's own. Returns the messages that belong
+  // to no field on the form.
   showErrors(errors) {
     const unplaced = [];
-    for (const [name, { input, error }] of this.controls) {
-      const message = errors[name];
-      error.textContent = message ?? "";
-      error.hidden = !message;
-      input.setAttribute("aria-invalid", message ? "true" : "false");
-    }
+    for (const [name, { spec }] of this.controls) if (!isPage(spec)) this.showError(name, errors[name]);
     for (const [name, message] of Object.entries(errors)) if (!this.controls.has(name)) unplaced.push(message);
     return unplaced;
   }
 
-  // Settings of a running model cannot change under it; sampling settings stay editable.
-  setLocked(locked) {
-    for (const { input, spec } of this.controls.values()) if (!isSampling(spec)) input.disabled = locked;
+  showError(name, message) {
+    const { input, error } = this.controls.get(name);
+    error.textContent = message ?? "";
+    error.hidden = !message;
+    input.setAttribute("aria-invalid", message ? "true" : "false");
   }
 
-  // Whether Python found a problem in the sampling settings (sampling: true) or in the model's (false).
+  // text: a sentence about this field's value in context, or "" for none.
+  setNote(name, text) {
+    const { note } = this.controls.get(name);
+    note.textContent = text;
+    note.hidden = !text;
+  }
+
+  // changes: [{name, trained}] from guidance.changedSettings; every other field is unmarked.
+  markChanged(changes) {
+    const trained = new Map(changes.map((change) => [change.name, change.trained]));
+    for (const [name, { row, mark }] of this.controls) {
+      row.classList.toggle("changed", trained.has(name));
+      mark.hidden = !trained.has(name);
+      mark.textContent = trained.has(name) ? `model: ${trained.get(name)}` : "";
+    }
+  }
+
+  // Settings of a running model cannot change under it; sampling settings stay editable.
+  setLocked(locked) {
+    for (const { input, spec } of this.controls.values()) if (!isSampling(spec) && !isPage(spec)) input.disabled = locked;
+  }
+
+  // Whether Python found a problem in the sampling settings (sampling: true) or in the model's (false). The page's
+  // own settings stop nothing: a bad one is left out of the link, and its field says why.
   hasErrors({ sampling }) {
-    return [...this.controls.values()].some(({ error, spec }) => isSampling(spec) === sampling && !error.hidden);
+    return [...this.controls.values()]
+      .some(({ error, spec }) => !isPage(spec) && isSampling(spec) === sampling && !error.hidden);
   }
 }

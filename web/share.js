@@ -4,10 +4,13 @@
 // or, where the clipboard is not available (insecure page, iframe), select it in a read-only field.
 
 import { EMBED, EXPERIMENT, encode, decode, MAX_TEXT_CHARS } from "./hash.js";
+import { HEIGHT_MESSAGE } from "./embed.js";
 
 const $ = (id) => document.getElementById(id);
 const WRITE_DELAY_MS = 150;   // browsers throttle history calls, and typing needs no more than this
-const EMBED_SIZE = { width: 700, height: 900 };   // the widget with 20 samples, in a 700px column
+// The iframe's size when the host runs no script: the trained widget with 20 samples fits a 700px column (the
+// snippet's script sizes it to its content in any column).
+const EMBED_SIZE = { width: 700, height: 1250 };
 const SHOWN_CHARS = 60;       // an ignored value is shown cut to this length; a link can carry anything
 const SHOWN_ITEMS = 20;       // ignored settings listed one by one; more are counted
 
@@ -20,7 +23,9 @@ function setHash(hash, push) {
   else history.replaceState(history.state, "", url);
 }
 
-// The snippet for a blog post; the DOM writes it, so the link is escaped as an attribute value must be.
+// The snippet for a blog post: the iframe (the DOM writes it, so the link is escaped as an attribute value must be)
+// and a few lines of script that size it to the widget's content, which the widget posts whenever it changes
+// ({type: HEIGHT_MESSAGE, height} in CSS pixels, see embed.js). Without the script the frame keeps its fixed height.
 function iframeCode(link) {
   const frame = document.createElement("iframe");
   frame.src = link;
@@ -31,7 +36,16 @@ function iframeCode(link) {
   frame.style.border = "0";
   frame.style.maxWidth = "100%";
   frame.setAttribute("loading", "lazy");
-  return frame.outerHTML;
+  return `${frame.outerHTML}
+<script>
+  // microgpt's widget says how tall its content is; its frame takes that height, so nothing scrolls inside it.
+  addEventListener("message", (event) => {
+    if (event.data?.type !== "${HEIGHT_MESSAGE}") return;
+    for (const frame of document.querySelectorAll("iframe")) {
+      if (frame.contentWindow === event.source) frame.style.height = \`\${Math.min(event.data.height, 5000)}px\`;
+    }
+  });
+</script>`;
 }
 
 export class ShareLink {
@@ -186,6 +200,7 @@ export class ShareLink {
     const text = embed ? iframeCode(link) : link;
     const output = $("share-output");
     output.value = text;
+    output.rows = text.split("\n").length;
     output.hidden = false;
     const dataNote = encoded.textIncluded || encoded.textSize === 0 ? "" : " It carries the settings but not the data.";
     try {

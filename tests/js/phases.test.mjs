@@ -2,7 +2,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AFTER_TRAINING, PHASES, canExperiment, canPreview, controls, hasModel, isLocked } from "../../web/phases.js";
+import { AFTER_TRAINING, PHASES, announcement, canExperiment, canPreview, controls, focusAfter, hasModel, isLocked }
+  from "../../web/phases.js";
 
 // A page whose settings, sampling settings and data Python accepted.
 const usable = { formReady: true, settingsOk: true, samplingOk: true, dataOk: true, dataChosen: true };
@@ -126,4 +127,34 @@ test("the Model card: download a model that exists, load whenever none is traini
   for (const phase of ["paused", "stopped", "done"]) {
     assert.deepEqual([at(phase).download, at(phase).load, at(phase).modelReason], [true, true, ""], phase);
   }
+});
+
+test("focus moves on to what one presses next, and waits through passing phases", () => {
+  assert.deepEqual(Object.fromEntries(PHASES.map((phase) => [phase, focusAfter(phase)])), {
+    dormant: null, loading: null, idle: "train", starting: null, training: "pause", pausing: null, paused: "resume",
+    stopping: null, stopped: "generate", done: "generate",
+  });
+  // Every control named is one that phase enables.
+  for (const phase of PHASES.filter((p) => focusAfter(p))) {
+    assert.equal(controls({ phase, ...usable, hasHistory: true })[focusAfter(phase)], true, phase);
+  }
+});
+
+test("phase changes are announced in a sentence; passing phases say nothing", () => {
+  const facts = { step: 120, numSteps: 1000, holdout: 2.41234 };
+  assert.equal(announcement("training", "starting", facts), "Training started: 1,000 steps.");
+  assert.equal(announcement("training", "paused", facts), "Training resumed at step 120 of 1,000.");
+  assert.equal(announcement("paused", "pausing", facts), "Paused at step 120 of 1,000.");
+  assert.equal(announcement("stopped", "stopping", facts), "Stopped at step 120 of 1,000. The model is kept.");
+  assert.equal(announcement("done", "training", facts), "Training done: 1,000 steps, held-out loss 2.412. Names follow.");
+  assert.equal(announcement("done", "training", { ...facts, holdout: null }), "Training done: 1,000 steps. Names follow.");
+  assert.equal(announcement("idle", "loading"), "Python is ready: you can train.");
+  for (const phase of ["starting", "pausing", "stopping", "dormant"]) assert.equal(announcement(phase, "idle", facts), "");
+});
+
+test("an embed's invitation replaces the done reason, and only that one", () => {
+  const invite = "Done. Now change the learning rate and train again.";
+  assert.equal(controls({ phase: "done", ...usable, doneReason: invite }).trainReason, invite);
+  assert.notEqual(controls({ phase: "stopped", ...usable, doneReason: invite }).trainReason, invite);
+  assert.match(controls({ phase: "done", ...usable }).trainReason, /^Done\. The names below come from this model/);
 });

@@ -1,0 +1,19 @@
+// Keyboard focus that survives a button disabling itself: pressing Train, Pause, Resume, Stop, Reset or Generate
+// disables the very button pressed, and the browser then drops focus to the page's body, so a keyboard user would
+// start over from the top. Here it moves on to the control that phases.js's focusAfter names for the new phase.
+
+// controls: a selector for the buttons whose focus is kept; next(): the id to focus now, or null (not yet).
+export function focusKeeper(controls, next) {
+  let last = null;     // the button of ours that had focus last, unless focus or a click went elsewhere since
+  document.addEventListener("focusin", (event) => { last = event.target.closest?.(controls) ?? null; });
+  document.addEventListener("pointerdown", (event) => {
+    if (!event.target.closest?.(controls)) last = null;
+  });
+  // Call after the controls changed: moves focus if it was dropped from one of ours and the next one is enabled.
+  return function keep() {
+    const active = document.activeElement;
+    const dropped = !active || active === document.body || active.disabled;
+    const target = dropped && last ? document.getElementById(next() ?? "") : null;
+    if (target && !target.disabled) target.focus();
+  };
+}
