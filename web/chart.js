@@ -71,7 +71,7 @@ export class LossChart {
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
       axes: [
-        { ...axis, label: "step", size: 36, incrs: STEP_TICKS },
+        { ...axis, label: "step", size: 36, incrs: STEP_TICKS, values: (u, ticks) => this.stepLabels(ticks) },
         { ...axis, label: "loss", size: 44 },
       ],
       series: [
@@ -86,6 +86,12 @@ export class LossChart {
           points: { show: true, size: 11, fill: colors.diverged } },
       ],
     };
+  }
+
+  // The step axis's labels, kept for the tests (which check that no tick falls between two steps).
+  stepLabels(ticks) {
+    this.stepTicks = ticks;
+    return ticks.map(String);
   }
 
   // Rounded down: clientWidth rounds to nearest, and half a pixel too wide makes a phone scroll sideways.
@@ -152,7 +158,7 @@ export class LossChart {
   // What the page's read-only window (window.__microgpt) shows of the chart.
   summary() {
     return { points: this.steps.length, drawn: this.plot.data[0].length, smoothed: [...this.smooth],
-      baseline: this.baseline, diverged: this.diverged };
+      baseline: this.baseline, diverged: this.diverged, stepTicks: this.stepTicks ?? [] };
   }
 
   drawable() {
