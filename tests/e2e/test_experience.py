@@ -167,7 +167,7 @@ def test_an_embed_link_makes_exactly_its_editable_settings_fields_and_trains_wit
         page.fill("#setting-learning_rate", "0.05")
         page.click("#train")
         wait_phase(page, "done")
-        assert page.evaluate("window.__microgpt.info.config.learning_rate") == 0.05
+        assert page.evaluate("window.__microgpt.summary.config.learning_rate") == 0.05
         reason = page.text_content("#train-reason")
         assert "change the learning rate and train again" in reason and "change settings" not in reason
         assert page.is_disabled("#setting-learning_rate") is False
