@@ -13,7 +13,7 @@ import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
 import { AFTER_TRAINING, announcement, canExperiment, canPreview, controls, focusAfter, hasModel, isLocked, isReady,
   isRunning } from "./phases.js";
-import { changedSettings, croppedNote, trainedWithText } from "./guidance.js";
+import { changedSettings, croppedNote, holdoutNote, trainedWithText } from "./guidance.js";
 import { emit, on, pythonReady } from "./events.js";
 import { InsightPanel } from "./insight-panel.js";
 import { RunKeeper } from "./run-keeper.js";
@@ -104,6 +104,9 @@ function refresh() {
 function showGuidance() {
   if (!form) return;
   form.setNote("block_size", croppedNote(state.dataSummary?.length_counts, form.value("block_size")));
+  const trained = state.events.length ? state.summary : null;    // the run the chart shows
+  $("holdout-note").textContent = trained ? holdoutNote(trained.length_counts, trained.config.block_size) : "";
+  $("holdout-note").hidden = !$("holdout-note").textContent;
   const changes = hasModel(state.phase) ? changedSettings(state.summary?.config, form.config(), form.specs) : [];
   form.markChanged(changes);
   $("settings-trained").textContent = trainedWithText(changes);
@@ -509,6 +512,11 @@ function main() {
   $("step-once").addEventListener("click", stepOnce);
   $("stop").addEventListener("click", () => halt("stop"));
   $("reset").addEventListener("click", reset);
+  // Not a #fragment link: the page's hash holds its settings.
+  $("jump").addEventListener("click", () => {
+    $("data-title").scrollIntoView({ block: "start" });
+    $("data-title").focus({ preventScroll: true });
+  });
   $("sampling").addEventListener("submit", generate);
   $("settings").addEventListener("submit", (event) => event.preventDefault());
 }

@@ -43,6 +43,14 @@ export function croppedNote(lengthCounts, blockSize) {
     `${blockSize} characters.`;
 }
 
+// Beside the held-out loss of a run whose context length cut documents (lengthCounts and blockSize as above): its
+// held-out documents were cut too, so the number is not comparable with a run of another context length.
+export function holdoutNote(lengthCounts, blockSize) {
+  if (!croppedNote(lengthCounts, blockSize)) return "";
+  return `Measured on documents cut to ${blockSize} characters, like training: compare it only with runs of the ` +
+    "same context length.";
+}
+
 // What the Train controls say when a run is done in an embed: editable is [{name, label, group}], the settings
 // the author lets readers change.
 export function embedDoneText(editable) {

@@ -1,9 +1,8 @@
 // The settings form. What the settings are (names, kinds, defaults, ranges, help, group) comes from Python through
 // the `schema` reply (schema.json): Config's fields, and the request fields that are not Config (the sampling seed;
-// the data source, which the Data panel draws); the page's own two settings (theme, editable) are described here, alike.
-// A new field shows up here by itself; this file only adds presentation: a label, and whether a field is shown
-// outside "More settings". Values are sent to Python as typed, and Python's
-// `check` is the one validator.
+// the data source, which the Data panel draws); the page's own two settings (theme, editable) are described here,
+// alike. A new field shows up here by itself; this file only adds presentation: a label, and whether a field is
+// shown outside "More settings". Values are sent to Python as typed, and Python's `check` is the one validator.
 
 const PRESENTATION = {
   n_embd: { label: "Embedding width", main: true },

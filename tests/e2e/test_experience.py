@@ -183,10 +183,12 @@ def test_on_a_phone_train_and_the_chart_come_first_and_every_tap_target_is_44px(
         train = page.locator("#train").bounding_box()
         assert train["y"] + train["height"] <= 844, "Train is on the first screen"
         assert page.locator("#chart-frame").bounding_box()["y"] < page.locator("#data-title").bounding_box()["y"]
-        page.click(".jump")
+        hash_before = page.evaluate("location.hash")
+        page.click("#jump")
+        assert page.evaluate("location.hash") == hash_before, "the settings in the hash are left alone"
         page.wait_for_function("document.querySelector('#data-title').getBoundingClientRect().top < 100")
         small = page.eval_on_selector_all(
-            "button:not(.term), select, input[type=text], .segmented label, summary, a.jump",
+            "button:not(.term), select, input[type=text], .segmented label, summary",
             """targets => targets.filter((target) => target.checkVisibility())
                 .map((target) => [target.id || target.textContent.trim(), target.getBoundingClientRect().height])
                 .filter(([, height]) => height < 44)""")
@@ -239,6 +241,7 @@ def test_settings_changed_since_training_are_marked_and_samples_come_when_traini
         page.wait_for_function("document.querySelectorAll('#samples li').length === 8")
         assert page.evaluate("window.__microgpt.sampleCount") == 1
         assert all(len(name) <= 4 for name in page.evaluate("window.__microgpt.samples"))
+        assert "compare it only with runs of the same context length" in page.text_content("#holdout-note")
         assert page.is_hidden("#settings-trained")
         page.fill("#setting-learning_rate", "0.02")
         page.wait_for_function("window.__microgpt.idle")

@@ -1,7 +1,7 @@
 // What the page says about the model on screen: changed settings, the context-length note, the embed's invitation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { changedSettings, croppedNote, embedDoneText, trainedWithText } from "../../web/guidance.js";
+import { changedSettings, croppedNote, embedDoneText, holdoutNote, trainedWithText } from "../../web/guidance.js";
 
 const SPECS = [
   { name: "n_embd", label: "Embedding width", group: "model" },
@@ -41,6 +41,12 @@ test("documents as long as the context or longer are cut; none cut, no note", ()
   assert.match(croppedNote(counts, 2), /, all 10 documents are cut .* where they end/);
   assert.equal(croppedNote(undefined, 4), "", "no preview yet");
   assert.equal(croppedNote(counts, "abc"), "", "an invalid context length has its own error");
+});
+
+test("a held-out loss of cut documents says it compares only with the same context length", () => {
+  assert.equal(holdoutNote([[3, 5], [4, 3]], 8), "");
+  assert.equal(holdoutNote([[3, 5], [4, 3]], 4), "Measured on documents cut to 4 characters, like training: " +
+    "compare it only with runs of the same context length.");
 });
 
 test("an embed invites the change its author allows", () => {
