@@ -5,6 +5,7 @@
 // values to screen readers), and a table lists the losses every 100 steps.
 
 import uPlot from "./vendor/uPlot.esm.js";
+import { cssColor, onSchemeChange } from "./colors.js";
 
 const SMOOTHING = 0.97;       // EMA weight: single-document losses are noisy, the trend is what matters
 const MAX_DRAWN = 4000;       // points drawn per series; longer runs are thinned for drawing, never for the record
@@ -15,18 +16,6 @@ const STEP_TICKS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 250
 
 const format = (value) => (value === null || value === undefined ? "–" : value.toFixed(3));
 
-// The CSS variables resolved to colours a canvas can use (they are written with light-dark()).
-function readColors(element) {
-  const probe = document.createElement("span");
-  element.append(probe);
-  const colors = {};
-  for (const name of COLOR_NAMES) {
-    probe.style.color = `var(--chart-${name})`;
-    colors[name] = getComputedStyle(probe).color;
-  }
-  probe.remove();
-  return colors;
-}
 
 export class LossChart {
   // container: where the plot goes; empty: shown while there is nothing to draw; frame: the focusable element
@@ -42,9 +31,7 @@ export class LossChart {
     this.cursor = null;
     this.build();
     new ResizeObserver(() => this.fit()).observe(container);
-    // A new colour scheme: from the system, or from the link's theme (data-theme on <html>).
-    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.build());
-    new MutationObserver(() => this.build()).observe(document.documentElement, { attributeFilter: ["data-theme"] });
+    onSchemeChange(() => this.build());
     if (frame) {
       frame.addEventListener("keydown", (event) => this.key(event));
       frame.addEventListener("focus", () => this.moveCursor(this.cursor ?? Infinity));
@@ -55,7 +42,7 @@ export class LossChart {
 
   // (Re)create the plot with the current scheme's colours; uPlot draws legend markers once, so it is rebuilt.
   build() {
-    this.colors = readColors(this.container);
+    this.colors = Object.fromEntries(COLOR_NAMES.map((name) => [name, cssColor(`--chart-${name}`)]));
     this.plot?.destroy();
     this.plot = new uPlot(this.options(), this.drawable(), this.container);
   }

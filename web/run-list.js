@@ -6,9 +6,9 @@
 
 import uPlot from "./vendor/uPlot.esm.js";
 import { formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve } from "./runs.js";
+import { cssColor as css, onSchemeChange } from "./colors.js";
 
 const $ = (id) => document.getElementById(id);
-const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 const loss = (value) => (value === null || value === undefined ? "–" : value.toFixed(4));
 
 export class RunListView {
@@ -22,6 +22,7 @@ export class RunListView {
     this.runs = [];
     this.plot = null;
     new ResizeObserver(() => this.fit()).observe(this.chartBox);
+    onSchemeChange(() => this.draw());
   }
 
   // runs: the kept records, oldest first. A run not seen before is ticked, so a new run shows up on the chart.
