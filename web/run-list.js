@@ -88,7 +88,9 @@ export class RunListView {
     if (run.command) item.append(commandLine(run.command));
     const actions = document.createElement("div");
     actions.className = "toolbar";
-    actions.append(button("Vary this run", () => this.onVary(run), `Load the settings of run #${run.id} into the form`),
+    // An accessible name that begins with the visible text, so that speech control finds the button by what it says.
+    actions.append(button("Vary this run", () => this.onVary(run),
+      `Vary this run: load the settings of run #${run.id} into the form`),
       button("Delete", () => this.onDelete(run), `Delete run #${run.id}`));
     item.append(actions);
     return item;
