@@ -65,6 +65,7 @@ export function announcement(phase, previous, { step, numSteps, holdout } = {}) 
     case "idle": return previous === "loading" ? "Python is ready: you can train." : "Ready to train.";
     case "training": return previous === "paused" ? `Training resumed${at}.` : `Training started: ${count(numSteps)} steps.`;
     case "paused": return `Paused${at}.`;
+    case "experiment": return "An experiment is running.";
     case "stopped": return `Stopped${at}. The model is kept.`;
     case "done": return `Training done: ${count(numSteps)} steps` +
       `${holdout === null || holdout === undefined ? "" : `, held-out loss ${holdout.toFixed(3)}`}. Names follow.`;

@@ -132,7 +132,7 @@ test("the Model card: download a model that exists, load whenever none is traini
 test("focus moves on to what one presses next, and waits through passing phases", () => {
   assert.deepEqual(Object.fromEntries(PHASES.map((phase) => [phase, focusAfter(phase)])), {
     dormant: null, loading: null, idle: "train", starting: null, training: "pause", pausing: null, paused: "resume",
-    stopping: null, stopped: "generate", done: "generate",
+    stopping: null, stopped: "generate", done: "generate", experiment: null,
   });
   // Every control named is one that phase enables.
   for (const phase of PHASES.filter((p) => focusAfter(p))) {
@@ -149,6 +149,7 @@ test("phase changes are announced in a sentence; passing phases say nothing", ()
   assert.equal(announcement("done", "training", facts), "Training done: 1,000 steps, held-out loss 2.412. Names follow.");
   assert.equal(announcement("done", "training", { ...facts, holdout: null }), "Training done: 1,000 steps. Names follow.");
   assert.equal(announcement("idle", "loading"), "Python is ready: you can train.");
+  assert.equal(announcement("experiment", "idle"), "An experiment is running.");
   for (const phase of ["starting", "pausing", "stopping", "dormant"]) assert.equal(announcement(phase, "idle", facts), "");
 });
 
