@@ -237,7 +237,11 @@ class Session:
         run = self.require_run()
         samples = sample_names(run.model, run.tokenizer, run.config, run.rng, payload.get("sample_seed"),
                                payload.get("num_samples"), payload.get("temperature"), payload.get("prefix"))
-        return {"samples": samples, **sample_stats(samples, run.dataset.train)}
+        # A model loaded without its data samples too; then no name can be told to be from its training split.
+        stats = sample_stats(samples, run.dataset.train if run.dataset else [])
+        if not run.dataset:
+            stats["in_training"] = None
+        return {"samples": samples, **stats}
 
     def do_step_once(self, payload):
         """One training step, the very step the training loop would take next, with what it did: the record a
