@@ -5,19 +5,20 @@
 
 import { WorkerClient } from "./client.js";
 import { SettingsForm, settingSpecs } from "./settings.js";
-import { problem } from "./hash.js";
+import { linkSettings, problem } from "./hash.js";
 import { DataPanel } from "./data.js";
 import { LossChart } from "./chart.js";
 import { LoadingView, followRun, showBanner, showControls, showMessage } from "./views.js";
 import { ShareLink } from "./share.js";
 import { EmbedView } from "./embed.js";
-import { AFTER_TRAINING, announcement, canExperiment, canPreview, controls, focusAfter, hasModel, isLocked, isReady,
-  isRunning } from "./phases.js";
+import { AFTER_TRAINING, afterFailedTraining, afterLoading, announcement, canPreview, controls, experimentRefusal,
+  focusAfter, halting, hasModel, isLocked, isReady, isRunning } from "./phases.js";
 import { changedSettings, croppedNote, holdoutNote, trainedWithText } from "./guidance.js";
 import { emit, on, pythonReady } from "./events.js";
 import { InsightPanel } from "./insight-panel.js";
 import { RunKeeper } from "./run-keeper.js";
-import { SAMPLING_FIELDS } from "./runs.js";
+import { textsWithSettings } from "./runs.js";
+import { finishedRun } from "./experiments.js";
 import { ModelKeeper } from "./model-keeper.js";
 import { CodePanel } from "./code-panel.js";
 import { ExperimentView } from "./experiment-view.js";
@@ -190,14 +191,13 @@ function adopt(summary, events) {
   if (summary.num_docs !== null) state.dataSummary = summary;
   state.events = [...events];
   showMessage("train-message", null);
-  const texts = Object.fromEntries(Object.entries(summary.config).map(([name, value]) => [name, String(value)]));
-  form.setTexts({ ...form.texts(), ...texts });
+  form.setTexts(textsWithSettings(form.texts(), summary.config));
   share.edited("commit");
   emit("configured", summary);
   const { num_steps: numSteps } = summary.config;
   emit("progress", { events: state.events, step: summary.step, num_steps: numSteps, done: summary.step >= numSteps,
     steps_per_sec: null });
-  setPhase(summary.step >= numSteps ? "done" : summary.resumable ? "paused" : "stopped");
+  setPhase(afterLoading(summary));
   scheduleCheck();
 }
 
@@ -212,10 +212,10 @@ async function train() {
   showBanner(null);
   showMessage("train-message", null);
   setPhase("starting");
+  const payload = data.current().data;
   let summary;
   try {
-    state.trainedData = data.current().data;
-    summary = await client.request("configure", { config: form.config(), data: state.trainedData,
+    summary = await client.request("configure", { config: form.config(), data: payload,
       edited: codePanel?.edited || undefined });
   } catch (error) {
     if (run !== state.run) return;
@@ -228,7 +228,7 @@ async function train() {
   state.events = [];
   state.lastModel = null;
   state.lastSavedAt = performance.now();
-  state.runData = data.current().data;
+  state.runData = payload;
   emit("configured", summary);
   continueTraining(run);
 }
@@ -287,7 +287,7 @@ async function continueTraining(run) {
   } catch (error) {
     if (run !== state.run) return;
     showMessage("train-message", error);
-    setPhase(state.events.length || state.summary?.step ? "stopped" : "idle");
+    setPhase(afterFailedTraining(state.events.length > 0 || Boolean(state.summary?.step)));
     emit("finished", { reason: "error", message: error.message });
   }
   if (run === state.run && hasModel(state.phase)) modelKeeper?.keep(state.summary, state.events);
@@ -323,16 +323,13 @@ async function stepOnce() {
 
 // A task that needs the Session to itself (an experiment trains its own runs): the page's run is given up first, the
 // controls wait while it runs, and the page is idle (Ready) afterwards. The task hears of a run that finished all its
-// steps, {config, data, events, defaults}: until the task configures another, the Session still holds its model.
+// steps (experiments.js's finishedRun): until the task configures another, the Session still holds its model.
 async function exclusive(task) {
-  if (!canExperiment(state.phase)) {
-    throw new Error(`the page is busy (${controls({ phase: state.phase }).status}); stop or finish training first`);
-  }
-  // A run of an edited model.py is not the model an arm describes.
-  const finished = state.phase === "done" && state.summary && !state.summary.edited ? {
-    config: state.summary.config, data: state.trainedData, events: [...state.events],
-    defaults: Object.fromEntries(form.specs.map((spec) => [spec.name, spec.default])),
-  } : null;
+  const refusal = experimentRefusal(state.phase);
+  if (refusal) throw new Error(refusal);
+  const defaults = Object.fromEntries(form.specs.map((spec) => [spec.name, spec.default]));
+  const finished = finishedRun({ phase: state.phase, summary: state.summary, data: state.runData, events: state.events,
+    defaults });
   if (state.phase !== "idle") reset();
   state.run++;
   setPhase("experiment");
@@ -353,12 +350,11 @@ function wake() {
   return pythonReady;
 }
 
+// Pause or Stop: the worker ends its chunk and answers the `train` request (a paused run stops at once).
 function halt(kind) {
-  if (state.phase === "paused" && kind === "stop") {
-    setPhase("stopped");
-    return emit("finished", { reason: "stop" });
-  }
-  setPhase(kind === "pause" ? "pausing" : "stopping");
+  const next = halting(state.phase, kind);
+  setPhase(next);
+  if (next === "stopped") return emit("finished", { reason: "stop" });
   client.request(kind).catch((error) => showMessage("train-message", error));
 }
 
@@ -426,11 +422,9 @@ const handlers = {
   },
 };
 
-// The settings as the link carries them: every field's text, the data source, and the user's own data. Own data
-// not given yet (Paste chosen, nothing pasted) is the built-in data, so a link never asks to paste what never was.
+// The settings as the link carries them (hash.js's linkSettings).
 function readLink() {
-  const { source, text } = data.shared();
-  return { values: { ...form.texts(), source: text ? source : "builtin" }, text };
+  return linkSettings(form.texts(), data.shared());
 }
 
 // Show settings from a link or a history entry. A locked model's settings cannot change under it: they wait.
@@ -451,10 +445,7 @@ function applyLink(link) {
 // "Vary this run": its settings and data go back into the form (the sampling settings stay as they are), as one
 // new history entry; the reader changes one thing and trains again.
 function varyRun(run) {
-  const texts = form.texts();
-  for (const [name, value] of Object.entries(run.config)) {
-    if (name in texts && !SAMPLING_FIELDS.includes(name)) texts[name] = String(value);
-  }
+  const texts = textsWithSettings(form.texts(), run.config, { sampling: false });
   applyLink({ values: { ...texts, source: run.data.source }, text: run.data.text ?? "" });
   share?.edited("commit");
   $("settings-title").scrollIntoView({ block: "start" });

@@ -99,6 +99,14 @@ export function sameTraining(arm, run, defaults) {
   return a.source === b.source && (a.source === "builtin" || a.text === b.text);
 }
 
+// The page's own run, as an experiment may reuse it for an arm: {config, data, events, defaults} when it finished all
+// its steps with the page's model.py (a run of an edited model.py is not the model an arm describes), else null.
+// summary: its `configure` reply; data: its `configure` payload; defaults: Config's defaults.
+export function finishedRun({ phase, summary, data, events, defaults }) {
+  if (phase !== "done" || !summary || summary.edited) return null;
+  return { config: summary.config, data, events: [...events], defaults };
+}
+
 const number = (value, digits = 3) => (value === null || value === undefined ? "–" : value.toFixed(digits));
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)} %`);
 

@@ -39,6 +39,21 @@ const TRAIN_REASONS = {
 // last finite model is kept and can be sampled.
 export const AFTER_TRAINING = { pause: "paused", stop: "stopped", done: "done", diverged: "stopped" };
 
+// After a `train` request failed: a run that has taken steps keeps its model (stopped); one that never began is idle.
+export const afterFailedTraining = (tookSteps) => (tookSteps ? "stopped" : "idle");
+
+// The phase a model from a checkpoint puts the page in: trained to its last step, resumable (Python has the data it
+// was trained on), or kept for sampling only. summary: the `load` reply.
+export const afterLoading = ({ step, config, resumable }) =>
+  (step >= config.num_steps ? "done" : resumable ? "paused" : "stopped");
+
+// Pause or Stop pressed: the phase while the worker ends its chunk. A paused run has no chunk under way: Stop ends
+// it at once.
+export function halting(phase, kind) {
+  if (phase === "paused" && kind === "stop") return "stopped";
+  return kind === "pause" ? "pausing" : "stopping";
+}
+
 export const isRunning = (phase) => RUNNING.includes(phase);
 export const hasModel = (phase) => HAS_MODEL.includes(phase);
 // Python answers requests (before that, nothing can be checked or previewed).
@@ -49,6 +64,9 @@ export const isLocked = (phase) => isRunning(phase) || phase === "paused";
 export const canPreview = (phase) => ["idle", "stopped", "done"].includes(phase);
 // An experiment needs the Session to itself: it may start when no model is in use (it replaces a kept one).
 export const canExperiment = canPreview;
+// Why an experiment cannot start now (the user-facing error), or null when it can.
+export const experimentRefusal = (phase) => (canExperiment(phase) ? null
+  : `the page is busy (${STATUS[phase]}); stop or finish training first`);
 
 // Where keyboard focus goes when the pressed button disabled itself: to what one presses next in the new phase
 // (Pause after Train, Resume after Pause, Generate once a model is kept, Train after Reset); null: not yet.

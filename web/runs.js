@@ -11,6 +11,17 @@ export const SMOOTHING = 0.97;      // the same EMA weight as the live loss char
 // Sampling settings do not change what training computes: runs that differ only there are the same run.
 export const SAMPLING_FIELDS = ["num_samples", "temperature", "prefix"];
 
+// The form's texts with a run's settings written in, as text: all of them (a loaded model), or only those that
+// change what training computes (Vary: the sampling settings stay as the reader set them). Names the form does not
+// have are left out.
+export function textsWithSettings(texts, config, { sampling = true } = {}) {
+  const result = { ...texts };
+  for (const [name, value] of Object.entries(config)) {
+    if (name in texts && (sampling || !SAMPLING_FIELDS.includes(name))) result[name] = String(value);
+  }
+  return result;
+}
+
 // FNV-1a over the text: two runs on the same pasted data compare equal without keeping both texts side by side.
 export function fingerprint(text) {
   let hash = 0x811c9dc5;

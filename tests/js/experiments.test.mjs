@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASELINE, CITIES, EXPERIMENTS, arms, findExperiment, outcome, sameTraining, trainingKey, trainings } from "../../web/experiments.js";
+import { BASELINE, CITIES, EXPERIMENTS, arms, findExperiment, finishedRun, outcome, sameTraining, trainingKey, trainings }
+  from "../../web/experiments.js";
 
 // Every setting an arm sets, sampling and data included, as one flat object.
 const settings = (arm) => ({ ...arm.config, ...arm.sampling, data: JSON.stringify(arm.data) });
@@ -79,4 +80,15 @@ test("a finished run is reused for an arm only when it trained exactly as the ar
   assert.equal(sameTraining(baseline, { ...run, data: { source: "text", text: "ann" } }, defaults), false);
   const [, cities] = arms(findExperiment("data"));
   assert.equal(sameTraining(cities, { ...run, data: { source: "text", text: CITIES } }, defaults), true);
+});
+
+test("only a run trained to its end with the page's own model.py is offered to an experiment", () => {
+  const summary = { config: { n_layer: 1 }, edited: false };
+  const page = { phase: "done", summary, data: { source: "builtin" }, events: [{ step: 1 }], defaults: { n_layer: 1 } };
+  const run = finishedRun(page);
+  assert.deepEqual(run, { config: summary.config, data: page.data, events: page.events, defaults: page.defaults });
+  assert.notEqual(run.events, page.events, "a copy: the page's own list goes on changing");
+  assert.equal(finishedRun({ ...page, phase: "stopped" }), null);
+  assert.equal(finishedRun({ ...page, summary: { ...summary, edited: true } }), null);
+  assert.equal(finishedRun({ ...page, summary: null }), null);
 });

@@ -2,7 +2,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AFTER_TRAINING, PHASES, announcement, canExperiment, canPreview, controls, focusAfter, hasModel, isLocked }
+import { AFTER_TRAINING, PHASES, afterFailedTraining, afterLoading, announcement, canExperiment, canPreview, controls,
+  experimentRefusal, focusAfter, halting, hasModel, isLocked }
   from "../../web/phases.js";
 
 // A page whose settings, sampling settings and data Python accepted.
@@ -158,4 +159,28 @@ test("an embed's invitation replaces the done reason, and only that one", () => 
   assert.equal(controls({ phase: "done", ...usable, doneReason: invite }).trainReason, invite);
   assert.notEqual(controls({ phase: "stopped", ...usable, doneReason: invite }).trainReason, invite);
   assert.match(controls({ phase: "done", ...usable }).trainReason, /^Done\. The names below come from this model/);
+});
+
+test("after a failed train request a run with steps is kept, one without leaves the page idle", () => {
+  assert.equal(afterFailedTraining(true), "stopped");
+  assert.equal(afterFailedTraining(false), "idle");
+});
+
+test("a loaded model is done at its last step, paused when resumable, else stopped", () => {
+  const config = { num_steps: 100 };
+  assert.equal(afterLoading({ step: 100, config, resumable: true }), "done");
+  assert.equal(afterLoading({ step: 40, config, resumable: true }), "paused");
+  assert.equal(afterLoading({ step: 40, config, resumable: false }), "stopped");
+});
+
+test("Pause and Stop wait for the chunk, except Stop on a paused run, which ends it at once", () => {
+  assert.equal(halting("training", "pause"), "pausing");
+  assert.equal(halting("training", "stop"), "stopping");
+  assert.equal(halting("paused", "stop"), "stopped");
+});
+
+test("an experiment is refused, with the page's status, while a model is in use", () => {
+  for (const phase of ["idle", "stopped", "done"]) assert.equal(experimentRefusal(phase), null);
+  assert.equal(experimentRefusal("training"), "the page is busy (Training); stop or finish training first");
+  assert.equal(experimentRefusal("paused"), "the page is busy (Paused); stop or finish training first");
 });

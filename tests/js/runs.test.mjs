@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   MAX_RUNS, addRun, deleteRun, describeData, differences, fingerprint, formatDuration, legendLabels, makeRecord,
-  nextRunId, overlayData, runName, runNames, runStyle, smoothCurve,
+  nextRunId, overlayData, runName, runNames, runStyle, smoothCurve, textsWithSettings,
 } from "../../web/runs.js";
 
 const CONFIG = { n_embd: 16, n_head: 4, block_size: 16, learning_rate: 0.01, num_steps: 3, seed: 42,
@@ -114,4 +114,13 @@ test("each run keeps one look: 7 colours, then the next dash style", () => {
   assert.deepEqual(runStyle(1), { colour: 0, dash: [] });
   assert.equal(runStyle(8).colour, 0);
   assert.notDeepEqual(runStyle(8).dash, runStyle(1).dash);
+});
+
+test("a run's settings go into the form as text: all of them, or all but the sampling ones", () => {
+  const texts = { n_embd: "8", temperature: "0.9", num_samples: "5", theme: "dark" };
+  const config = { n_embd: 16, temperature: 0.5, num_samples: 20, seed: 42 };
+  assert.deepEqual(textsWithSettings(texts, config), { n_embd: "16", temperature: "0.5", num_samples: "20", theme: "dark" });
+  assert.deepEqual(textsWithSettings(texts, config, { sampling: false }),
+    { n_embd: "16", temperature: "0.9", num_samples: "5", theme: "dark" });
+  assert.equal(texts.n_embd, "8", "the form's texts are not changed in place");
 });
