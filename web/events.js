@@ -1,5 +1,6 @@
-// What happens on the page, for views to follow: app.js emits, a view registers with `on(type, listener)` and never
-// reaches into the controller. A listener that throws is logged and the others still hear the event.
+// What happens on the page, for views to follow: the wiring emits (app.js, run-control.js, checks.js), a view
+// registers with `on(type, listener)` and never reaches into the controller. A listener that throws is logged and the
+// others still hear the event.
 //
 //   "ready"      {request}   Python answers: request(type, payload) sends a Session request (docs/PROTOCOL.md) and
 //                            resolves with its result. Again after a lost worker restarted.
