@@ -1,9 +1,10 @@
 """Build and serve the static page.
 
 `python build.py` assembles `dist/`: the page from `web/`, the Pyodide runtime and uPlot from npm (versions pinned in
-package.json), a wheel of our own `microgpt` package (pure Python without dependencies: the worker unpacks it itself,
-no micropip) and the settings schema it describes, plus `manifest.json` (every file with its sha256) so the worker can
-find the wheel and caches (files, Python's memory snapshot) can be busted. Nothing is fetched at run time: `dist/` is complete.
+package.json), the micropip wheel (pip downloads Pyodide's release of it once), a wheel of our own `microgpt` package
+(which the worker installs with micropip) and the settings schema it describes, plus `manifest.json` (every file with
+its sha256) so the worker can find the wheels and caches (files, Python's memory snapshot) can be busted. Nothing is
+fetched at run time: `dist/` is complete.
 Each step is skipped when its inputs have not changed, so rebuilds are fast and work offline once fetched.
 
 `python build.py serve [--port N]` builds, then serves `dist/` on localhost. Tests import `build()` and `serve()`.
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
 CACHE = ROOT / ".cache"
 NODE_MODULES = ROOT / "node_modules"
+
+MICROPIP = "micropip==0.11.1"
 
 # The files loadPyodide fetches (seen in the e2e request log); the rest of the npm package is not needed at run time.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
@@ -74,6 +77,18 @@ def ensure_node_modules():
     log(" ".join(command))
     subprocess.run(command + ["--no-audit", "--no-fund"], cwd=ROOT, check=True)
     stamp.write_text(key)
+
+
+def ensure_micropip():
+    """Pyodide's micropip wheel is not in the npm package; pip downloads the same release, for Python 3.14, once."""
+    folder = CACHE / "micropip"
+    wheels = sorted(folder.glob("micropip-*.whl"))
+    if wheels:
+        return wheels[0]
+    log(f"downloading {MICROPIP}")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--python-version", "3.14",
+                    "--only-binary=:all:", MICROPIP, "-d", str(folder)], check=True)
+    return sorted(folder.glob("micropip-*.whl"))[0]
 
 
 def _can_build_without_isolation():
@@ -137,9 +152,11 @@ def build(dist=DIST):
     plan.update({str(p.relative_to(ROOT / "web")): p for p in (ROOT / "web").rglob("*") if p.is_file()})
     our_wheel, schema = ensure_our_wheel()
     plan["schema.json"] = schema
-    # The wheel keeps its standard file name; its hash names the folder.
-    wheels = {"microgpt": f"wheels/{sha256(our_wheel)[:16]}/{our_wheel.name}"}
-    plan[wheels["microgpt"]] = our_wheel
+    wheels = {}
+    for name, wheel in (("micropip", ensure_micropip()), ("microgpt", our_wheel)):
+        # A wheel keeps the file name pip gave it (micropip reads its metadata from it); its hash names the folder.
+        wheels[name] = f"wheels/{sha256(wheel)[:16]}/{wheel.name}"
+        plan[wheels[name]] = wheel
 
     for target, source in plan.items():
         _copy_if_changed(source, dist / target)

@@ -39,7 +39,7 @@ let formBuilt = null;        // resolves once the settings form exists and shows
 let modelKeeper = null;      // Download, Load, and what this browser keeps (not in the embed widget)
 let linkHadSettings = false; // the page was opened with settings in its link: they win over kept ones
 let inFlight = 0;
-let startup = null;          // how Python started: {from: "snapshot" | "fresh", bytes}
+let startup = null;          // how Python started: {from: "snapshot" | "fresh", bytes, installer}
 
 // Requests whose answers change what the form shows; the tests wait for none to be outstanding.
 function ask(type, payload) {

@@ -1,9 +1,8 @@
-// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), unpacks our wheel into
-// site-packages (pure Python without dependencies: nothing to resolve, so no micropip), and forwards the page's
-// requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing it adds is the training loop:
-// `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`, and yields to the event loop
-// between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts. Python starts from a
-// memory snapshot of an earlier visit when this deploy has one (web/snapshot.js).
+// The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), installs our wheel with
+// micropip, and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one
+// thing it adds is the training loop: `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`,
+// and yields to the event loop between chunks so that `pause` and `stop` are heard without SharedArrayBuffer
+// interrupts. Python starts from a memory snapshot of an earlier visit when this deploy has one (web/snapshot.js).
 // A `heartbeat` every second, sent whenever the event loop is free, lets the page tell a busy worker from a dead or
 // stuck one.
 
@@ -12,13 +11,47 @@ import { deleteSnapshot, readSnapshot, snapshotKey, writeSnapshot } from "./snap
 
 const here = (path) => new URL(path, import.meta.url).href;
 
+// Our wheel, installed by micropip from Pyodide's file system ("emfs:"). micropip is then forgotten, because Pyodide
+// 314.0.7 snapshots only JavaScript objects it can name again: the functions micropip imports from Pyodide's API
+// cannot be, nor can the fetch Response that micropip.install(<URL>) leaves referenced (hence a file, not the URL).
+const installWithMicropip = (path) => `
+import gc, sys, micropip
+await micropip.install(${JSON.stringify(`emfs:${path}`)}, deps=False)   # no dependencies: nothing is looked up
+del micropip
+for name in [name for name in sys.modules if name.split(".")[0] == "micropip"]:
+    del sys.modules[name]
+gc.collect()
+`;
+
 // Python glue: one JSON envelope per call, so the page gets user errors (UserError) without a traceback and
-// programming errors with one. Everything else is microgpt's own code, unchanged.
+// programming errors with one. It also keeps in memory the files micropip installed (our package, its built-in
+// dataset, its dist-info): a memory snapshot holds no files, so a start from the snapshot writes these back.
+// Everything else is microgpt's own code, unchanged.
 const GLUE = `
-import json, traceback
+import json, os, traceback
+from importlib import invalidate_caches, metadata
 from microgpt.session import Session, UserError
 
 _session = Session()
+
+def _files_micropip_installed():
+    """Path -> bytes: our files as RECORD lists them, and the whole dist-info folder (micropip adds INSTALLER and
+    PYODIDE_* files there that RECORD does not list)."""
+    paths = {file.locate() for file in metadata.distribution("microgpt").files}
+    paths.update(next(path for path in paths if path.name == "RECORD").parent.iterdir())
+    return {str(path): path.read_bytes() for path in paths}
+
+_installed = _files_micropip_installed()
+
+def write_installed_files():
+    for path, data in _installed.items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(data)
+    invalidate_caches()
+
+def installer():
+    return (metadata.distribution("microgpt").read_text("INSTALLER") or "").strip()
 
 def call(kind, payload_json):
     try:
@@ -59,17 +92,6 @@ async function start() {
   const sizes = Object.fromEntries(big.map((name) => [name, manifest.files[`pyodide/${name}`].size]));
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   let received = 0;
-  // Every wheel downloads while Python starts, and each missing one is reported by name, not as a failed import later.
-  const wheels = Promise.all(Object.values(manifest.wheels).map(async (path) => {
-    const response = await fetch(here(path));
-    if (!response.ok) return { problem: `${path}: HTTP ${response.status}` };
-    return { bytes: new Uint8Array(await response.arrayBuffer()) };
-  })).then((results) => {
-    const missing = results.filter((result) => result.problem).map((result) => result.problem);
-    if (missing.length) throw new Error(missing.join("; "));
-    return results.map((result) => result.bytes);
-  });
-  wheels.catch(() => {});     // awaited below; this only keeps an early failure from being reported twice
   // No Cache Storage (some third-party frames), no snapshot: Python starts the normal way.
   const key = self.caches ? await snapshotKey(manifestText).catch(() => null) : null;
   const plainFetch = self.fetch;
@@ -85,7 +107,7 @@ async function start() {
   });
   let startup;
   try {
-    startup = (key && await fromSnapshot(key, wheels)) || await freshStart(key, wheels);
+    startup = (key && await fromSnapshot(key)) || await freshStart(key, manifest.wheels);
   } finally {
     self.fetch = plainFetch;
   }
@@ -93,15 +115,23 @@ async function start() {
   post({ type: "ready", payload: { pyodide: manifest.pyodide, startup } });
 }
 
-async function installWheels(pyodide, wheels) {
-  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-  for (const bytes of await wheels) pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
+// The wheels at `paths` (relative to this worker) as bytes, in order; each missing one is named.
+async function fetchWheels(paths) {
+  const results = await Promise.all(paths.map(async (path) => {
+    const response = await fetch(here(path));
+    if (!response.ok) return { problem: `${path}: HTTP ${response.status}` };
+    return { bytes: new Uint8Array(await response.arrayBuffer()) };
+  }));
+  const missing = results.filter((result) => result.problem).map((result) => result.problem);
+  if (missing.length) throw new Error(missing.join("; "));
+  return results.map((result) => result.bytes);
 }
 
-// Python restored from this deploy's memory snapshot: our package already imported and the Session made. The file
-// system is not in a snapshot, so the wheels are unpacked again (the package reads its built-in dataset from there).
-// Returns null (and deletes the snapshot if it was the problem) when there is none or it does not work.
-async function fromSnapshot(key, wheels) {
+// Python restored from this deploy's memory snapshot: our package (installed by micropip) already imported and the
+// Session made. The file system is not in a snapshot, so the files micropip installed are written back from memory
+// (the package reads its built-in dataset from there). Returns null (and deletes the snapshot if it was the problem)
+// when there is none or it does not work.
+async function fromSnapshot(key) {
   let bytes;
   try {
     bytes = await readSnapshot(key);
@@ -110,14 +140,13 @@ async function fromSnapshot(key, wheels) {
     return null;
   }
   if (!bytes) return null;
-  await wheels;               // a missing wheel is a broken deployment, not a broken snapshot
   try {
     const pyodide = await loadPyodide({ indexURL: here("./pyodide/"), _loadSnapshot: bytes });
-    await installWheels(pyodide, wheels);
+    pyodide.globals.get("write_installed_files")();
     call = pyodide.globals.get("call");
     const probe = invoke("schema", {});
     if (probe.error) throw new Error(probe.error.message);
-    return { from: "snapshot", bytes: bytes.byteLength };
+    return { from: "snapshot", bytes: bytes.byteLength, installer: pyodide.globals.get("installer")() };
   } catch (error) {
     call = null;
     console.warn("microgpt: the stored snapshot did not start; starting Python without it:", error.message);
@@ -126,15 +155,32 @@ async function fromSnapshot(key, wheels) {
   }
 }
 
-// Python started the normal way. With a key, the started state (before any request has touched it) is snapshotted for
-// the next visit; storing it runs after `ready` and its failure costs only that.
+// Python started the normal way: micropip is loaded from its wheel and installs ours. With a key, the started state
+// (before any request has touched it) is snapshotted for the next visit; storing it runs after `ready` and its failure
+// costs only that.
 async function freshStart(key, wheels) {
+  // Both wheels download while Python starts, and each missing one is named rather than failing later. loadPackage
+  // takes only a URL, so micropip's (115 kB) is fetched again: from the HTTP cache or the service worker if they
+  // keep it.
+  const fetched = fetchWheels([wheels.micropip, wheels.microgpt]);
+  fetched.catch(() => {});    // awaited below; this only keeps an early failure from being reported twice
   const pyodide = await loadPyodide({ indexURL: here("./pyodide/"), _makeSnapshot: Boolean(key) });
-  loading("install", 0, "microgpt");
-  await installWheels(pyodide, wheels);
+  const [, ourWheel] = await fetched;
+  loading("install", 0, "micropip");
+  const problems = [];
+  await pyodide.loadPackage(here(wheels.micropip), { errorCallback: (message) => problems.push(message) });
+  if (!("micropip" in pyodide.loadedPackages)) throw new Error(`${wheels.micropip}: ${problems.join("; ")}`);
+  loading("install", 40, "microgpt");
+  const wheelFile = `/tmp/${wheels.microgpt.split("/").pop()}`;     // micropip reads name and version from it
+  pyodide.FS.writeFile(wheelFile, ourWheel);
+  await pyodide.runPythonAsync(installWithMicropip(wheelFile));
+  pyodide.FS.unlink(wheelFile);
   pyodide.runPython(GLUE);
   let snapshot = null;
   if (key) {
+    // Pyodide compares its registry of loaded packages with an empty one when it snapshots; the packages' files and
+    // modules do not depend on it.
+    for (const name of Object.keys(pyodide.loadedPackages)) delete pyodide.loadedPackages[name];
     try {
       snapshot = pyodide.makeMemorySnapshot();
       writeSnapshot(key, snapshot).catch((error) => console.warn("microgpt: snapshot not stored:", error.message));
@@ -143,7 +189,7 @@ async function freshStart(key, wheels) {
     }
   }
   call = pyodide.globals.get("call");
-  return { from: "fresh", bytes: snapshot ? snapshot.byteLength : 0 };
+  return { from: "fresh", bytes: snapshot ? snapshot.byteLength : 0, installer: pyodide.globals.get("installer")() };
 }
 
 function invoke(type, payload) {

@@ -58,6 +58,7 @@ def test_page_loads_from_dist_and_reaches_ready(new_driver, site):
     requested = {url.removeprefix(site) for url in driver.requests}
     assert {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "manifest.json"} <= requested
     assert any(url.endswith(".whl") and "microgpt" in url for url in requested)
+    assert any(url.endswith(".whl") and "micropip" in url for url in requested)
 
 
 def test_the_page_works_under_a_sub_path(new_driver, builder, tmp_path):
@@ -85,7 +86,7 @@ def test_a_broken_deployment_says_what_is_missing(new_driver, builder, tmp_path)
         driver.page.wait_for_selector("#loading-error:not([hidden])", timeout=90_000)
         message = driver.page.text_content("#loading-error")
         assert "Python could not start" in message and "404" in message
-        assert "microgpt-" in message
+        assert "microgpt-" in message and "micropip-" in message
         assert driver.page.is_disabled("#train")
     finally:
         server.shutdown()

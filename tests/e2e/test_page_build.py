@@ -25,7 +25,7 @@ def test_manifest_lists_every_file_with_its_hash(builder):
         assert len(data) == facts["size"], name
 
 
-def test_dist_holds_the_runtime_our_wheel_and_our_schema(builder):
+def test_dist_holds_the_runtime_micropip_our_wheel_and_our_schema(builder):
     manifest = builder.build()
     dist = builder.DIST
     pinned = json.loads((builder.ROOT / "package.json").read_text())["dependencies"]
@@ -37,6 +37,11 @@ def test_dist_holds_the_runtime_our_wheel_and_our_schema(builder):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert {"microgpt/session.py", "microgpt/data/names.txt"} <= names
+    # micropip, which installs it in the worker, is not in Pyodide's npm package: the build ships the pinned release.
+    micropip = dist / manifest["wheels"]["micropip"]
+    assert micropip.name == f"micropip-{builder.MICROPIP.split('==')[1]}-py3-none-any.whl"
+    with zipfile.ZipFile(micropip) as archive:
+        assert "micropip/__init__.py" in archive.namelist()
     assert json.loads((dist / "schema.json").read_text()) == json.loads(Session().handle("schema", "{}"))
     assert (dist / "vendor" / "uPlot.esm.js").exists()
 

@@ -1,5 +1,5 @@
-"""Python's memory snapshot (web/snapshot.js, web/worker.js): a first visit stores one, a repeat visit starts from it
-and computes the same numbers, and a damaged, unusable or other deploy's snapshot never stops the page from starting
+"""Python's memory snapshot (web/snapshot.js, web/worker.js): a first visit installs our wheel with micropip and stores
+a snapshot, a repeat visit starts from it (with the files micropip installed) and computes the same numbers, and a damaged, unusable or other deploy's snapshot never stops the page from starting
 the normal way (nor is it ever restored).
 
 Each test uses its own browser context, so its Cache Storage starts empty."""
@@ -53,12 +53,19 @@ def visit_and_train(driver):
     return driver.state("startup")["from"], driver.state("losses")
 
 
-def test_a_repeat_visit_starts_from_the_snapshot_and_computes_the_same(new_driver, builder):
+def installed_by(driver):
+    """Who installed our package, as its dist-info says (micropip writes INSTALLER; unpacking the wheel would not)."""
+    return driver.state("startup")["installer"]
+
+
+def test_a_repeat_visit_starts_from_the_snapshot_of_what_micropip_installed_and_computes_the_same(new_driver, builder):
     driver = new_driver()
     started, losses = visit_and_train(driver)
     assert started == "fresh" and len(losses) == STEPS
+    assert installed_by(driver) == "micropip"
     wait_stored(driver, snapshot_url(builder, driver))
     assert visit_and_train(driver) == ("snapshot", losses)
+    assert installed_by(driver) == "micropip"
     assert driver.console_errors == []
 
 
