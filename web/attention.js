@@ -5,17 +5,17 @@
 // It draws `attention` replies; asking is the wiring's job (insight-panel.js).
 
 import { END_GLYPH, END_NAME, headHabit } from "./insight.js";
+import { InsightView } from "./insight-view.js";
 
 const $ = (id) => document.getElementById(id);
 
 // Position 0 is the start token, drawn with the one glyph of the token that starts and ends a name.
 const label = (reply, position) => (position === 0 ? END_GLYPH : reply.labels[position]);
 
-export class AttentionView {
+export class AttentionView extends InsightView {
   // onEdit(): the text changed (typed, or a sample picked).
   constructor({ onEdit }) {
-    this.root = $("attention");
-    this.input = $("attn-text");
+    super({ root: "attention", caption: "attn-caption", message: "attn-message", input: "attn-text" });
     this.grid = $("attn-grid");
     this.maps = [];               // per layer × head: {table, cells[query][key], caption}
     this.shape = "";
@@ -29,10 +29,6 @@ export class AttentionView {
     this.grid.addEventListener("keydown", (event) => this.move(event));
     this.grid.addEventListener("focusin", (event) => this.readOut(event.target));
     this.grid.addEventListener("pointerover", (event) => this.readOut(event.target));
-  }
-
-  isOpen() {
-    return this.root.open;
   }
 
   request() {
@@ -53,19 +49,12 @@ export class AttentionView {
     $("attn-pick").hidden = names.length === 0;
   }
 
-  clear(message = "Train a model to see where its heads look.") {
+  clear(message) {
     this.grid.replaceChildren();
     this.maps = [];
     this.shape = "";
-    $("attn-caption").textContent = message;
     $("attn-readout").textContent = "";
-    this.error(null);
-  }
-
-  error(message) {
-    $("attn-message").textContent = message ?? "";
-    $("attn-message").hidden = !message;
-    this.input.setAttribute("aria-invalid", message ? "true" : "false");
+    super.clear(message);
   }
 
   // reply: {text, cropped, tokens, labels, weights[layer][head][query][key]}
@@ -91,7 +80,7 @@ export class AttentionView {
       habits.push(`layer ${l + 1} head ${h + 1}: ${habit.text}`);
     }));
     const cropped = reply.cropped ? " (cut to the context length)" : "";
-    $("attn-caption").textContent = `${reply.labels.length} positions${cropped}. ${habits.join("; ")}.`;
+    this.caption.textContent = `${reply.labels.length} positions${cropped}. ${habits.join("; ")}.`;
     if (this.focused?.isConnected) this.readOut(this.focused);
   }
 

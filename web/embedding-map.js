@@ -5,6 +5,7 @@
 // A table gives the same numbers as text. It draws `embeddings` replies; asking is the wiring's job.
 
 import { END_GLYPH, END_NAME, alignSigns, mapBounds, tokenKind } from "./insight.js";
+import { InsightView, textRow } from "./insight-view.js";
 
 const $ = (id) => document.getElementById(id);
 // The SVG namespace, taken from the page's own <svg> (so no URL is written here).
@@ -18,26 +19,25 @@ function svg(name, attributes = {}) {
   return element;
 }
 
-export class EmbeddingView {
+// Each kind of token in words, for the table and the marks' tooltips.
+const KIND_WORDS = { vowel: "vowel", other: "consonant or other", end: "end token" };
+
+export class EmbeddingView extends InsightView {
   constructor() {
-    this.root = $("embeddings");
+    super({ root: "embeddings", caption: "emb-caption" });
     this.map = $("emb-map");
     this.map.setAttribute("viewBox", `0 0 ${SIZE} ${SIZE}`);
     this.clear();
   }
 
-  isOpen() {
-    return this.root.open;
-  }
-
-  clear(message = "Train a model to see where its characters sit.") {
+  clear(message) {
     this.previous = null;
     this.bound = 0;
     this.marks = new Map();
     this.labels = "";
     this.map.replaceChildren();
-    $("emb-caption").textContent = message;
     $("emb-table-body").replaceChildren();
+    super.clear(message);
   }
 
   // reply: {step, tokens: {labels, ids, points, explained}, positions: {…}}; the end token has the largest id.
@@ -63,11 +63,12 @@ export class EmbeddingView {
     const [first, second] = explained.map((share) => `${Math.round(100 * share)}%`);
     $("emb-x").textContent = `axis 1 · ${first} of the variance`;
     $("emb-y").textContent = `axis 2 · ${second}`;
-    $("emb-caption").textContent = `Step ${reply.step}: ${labels.length} tokens; the two axes show ${first} and ` +
+    this.caption.textContent = `Step ${reply.step}: ${labels.length} tokens; the two axes show ${first} and ` +
       `${second} of how the embeddings vary.`;
-    this.map.setAttribute("aria-label", $("emb-caption").textContent);
-    $("emb-table-body").replaceChildren(...points.map(([x, y], i) => tableRow(
-      i === endIndex ? `${END_GLYPH} ${END_NAME}` : labels[i], tokenKind(labels[i], i === endIndex), x, y)));
+    this.map.setAttribute("aria-label", this.caption.textContent);
+    $("emb-table-body").replaceChildren(...points.map(([x, y], i) => textRow([
+      i === endIndex ? `${END_GLYPH} ${END_NAME}` : labels[i], KIND_WORDS[tokenKind(labels[i], i === endIndex)],
+      x.toFixed(3), y.toFixed(3)])));
   }
 
   build(labels, endIndex) {
@@ -84,21 +85,10 @@ export class EmbeddingView {
       glyph.textContent = kind === "end" ? "" : text;
       mark.append(glyph);
       const title = svg("title");
-      title.textContent = kind === "end" ? END_NAME : `${text} (${kind === "vowel" ? "vowel" : "consonant or other"})`;
+      title.textContent = kind === "end" ? END_NAME : `${text} (${KIND_WORDS[kind]})`;
       mark.append(title);
       this.marks.set(i, mark);
       this.map.append(mark);
     });
   }
-}
-
-function tableRow(token, kind, x, y) {
-  const row = document.createElement("tr");
-  const words = { vowel: "vowel", other: "consonant or other", end: "end token" }[kind];
-  for (const text of [token, words, x.toFixed(3), y.toFixed(3)]) {
-    const cell = document.createElement("td");
-    cell.textContent = text;
-    row.append(cell);
-  }
-  return row;
 }

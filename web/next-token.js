@@ -4,22 +4,22 @@
 // wiring's job (insight-panel.js).
 
 import { END_GLYPH, END_NAME, TEMPERATURES, barsSummary, nearestTemperatureIndex, percent, sortedBars } from "./insight.js";
+import { InsightView, textRow } from "./insight-view.js";
 
 const $ = (id) => document.getElementById(id);
 const TOP = 5;
 
-export class NextTokenView {
+export class NextTokenView extends InsightView {
   // onEdit(): the prefix or the temperature changed; onTemperature(value): the slider moved (the page keeps one
   // sampling temperature, shared with the Samples form).
   constructor({ onEdit, onTemperature }) {
-    this.root = $("next-token");
-    this.prefix = $("nt-prefix");
+    super({ root: "next-token", caption: "nt-caption", message: "nt-message", input: "nt-prefix" });
     this.slider = $("nt-temperature");
     this.shown = $("nt-temperature-value");
     this.bars = $("nt-bars");
     this.rows = new Map();          // token id -> its row's elements, reused between replies
     this.slider.max = String(TEMPERATURES.length - 1);
-    this.prefix.addEventListener("input", () => onEdit());
+    this.input.addEventListener("input", () => onEdit());
     this.slider.addEventListener("input", () => {
       this.showTemperature();
       onTemperature(this.temperature());
@@ -45,25 +45,14 @@ export class NextTokenView {
   }
 
   request() {
-    return { prefix: this.prefix.value, temperature: this.temperature() };
+    return { prefix: this.input.value, temperature: this.temperature() };
   }
 
-  isOpen() {
-    return this.root.open;
-  }
-
-  clear(message = "Train a model to see what it would write next.") {
+  clear(message) {
     this.rows.clear();
     this.bars.replaceChildren();
-    $("nt-caption").textContent = message;
     $("nt-table-body").replaceChildren();
-    this.error(null);
-  }
-
-  error(message) {
-    $("nt-message").textContent = message ?? "";
-    $("nt-message").hidden = !message;
-    this.prefix.setAttribute("aria-invalid", message ? "true" : "false");
+    super.clear(message);
   }
 
   // reply: {prefix, temperature, vocab, end_id, probs, probs_t1}. Rows are kept and moved, not rebuilt, so a
@@ -85,9 +74,10 @@ export class NextTokenView {
     });
     if (ordered.some((element, i) => this.bars.children[i] !== element)) this.bars.replaceChildren(...ordered);
     const caption = barsSummary(reply.prefix, bars, reply.temperature);
-    $("nt-caption").textContent = caption;
+    this.caption.textContent = caption;
     this.bars.setAttribute("aria-label", caption);
-    $("nt-table-body").replaceChildren(...bars.slice(0, TOP).map((bar, i) => tableRow(i + 1, bar)));
+    $("nt-table-body").replaceChildren(...bars.slice(0, TOP).map((bar, i) => textRow(
+      [String(i + 1), bar.isEnd ? `${END_GLYPH} ${END_NAME}` : bar.label, percent(bar.prob), percent(bar.probT1)])));
   }
 
   build(reply) {
@@ -119,15 +109,4 @@ export class NextTokenView {
       this.rows.set(id, { element, fill, ghost, value, shown: {} });
     }
   }
-}
-
-function tableRow(rank, bar) {
-  const row = document.createElement("tr");
-  for (const text of [String(rank), bar.isEnd ? `${END_GLYPH} ${END_NAME}` : bar.label, percent(bar.prob),
-    percent(bar.probT1)]) {
-    const cell = document.createElement("td");
-    cell.textContent = text;
-    row.append(cell);
-  }
-  return row;
 }
