@@ -74,8 +74,10 @@ def time_ready(browser, url, expression):
     return milliseconds / 1000
 
 
-def time_page_training(browser, url, steps, engine):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)  # waits use eval
+def open_page_to_train(browser, url, steps, engine, height):
+    """A fresh 1280px-wide page (no cache), recording its long tasks, with Python ready and the settings for a run of
+    `steps` steps on `engine` filled in; Train is not pressed yet. Returns (context, page): close the context."""
+    context = browser.new_context(viewport={"width": 1280, "height": height}, bypass_csp=True)  # waits use eval
     context.add_init_script(LONG_TASKS)
     page = context.new_page()
     page.goto(url)
@@ -83,17 +85,29 @@ def time_page_training(browser, url, steps, engine):
                            timeout=120_000)
     page.fill("#setting-num_steps", str(steps))
     page.select_option("#setting-engine", engine)
+    return context, page
+
+
+def train_until_done(page):
+    """Press Train once the settings are checked and wait for the run's end: the page's timings, and the long tasks
+    between training's start and end."""
     page.wait_for_function("window.__microgpt.idle && !document.getElementById('train').disabled")
     page.click("#train")
     page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)
     timings = page.evaluate("window.__microgpt.timings")
+    tasks = [task for task in page.evaluate("window.__longTasks")
+             if timings["trainStart"] <= task["start"] <= timings["trainEnd"]]
+    return timings, tasks
+
+
+def time_page_training(browser, url, steps, engine):
+    context, page = open_page_to_train(browser, url, steps, engine, height=800)
+    timings, tasks = train_until_done(page)
     config = page.evaluate("window.__microgpt.summary.config")
     losses = page.evaluate("window.__microgpt.losses")
     # Each chunk's events carry the seconds since the chunk began, so the last one of a chunk is its Python time.
     elapsed = page.evaluate("window.__microgpt.events.map((event) => event.elapsed)")
     python_s = sum(now for now, after in zip(elapsed, elapsed[1:] + [0.0]) if after <= now)
-    tasks = [task for task in page.evaluate("window.__longTasks")
-             if timings["trainStart"] <= task["start"] <= timings["trainEnd"]]
     context.close()
     return (timings["trainEnd"] - timings["trainStart"]) / 1000, python_s, config, losses, tasks
 
@@ -102,26 +116,14 @@ def time_views_training(browser, url, steps, engine, views_open):
     """Steps/s of one run with the insight views open or closed, in a window as tall as the page (so open views are
     on screen and update, and each frame paints more than on a laptop); the long tasks while it trained; and how many
     replies each view drew and the main-thread ms spent drawing them."""
-    context = browser.new_context(viewport={"width": 1280, "height": 4000}, bypass_csp=True)  # waits use eval
-    context.add_init_script(LONG_TASKS)
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle",
-                           timeout=120_000)
-    page.fill("#setting-num_steps", str(steps))
-    page.select_option("#setting-engine", engine)
+    context, page = open_page_to_train(browser, url, steps, engine, height=4000)
     page.fill("#nt-prefix", "ma")
     page.evaluate("""open => document.querySelectorAll("#insight details.view").forEach((view) => {
         view.open = open; })""", views_open)
     # The window grows to the whole page, so every open view is on screen (and so asks for updates).
     page.set_viewport_size({"width": 1280, "height": page.evaluate("document.documentElement.scrollHeight")})
-    page.wait_for_function("window.__microgpt.idle && !document.getElementById('train').disabled")
-    page.click("#train")
-    page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)
-    timings = page.evaluate("window.__microgpt.timings")
+    timings, tasks = train_until_done(page)
     drawn = page.evaluate("window.__microgpt.insight")
-    tasks = [task for task in page.evaluate("window.__longTasks")
-             if timings["trainStart"] <= task["start"] <= timings["trainEnd"]]
     context.close()
     return steps / ((timings["trainEnd"] - timings["trainStart"]) / 1000), tasks, drawn
 
