@@ -11,8 +11,9 @@ from microgpt.model import ScalarModel
 from microgpt.train import Run
 
 
-def backward_like_the_original(root):
-    """The original's backward, as written there: a recursive topological sort in a closure, then the chain rule."""
+def original_topological_order(root):
+    """The original's topological sort, as written there: a recursive closure. The engine's own loop must visit the
+    nodes in the same order (tests/test_engine.py)."""
     topo = []
     visited = set()
 
@@ -24,6 +25,12 @@ def backward_like_the_original(root):
             topo.append(v)
 
     build_topo(root)
+    return topo
+
+
+def backward_like_the_original(root):
+    """The original's backward: its recursive topological sort, then the chain rule."""
+    topo = original_topological_order(root)
     root.grad = 1
     for v in reversed(topo):
         for child, local_grad in zip(v._children, v._local_grads):

@@ -2,10 +2,16 @@
 
 import gc
 import math
+import pathlib
+import sys
 
 import pytest
 
 from microgpt.engine import Value, no_gc, topological_order
+
+# bench/original_way.py holds the original's code as written there, for the benchmarks and for this test.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
+from original_way import original_topological_order  # noqa: E402
 
 H = 1e-6
 
@@ -68,25 +74,11 @@ def test_relu_forward_and_gradient_at_negative():
     assert out.data == 0 and a.grad == 0.0
 
 
-def recursive_order(root):
-    """The original's recursive build_topo, to check the stack version visits in the same order."""
-    topo, visited = [], set()
-
-    def build(v):
-        if v not in visited:
-            visited.add(v)
-            for child in v._children:
-                build(child)
-            topo.append(v)
-    build(root)
-    return topo
-
-
 def test_topological_order_matches_recursive_walk():
     xs = [Value(0.1 * i) for i in range(1, 6)]
     shared = xs[0] * xs[1]
     out = sum((shared * x).exp() for x in xs) / (shared + xs[4]).log() + xs[2] ** 2
-    assert topological_order(out) == recursive_order(out)
+    assert topological_order(out) == original_topological_order(out)
 
 
 def test_backward_handles_graphs_deeper_than_the_recursion_limit():
