@@ -1,5 +1,5 @@
 // Ready experiments, as data: each is a baseline and one change, with what to expect said before it runs. Adding one
-// is a few lines in EXPERIMENTS. This module has no DOM: it turns an experiment into the runs it needs (arms), says
+// is a row in TABLE and its sentences in EXPECT. This module has no DOM: it turns an experiment into the runs it needs (arms), says
 // which arms can share one training, and words the measured outcome; experiment-view.js runs and draws them.
 //
 // experiment = {name (the link's #experiment=NAME), title, setting (the one Config field, "data" or a sampling
@@ -24,36 +24,44 @@ munich hamburg lyon marseille porto seville valencia krakow riga vilnius tallinn
 zagreb sarajevo tirana skopje bucharest chisinau tbilisi yerevan baku almaty tashkent bishkek dushanbe ashgabat`
   .split(/\s+/).join("\n");
 
-export const EXPERIMENTS = [
-  { name: "context", title: "Context length 16 → 4 → 1", setting: "block_size", values: [16, 4, 1],
-    expect: "A shorter context sees fewer letters at once: the held-out loss rises, and names get shorter, since " +
-      "the model cannot write past its context (with 1 it only knows the letter before)." },
-  { name: "learning-rate-tenth", title: "Learning rate × 0.1", setting: "learning_rate", values: [0.01, 0.001],
-    expect: "Ten times smaller steps: in the same number of steps the loss falls much more slowly, so it ends " +
-      "higher and the names look less like names." },
-  { name: "learning-rate-x10", title: "Learning rate × 10", setting: "learning_rate", values: [0.01, 0.1],
-    expect: "Ten times larger steps: the loss first drops faster, then jumps around; it may end no better, or " +
-      "training may diverge (the loss stops being a number)." },
-  { name: "heads", title: "1 attention head vs 4", setting: "n_head", values: [4, 1],
-    expect: "One head of width 16 instead of four of width 4: same parameter count, one way of looking back " +
-      "instead of four. Expect a small difference in loss at this size." },
-  { name: "layers", title: "1 layer vs 2", setting: "n_layer", values: [1, 2],
-    expect: "A second layer adds 3,072 parameters and a second look back. In 300 steps expect only a small gain, " +
-      "if any: a deeper model needs more training to use its depth." },
-  { name: "width", title: "Embedding width 16 vs 4", setting: "n_embd", values: [16, 4],
-    expect: "Each character and position squeezed into 4 numbers instead of 16 (heads of width 1): far fewer " +
-      "parameters, so the held-out loss ends higher and names get less name-like." },
-  { name: "temperature", title: "Temperature 0.2 vs 1.0 vs 1.5, same model", setting: "temperature",
-    values: [0.2, 1.0, 1.5],
-    expect: "One model, sampled three ways. Low temperature picks the likeliest letters: short, common names, many " +
-      "straight from the training data. High temperature takes more risks: longer, stranger names." },
-  { name: "steps", title: "100 vs 1000 steps", setting: "num_steps", values: [100, 1000],
-    expect: "Ten times more training: the held-out loss ends clearly lower, and more of the names are real names " +
-      "the model has learnt by heart." },
-  { name: "data", title: "Built-in names vs a list of cities", setting: "data", values: ["builtin", "cities"],
-    expect: "The same model learns whatever list it is given: trained on about a hundred cities, its samples sound like " +
-      "places. The list is small, so the held-out loss is higher and more samples are copies of the list." },
+// One row per experiment: its name (the link's #experiment=NAME), title, the one setting it changes (a Config field,
+// "data" or a sampling field) and that setting's values, the baseline's first.
+const TABLE = [
+  ["context",             "Context length 16 → 4 → 1",                  "block_size",    [16, 4, 1]],
+  ["learning-rate-tenth", "Learning rate × 0.1",                        "learning_rate", [0.01, 0.001]],
+  ["learning-rate-x10",   "Learning rate × 10",                         "learning_rate", [0.01, 0.1]],
+  ["heads",               "1 attention head vs 4",                      "n_head",        [4, 1]],
+  ["layers",              "1 layer vs 2",                               "n_layer",       [1, 2]],
+  ["width",               "Embedding width 16 vs 4",                    "n_embd",        [16, 4]],
+  ["temperature",         "Temperature 0.2 vs 1.0 vs 1.5, same model",  "temperature",   [0.2, 1.0, 1.5]],
+  ["steps",               "100 vs 1000 steps",                          "num_steps",     [100, 1000]],
+  ["data",                "Built-in names vs a list of cities",         "data",          ["builtin", "cities"]],
 ];
+
+// What each experiment should show, said before it runs (one or two sentences).
+const EXPECT = {
+  context: "A shorter context sees fewer letters at once: the held-out loss rises, and names get shorter, since " +
+    "the model cannot write past its context (with 1 it only knows the letter before).",
+  "learning-rate-tenth": "Ten times smaller steps: in the same number of steps the loss falls much more slowly, so " +
+    "it ends higher and the names look less like names.",
+  "learning-rate-x10": "Ten times larger steps: the loss first drops faster, then jumps around; it may end no " +
+    "better, or training may diverge (the loss stops being a number).",
+  heads: "One head of width 16 instead of four of width 4: same parameter count, one way of looking back instead " +
+    "of four. Expect a small difference in loss at this size.",
+  layers: "A second layer adds 3,072 parameters and a second look back. In 300 steps expect only a small gain, if " +
+    "any: a deeper model needs more training to use its depth.",
+  width: "Each character and position squeezed into 4 numbers instead of 16 (heads of width 1): far fewer " +
+    "parameters, so the held-out loss ends higher and names get less name-like.",
+  temperature: "One model, sampled three ways. Low temperature picks the likeliest letters: short, common names, " +
+    "many straight from the training data. High temperature takes more risks: longer, stranger names.",
+  steps: "Ten times more training: the held-out loss ends clearly lower, and more of the names are real names the " +
+    "model has learnt by heart.",
+  data: "The same model learns whatever list it is given: trained on about a hundred cities, its samples sound like " +
+    "places. The list is small, so the held-out loss is higher and more samples are copies of the list.",
+};
+
+export const EXPERIMENTS = TABLE.map(([name, title, setting, values]) =>
+  ({ name, title, setting, values, expect: EXPECT[name] }));
 
 const DATA = { builtin: { source: "builtin" }, cities: { source: "text", text: CITIES } };
 const DATA_LABELS = { builtin: "built-in names", cities: "cities" };
