@@ -129,8 +129,10 @@ def test_an_embedded_widget_gets_no_runtime_ahead_of_train(new_driver, builder, 
     driver = new_driver(builder.url(server))
     driver.page.goto(driver.base_url + "index.html#embed")
     driver.page.wait_for_function("window.__microgptOffline.state === 'registered'", timeout=WARM_TIMEOUT_MS)
-    assert driver.page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.active.state)") \
-        == "activated"
+    # `ready` resolves once a worker is active, which may still be "activating": wait until it has activated.
+    driver.page.evaluate("navigator.serviceWorker.ready.then((registration) => { window.__registration = registration; })")
+    driver.page.wait_for_function("window.__registration.active && window.__registration.active.state === 'activated'",
+                                  timeout=WARM_TIMEOUT_MS)
     driver.page.wait_for_timeout(1_000)
     kept = driver.page.evaluate("caches.keys().then((names) => Promise.all(names.map((name) => caches.open(name)"
                                 ".then((cache) => cache.keys())))).then((lists) => lists.flat().map((r) => r.url))")
