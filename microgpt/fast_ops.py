@@ -29,33 +29,69 @@ def add_vectors(a, b):
     return [x + y for x, y in zip(a, b)]
 
 
+def _pass1(y, scalars, vectors):
+    s0, = scalars
+    v0, = vectors
+    return [a + s0 * u0 for a, u0 in zip(y, v0)]
+
+
+def _pass2(y, scalars, vectors):
+    s0, s1 = scalars
+    v0, v1 = vectors
+    return [a + s0 * u0 + s1 * u1 for a, u0, u1 in zip(y, v0, v1)]
+
+
+def _pass3(y, scalars, vectors):
+    s0, s1, s2 = scalars
+    v0, v1, v2 = vectors
+    return [a + s0 * u0 + s1 * u1 + s2 * u2 for a, u0, u1, u2 in zip(y, v0, v1, v2)]
+
+
+def _pass4(y, scalars, vectors):
+    s0, s1, s2, s3 = scalars
+    v0, v1, v2, v3 = vectors
+    return [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(y, v0, v1, v2, v3)]
+
+
+def _pass5(y, scalars, vectors):
+    s0, s1, s2, s3, s4 = scalars
+    v0, v1, v2, v3, v4 = vectors
+    return [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4
+            for a, u0, u1, u2, u3, u4 in zip(y, v0, v1, v2, v3, v4)]
+
+
+def _pass6(y, scalars, vectors):
+    s0, s1, s2, s3, s4, s5 = scalars
+    v0, v1, v2, v3, v4, v5 = vectors
+    return [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5
+            for a, u0, u1, u2, u3, u4, u5 in zip(y, v0, v1, v2, v3, v4, v5)]
+
+
+def _pass7(y, scalars, vectors):
+    s0, s1, s2, s3, s4, s5, s6 = scalars
+    v0, v1, v2, v3, v4, v5, v6 = vectors
+    return [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6
+            for a, u0, u1, u2, u3, u4, u5, u6 in zip(y, v0, v1, v2, v3, v4, v5, v6)]
+
+
+# One pass over y adding k terms, indexed by k = 1..7: what is left after the eight-term passes goes in one pass too
+# (a name of seven letters is one pass of seven, not four + one + one + one).
+_REMAINDER_PASSES = (None, _pass1, _pass2, _pass3, _pass4, _pass5, _pass6, _pass7)
+
+
 def accumulate(y, scalars, vectors):
     """y + s_1 v_1 + s_2 v_2 + ..., added term after term. Up to eight terms go into each pass over y: a + s0*u0 +
     s1*u1 + ... is evaluated left to right, so the additions are the same and in the same order as one pass per term,
     and in Python it is the pass (the loop, the list), not the arithmetic, that costs."""
-    whole = len(scalars) - len(scalars) % 8
+    count = len(scalars)
+    whole = count - count % 8
     for start in range(0, whole, 8):
         s0, s1, s2, s3, s4, s5, s6, s7 = scalars[start:start + 8]
         v0, v1, v2, v3, v4, v5, v6, v7 = vectors[start:start + 8]
         y = [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
              for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(y, v0, v1, v2, v3, v4, v5, v6, v7)]
-    if len(scalars) - whole >= 4:
-        s0, s1, s2, s3 = scalars[whole:whole + 4]
-        v0, v1, v2, v3 = vectors[whole:whole + 4]
-        y = [a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(y, v0, v1, v2, v3)]
-        whole += 4
-    rest = len(scalars) - whole
-    if rest == 3:
-        s0, s1, s2 = scalars[whole:]
-        v0, v1, v2 = vectors[whole:]
-        y = [a + s0 * u0 + s1 * u1 + s2 * u2 for a, u0, u1, u2 in zip(y, v0, v1, v2)]
-    elif rest == 2:
-        s0, s1 = scalars[whole:]
-        v0, v1 = vectors[whole:]
-        y = [a + s0 * u0 + s1 * u1 for a, u0, u1 in zip(y, v0, v1)]
-    elif rest == 1:
-        s0, v0 = scalars[whole], vectors[whole]
-        y = [a + s0 * u0 for a, u0 in zip(y, v0)]
+    if count > whole:
+        y = _REMAINDER_PASSES[count - whole](y, scalars[whole:], vectors[whole:])
     return y
 
 
@@ -81,24 +117,19 @@ def linear_backward(dy, w):
 def weight_gradient(inputs, output_grads):
     """dL/dW = Σ_p dy_p x_pᵀ over the positions p (in the order given) where the layer saw x_p and got dy_p back.
     Column j is Σ_p x_p[j] dy_p, added position after position: eight positions per pass over all the columns, then
-    four, then one at a time (no zero padding: a short document does not pay for eight positions)."""
+    the rest in one pass per column (no zero padding: a short document does not pay for eight positions)."""
     columns = [[0.0] * len(output_grads[0])] * len(inputs[0])
-    start, count = 0, len(inputs)
-    while count - start >= 8:
+    count = len(inputs)
+    whole = count - count % 8
+    for start in range(0, whole, 8):
         x0, x1, x2, x3, x4, x5, x6, x7 = inputs[start:start + 8]
         d0, d1, d2, d3, d4, d5, d6, d7 = output_grads[start:start + 8]
         columns = [[a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
                     for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(column, d0, d1, d2, d3, d4, d5, d6, d7)]
                    for column, s0, s1, s2, s3, s4, s5, s6, s7 in zip(columns, x0, x1, x2, x3, x4, x5, x6, x7)]
-        start += 8
-    if count - start >= 4:
-        x0, x1, x2, x3 = inputs[start:start + 4]
-        d0, d1, d2, d3 = output_grads[start:start + 4]
-        columns = [[a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 for a, u0, u1, u2, u3 in zip(column, d0, d1, d2, d3)]
-                   for column, s0, s1, s2, s3 in zip(columns, x0, x1, x2, x3)]
-        start += 4
-    for x0, d0 in zip(inputs[start:], output_grads[start:]):
-        columns = [[a + s0 * u0 for a, u0 in zip(column, d0)] for column, s0 in zip(columns, x0)]
+    if count > whole:
+        remainder_pass, grads = _REMAINDER_PASSES[count - whole], output_grads[whole:]
+        columns = [remainder_pass(column, scalars, grads) for column, scalars in zip(columns, zip(*inputs[whole:]))]
     return [list(row) for row in zip(*columns)]
 
 
