@@ -219,6 +219,7 @@ window.__microgpt = {
     return !checks.scheduled && inFlight === 0 && !data.busy() && !share?.busy() && !modelKeeper?.busy();
   },
   get summary() { return runControl.summary; },
+  get runData() { return runControl.runData; },
   get latest() { return modelKeeper?.latest ?? null; },
   get edited() { return codePanel?.edited ?? false; },
   get client() { return client; },

@@ -109,9 +109,10 @@ export function sameTraining(arm, run, defaults) {
 
 // The page's own run, as an experiment may reuse it for an arm: {config, data, events, defaults} when it finished all
 // its steps with the page's model.py (a run of an edited model.py is not the model an arm describes), else null.
-// summary: its `configure` reply; data: its `configure` payload; defaults: Config's defaults.
+// summary: its `configure` reply; data: its `configure` payload, null when unknown (a loaded model whose data the
+// page does not have); defaults: Config's defaults.
 export function finishedRun({ phase, summary, data, events, defaults }) {
-  if (phase !== "done" || !summary || summary.edited) return null;
+  if (phase !== "done" || !summary || summary.edited || !data) return null;
   return { config: summary.config, data, events: [...events], defaults };
 }
 

@@ -24,7 +24,7 @@ export class RunControl {
     this.run = 0;                   // bumped whenever the page's run changes
     this.summary = null;            // the `configure` (or `load`) reply of the run on screen
     this.events = [];               // its training events, as the chart shows them
-    this.runData = null;            // the data it was configured with (the `configure` payload)
+    this.runData = null;            // the data it trained on (the `configure` payload), null when the page lacks it
     this.samples = [];
     this.sampleCount = 0;
     this.timings = {};              // when Train was pressed, training started, took its first step, ended
@@ -194,6 +194,7 @@ export class RunControl {
     this.summary = summary;
     if (summary.num_docs !== null) this.checks.configured(summary);
     this.events = [...events];
+    this.runData = summary.resumable ? this.data.current().data : null;    // Python took the page's data as its own
     showMessage("train-message", null);
     const form = this.form();
     form.setTexts(textsWithSettings(form.texts(), summary.config));
@@ -212,6 +213,7 @@ export class RunControl {
     const attached = await this.hooks.keeper()?.dataChosen(this.summary, payload);
     if (!attached || run !== this.run || this.page.phase() !== "stopped") return;
     this.summary = attached;
+    this.runData = payload;
     this.data.show(attached);
     this.page.setPhase("paused");
   }
@@ -245,6 +247,7 @@ export class RunControl {
       const events = eventsUpTo(this.events, summary.step);
       this.summary = summary;
       this.events = events;
+      this.runData = copy.data;
       this.lastModel.restored(copy, summary.step);
       emit("configured", summary);
       emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps, done: false,

@@ -159,6 +159,7 @@ def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(drive
     status = page.text_content("#model-status")
     assert "To resume training, choose the data it was trained on: the built-in data, US census first names" in status
     assert page.is_disabled("#resume")
+    assert driver.state("runData") is None      # the page's text is not its data: an experiment must not reuse it
     set_sampling(driver, 8, 5)
     assert driver.generate() == expected
 
@@ -166,6 +167,7 @@ def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(drive
     driver.use_builtin()
     driver.wait_phase("paused")
     assert "Resume continues its training" in page.text_content("#model-status")
+    assert driver.state("runData") == {"source": "builtin"}
     page.click("#resume")
     driver.wait_phase("done")
     assert_close(driver.state("losses"), native_losses(**SMALL, num_steps=60)[20:])

@@ -91,4 +91,5 @@ test("only a run trained to its end with the page's own model.py is offered to a
   assert.equal(finishedRun({ ...page, phase: "stopped" }), null);
   assert.equal(finishedRun({ ...page, summary: { ...summary, edited: true } }), null);
   assert.equal(finishedRun({ ...page, summary: null }), null);
+  assert.equal(finishedRun({ ...page, data: null }), null);      // a loaded model trained on data the page lacks
 });
