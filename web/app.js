@@ -98,8 +98,9 @@ const keepFocus = focusKeeper("#train-controls button, #generate", () => focusAf
 // What the page allows now, applied to the controls; returns it.
 function refresh() {
   const now = controls({
-    phase, formReady: form !== null, dataOk: checks.dataOk, hasHistory: runControl.events.length > 0,
-    settingsOk: form !== null && !form.hasErrors({ sampling: false }), dataChosen: data.current().data !== null,
+    phase, formReady: form !== null, hasHistory: runControl.events.length > 0,
+    dataOk: checks.dataOk, dataChecking: checks.dataChecking, dataChosen: data.current().data !== null,
+    settingsOk: form !== null && !form.hasErrors({ sampling: false }),
     samplingOk: form !== null && !form.hasErrors({ sampling: true }), doneReason: embedView?.doneText(),
   });
   data.setEnabled(now.dataEnabled);

@@ -20,6 +20,7 @@ export class Checks {
     this.dataSeq = 0;
     this.dataSummary = null;      // Python's summary of the data in the panel (or of the run's, once configured)
     this.dataOk = false;
+    this.dataChecking = false;    // a preview is under way
     this.cost = null;             // Python's estimate of one training step for the settings
   }
 
@@ -64,10 +65,12 @@ export class Checks {
     const seq = ++this.dataSeq;
     this.dataOk = false;
     this.dataSummary = null;
+    this.dataChecking = payload !== null;
     if (!payload) {
       this.data.showPending(reason);
       return this.page.refresh();
     }
+    this.page.refresh();
     try {
       const summary = await this.ask("preview", { data: payload, config: this.form().config() });
       if (seq !== this.dataSeq) return;
@@ -77,8 +80,10 @@ export class Checks {
       this.schedule();
       this.onData(payload);
     } catch (error) {
-      if (seq === this.dataSeq) this.data.showError(error.message);
+      if (seq !== this.dataSeq) return;
+      this.data.showError(error.message);
     }
+    this.dataChecking = false;
     this.page.refresh();
   }
 
@@ -90,5 +95,6 @@ export class Checks {
   // The worker is gone: nothing it said about the data holds until the new one previews it again.
   lost() {
     this.dataOk = false;
+    this.dataChecking = false;
   }
 }

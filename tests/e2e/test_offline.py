@@ -156,6 +156,7 @@ def test_in_a_cross_origin_iframe_the_app_works_whatever_the_service_worker_may_
         driver.page.goto(driver.base_url)
         frame = driver.page.frames[1]
         frame.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle'", timeout=90_000)
+        frame.wait_for_function("window.__microgpt.idle", timeout=30_000)     # the data's preview has answered
         frame.wait_for_function("['ready', 'unavailable', 'failed'].includes(window.__microgptOffline.state)",
                                 timeout=WARM_TIMEOUT_MS)
         assert frame.evaluate("window.__microgptOffline.state") in ("ready", "unavailable")

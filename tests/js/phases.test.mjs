@@ -35,6 +35,9 @@ test("idle says what keeps Train disabled: the settings first, then the data", (
   const badData = controls({ phase: "idle", ...usable, dataOk: false });
   assert.equal(badData.train, false);
   assert.equal(badData.trainReason, "Choose usable data to train.");
+  const checking = controls({ phase: "idle", ...usable, dataOk: false, dataChecking: true });
+  assert.equal(checking.train, false);
+  assert.equal(checking.trainReason, "Checking the data…");
 });
 
 test("Reset is offered once there is something to clear", () => {
