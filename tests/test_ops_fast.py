@@ -68,11 +68,18 @@ def test_accumulate_adds_term_after_term(count):
     assert fast_ops.accumulate_nonzero(y, scalars, vectors) == expected
 
 
+@pytest.mark.parametrize("zeros", ["none", "in the inputs", "in the output gradients"])
 @pytest.mark.parametrize("positions", range(1, 18))
-def test_weight_gradient_sums_over_positions(positions):
+def test_weight_gradient_sums_over_positions(positions, zeros):
+    """Summed by rows or by columns, skipping zero factors (ReLU's), every entry gets the same bits."""
     rng = random.Random(positions)
     inputs = [vector(rng, 4) for _ in range(positions)]
     output_grads = [vector(rng, 3) for _ in range(positions)]
+    zeroed = {"none": [], "in the inputs": inputs, "in the output gradients": output_grads}[zeros]
+    for p, vec in enumerate(zeroed):
+        vec[p % len(vec)] = 0.0
+        if p % 3 == 0:
+            vec[:] = [0.0] * len(vec)
     expected = [[0.0] * 4 for _ in range(3)]
     for x, dy in zip(inputs, output_grads):
         expected = [[g + d * xj for g, xj in zip(row, x)] for row, d in zip(expected, dy)]
