@@ -20,8 +20,8 @@ def engines_table(default):
 
 def floor_table(configs):
     lines = ["| n_embd × block × layers | floor ns/FLOP (kernels at n_embd, 4·n_embd) | fast ms fwd+bwd | "
-             "fast ms with Adam | fwd+bwd x floor | with Adam x floor | goal |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "fast ms with Adam | fwd+bwd x floor | with Adam x floor | every run, with Adam x floor | goal |",
+             "|---|---|---:|---:|---:|---:|---|---:|"]
     for entry in configs:
         c, floor, fast = entry["config"], entry["floor"], entry["engines"]["fast"]
         kernels = "; ".join(f"{width}: acc8 {k['accumulate8']:.1f}, dot {k['dot']:.1f}"
@@ -30,7 +30,8 @@ def floor_table(configs):
         verdict = "met" if fast["step_floor_ratio"] <= goal else "not met"
         lines.append(f"| {c['n_embd']} × {c['block_size']} × {c['n_layer']} | {floor['ns_per_flop']:.1f} ({kernels}) | "
                      f"{fast['engine_ms']:.2f} | {fast['step_ms']:.2f} | {fast['engine_floor_ratio']:.2f} | "
-                     f"{fast['step_floor_ratio']:.2f} | ≤ {goal} ({verdict}) |")
+                     f"{fast['step_floor_ratio']:.2f} | {', '.join(f'{r:.2f}' for r in fast['step_floor_ratios'])} | "
+                     f"≤ {goal} ({verdict}) |")
     return lines
 
 
@@ -50,7 +51,8 @@ def markdown(report):
         "- original: the scalar engine run the original's way (recursive closure topological sort, garbage collector "
         "on, the previous graph alive): its collector's cost grows with the heap, hence the first-5-steps column",
         "- scalar: our scalar engine (iterative sort, collector paused during a step)",
-        "- fast: the fast engine (vector ops, hand-written backward); fastest of several runs", "",
+        "- fast: the fast engine (vector ops, hand-written backward); of several runs, the one with the median ratio "
+        "to its floor (below)", "",
         *engines_table(default), "",
         f"Against the original as it really runs ({default['steps']} consecutive steps): the fast engine is "
         f"{original['fast_speedup']:.0f}x faster for forward + backward and {original['fast_speedup_with_adam']:.0f}x "
@@ -61,7 +63,10 @@ def markdown(report):
         "Adam's 14 per parameter. The floor is what pure Python pays per FLOP in the bare kernels the fast step is "
         "made of, timed in the same run on vectors of the step's widths (n_embd and 4·n_embd): the fast engine's "
         "eight-term accumulate pass (16 FLOPs per element) and a `reduce(add, map(mul))` dot; the faster at each "
-        "width, averaged over the two widths. Larger configs train on context-filling documents.", "",
+        "width, averaged over the two widths, timed in slices between an engine run's steps (as many FLOPs as each "
+        "step), so that a drift in the machine's speed moves both sides of the ratio alike. Of the fast engine's runs the "
+        "one with the median ratio is shown, every run's ratio beside it. Larger configs train on context-filling "
+        "documents.", "",
         *floor_table(report["configs"]), "",
         "The scalar engines are timed at the default config only: at the larger ones a step's graph holds millions "
         "of Value nodes (gigabytes, seconds per step).",

@@ -12,7 +12,10 @@
 2. The floor: the bare kernels every fast step is made of, timed on vectors of the step's widths (n_embd and
    4·n_embd): the fast engine's eight-term accumulate pass and a `reduce(add, map(mul))` dot. Each engine's step is
    converted to ns per FLOP (FLOPs counted from the config, see `step_flops`) and divided by the floor, at the default
-   config and two larger ones (documents fill the context there: the names run together).
+   config and two larger ones (documents fill the context there: the names run together). The kernels are timed in
+   slices between the engine's steps (as many FLOPs as each step), so a drift in the machine's speed (this VM's
+   drifts by up to 1.5x within seconds) moves both sides of a ratio alike; the fast engine is run several times and
+   the run with the median ratio is reported.
 3. The fast engine's forward + backward over a grid of n_embd x block_size x n_layer (--no-scaling skips it).
 Times are CPU time of this process (time.process_time), which other load on the machine distorts less than the wall
 clock. Peak memory per step and what 3 steps leave allocated are tracemalloc's. Writes docs/bench.json and docs/bench.md (the markdown is bench_report.py's).
@@ -84,9 +87,10 @@ def make_run(engine, config, docs):
     return run
 
 
-def time_steps(engine, config, docs, steps, first=5):
-    """Train `steps` consecutive steps from a clean heap; ms per step (mean) for forward + backward and for the whole
-    step, the same over the first `first` steps, the losses, and the FLOPs done."""
+def time_steps(engine, config, docs, steps, floor, first=5):
+    """Train `steps` consecutive steps from a clean heap, sampling the `floor` kernels after each (as many FLOPs as
+    the step); ms per step (mean) for forward + backward and for the whole step, the same over the first `first`
+    steps, ns per FLOP, the floor and the ratios to it, and the losses."""
     gc.collect()
     run = make_run(engine, config, docs)
     vocab_size = run.tokenizer.vocab_size
@@ -99,15 +103,18 @@ def time_steps(engine, config, docs, steps, first=5):
         step_seconds += time.process_time() - start
         flops += step_flops(config, vocab_size, positions, False)
         flops_adam += step_flops(config, vocab_size, positions, True)
+        floor.sample(step_flops(config, vocab_size, positions, True))
         if index + 1 == first:
             early = (1000 * run.model.seconds / first, 1000 * step_seconds / first)
     engine_seconds = run.model.seconds
     del run
     gc.collect()
+    floor = floor.result()
     return {"engine_ms": 1000 * engine_seconds / steps, "step_ms": 1000 * step_seconds / steps,
             "first_engine_ms": early[0] if early else None, "first_step_ms": early[1] if early else None,
             "engine_ns_per_flop": 1e9 * engine_seconds / flops, "step_ns_per_flop": 1e9 * step_seconds / flops_adam,
-            "losses": losses}
+            "floor": floor, "engine_floor_ratio": 1e9 * engine_seconds / flops / floor["ns_per_flop"],
+            "step_floor_ratio": 1e9 * step_seconds / flops_adam / floor["ns_per_flop"], "losses": losses}
 
 
 def memory_of_engine(engine, config, docs, steps=3):
@@ -141,30 +148,38 @@ def dot(a, b):
     return reduce(add, map(mul, a, b))
 
 
-def kernel_ns_per_flop(width, repeats=7, flops_per_repeat=2_000_000):
-    """Fastest of `repeats` timings of each bare kernel on `width`-long vectors of distinct floats, in ns per FLOP."""
-    vectors = [[(i * 7 + j * 13) % 101 / 101 - 0.5 for j in range(width)] for i in range(9)]
-    scalars = [0.1 * (i + 1) for i in range(8)]
-    kernels = {"accumulate8": (lambda: eight_term_pass(vectors[8], scalars, vectors[:8]), 16 * width),
-               "dot": (lambda: dot(vectors[0], vectors[1]), 2 * width)}
-    result = {}
-    for name, (kernel, flops) in kernels.items():
-        calls = max(1, flops_per_repeat // flops)
-        best = float("inf")
-        for _ in range(repeats):
+class Floor:
+    """The bare kernels on vectors of a config's two widths (n_embd and 4·n_embd), timed in slices between the steps
+    of an engine run, so that both see the same machine: on a VM whose speed drifts within seconds, timing the kernels
+    apart (even as the fastest of several tries) would compare a quiet moment with the run's average."""
+
+    def __init__(self, config):
+        self.kernels = {}           # (width, name) -> (kernel, FLOPs per call)
+        for width in (config.n_embd, 4 * config.n_embd):
+            vectors = [[(i * 7 + j * 13) % 101 / 101 - 0.5 for j in range(width)] for i in range(9)]
+            scalars = [0.1 * (i + 1) for i in range(8)]
+            self.kernels[width, "accumulate8"] = (
+                lambda vectors=vectors: eight_term_pass(vectors[8], scalars, vectors[:8]), 16 * width)
+            self.kernels[width, "dot"] = (lambda vectors=vectors: dot(vectors[0], vectors[1]), 2 * width)
+        self.seconds = dict.fromkeys(self.kernels, 0.0)
+        self.flops = dict.fromkeys(self.kernels, 0)
+
+    def sample(self, flops):
+        """Time each kernel for about `flops` / 4 FLOPs."""
+        for key, (kernel, per_call) in self.kernels.items():
+            calls = max(1, flops // (4 * per_call))
             start = time.process_time()
             for _ in range(calls):
                 kernel()
-            best = min(best, time.process_time() - start)
-        result[name] = 1e9 * best / (calls * flops)
-    return result
+            self.seconds[key] += time.process_time() - start
+            self.flops[key] += calls * per_call
 
-
-def floor_of(config):
-    """The floor for a config: the faster bare kernel at each of the step's two widths, averaged."""
-    kernels = {width: kernel_ns_per_flop(width) for width in (config.n_embd, 4 * config.n_embd)}
-    return {"kernels": {str(width): k for width, k in kernels.items()},
-            "ns_per_flop": statistics.mean(min(k.values()) for k in kernels.values())}
+    def result(self):
+        """ns per FLOP of each kernel at each width, and the floor: the faster kernel at each width, averaged."""
+        kernels = {}
+        for (width, name), seconds in self.seconds.items():
+            kernels.setdefault(str(width), {})[name] = 1e9 * seconds / self.flops[width, name]
+        return {"kernels": kernels, "ns_per_flop": statistics.mean(min(k.values()) for k in kernels.values())}
 
 
 def default_docs():
@@ -178,21 +193,21 @@ def context_filling_docs(block_size, count=400):
 
 
 def bench_config(overrides, engines, steps, repeats):
-    """Floor and each engine's ms and ns per FLOP at one config (fast: fastest of `repeats`)."""
+    """Each engine's ms and ns per FLOP at one config, against the floor timed between its steps (fast: the run with
+    the median ratio of `repeats`)."""
     config = Config.from_dict({"holdout_fraction": 0.0, "eval_every": 0, **overrides})
     docs = default_docs() if not overrides else context_filling_docs(config.block_size)
-    floor = floor_of(config)
     rows = {}
     for engine in engines:
-        runs = [time_steps(engine, config, docs, steps) for _ in range(repeats if engine == "fast" else 1)]
-        row = min(runs, key=lambda r: r["step_ms"])
-        row["engine_floor_ratio"] = row["engine_ns_per_flop"] / floor["ns_per_flop"]
-        row["step_floor_ratio"] = row["step_ns_per_flop"] / floor["ns_per_flop"]
+        runs = [time_steps(engine, config, docs, steps, Floor(config)) for _ in range(repeats if engine == "fast" else 1)]
+        row = sorted(runs, key=lambda r: r["step_floor_ratio"])[len(runs) // 2]
+        row["step_floor_ratios"] = sorted(r["step_floor_ratio"] for r in runs)
         row["peak_mb"], row["held_mb"] = memory_of_engine(engine, config, docs)
         rows[engine] = row
         print(f"  {engine:>8}: {row['engine_ms']:9.2f} ms fwd+bwd, {row['step_ms']:9.2f} ms with Adam; "
               f"{row['step_ns_per_flop']:6.1f} ns/FLOP = {row['step_floor_ratio']:.2f}x the floor "
-              f"({floor['ns_per_flop']:.1f})", flush=True)
+              f"({row['floor']['ns_per_flop']:.1f}); runs: "
+              + ", ".join(f"{ratio:.2f}x" for ratio in row["step_floor_ratios"]), flush=True)
     for engine, row in rows.items():
         if engine != "fast":
             first = row["losses"][0] == rows["fast"]["losses"][0]
@@ -204,7 +219,7 @@ def bench_config(overrides, engines, steps, repeats):
     for row in rows.values():
         del row["losses"]
     return {"config": {k: config.to_dict()[k] for k in ("n_embd", "n_head", "n_layer", "block_size")},
-            "steps": steps, "floor": floor, "engines": rows}
+            "steps": steps, "floor": rows["fast"]["floor"], "engines": rows}
 
 
 def scaling(budget_seconds):
@@ -230,7 +245,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python bench/engines.py", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=200, help="consecutive steps each engine trains (default config)")
     parser.add_argument("--larger-steps", type=int, default=20, help="steps of the fast engine at the larger configs")
-    parser.add_argument("--repeats", type=int, default=3, help="times the fast engine is timed (the fastest counts)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="times the fast engine is timed (the run with the median ratio to its floor counts)")
     parser.add_argument("--scaling-seconds", type=float, default=0.3, help="time budget per scaling config")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for bench.json and bench.md ('' for none)")

@@ -117,16 +117,39 @@ def linear_backward(dy, w):
 def weight_gradient(inputs, output_grads):
     """dL/dW = Σ_p dy_p x_pᵀ over the positions p (in the order given) where the layer saw x_p and got dy_p back.
     Row i is Σ_p dy_p[i] x_p and column j is Σ_p x_p[j] dy_p: the same products added position after position, so
-    either way gives the same bits, and either way a position whose scalar is zero is skipped (an exact zero added).
-    ReLU zeroes a hidden unit's output and its gradient at the same positions, about half of them: mlp_fc2 sees the
-    zeros in its inputs, so its gradient is summed by columns (then transposed); mlp_fc1 gets them back in its
-    output gradients, so it is summed by rows, as is every other layer (no transpose)."""
+    either way gives the same bits. ReLU zeroes a hidden unit's output and its gradient at the same positions, about
+    half of them, and a zero factor is an exact zero added, so those positions are skipped: mlp_fc2 sees the zeros in
+    its inputs, so its gradient is summed by columns (then transposed); mlp_fc1 gets them back in its output
+    gradients, so it is summed by rows. Every other layer is summed by rows, eight positions per pass over them all."""
     if any(0.0 in x for x in inputs):
-        width = len(output_grads[0])
-        columns = [accumulate_nonzero([0.0] * width, scalars, output_grads) for scalars in zip(*inputs)]
-        return [list(row) for row in zip(*columns)]
-    width = len(inputs[0])
-    return [accumulate_nonzero([0.0] * width, scalars, inputs) for scalars in zip(*output_grads)]
+        return [list(row) for row in zip(*_sums_skipping_zeros(inputs, output_grads))]
+    if any(0.0 in dy for dy in output_grads):
+        return _sums_skipping_zeros(output_grads, inputs)
+    return _sums(output_grads, inputs)
+
+
+def _sums(scalar_vectors, vectors):
+    """For every k, Σ_p scalar_vectors[p][k] vectors[p], added p after p: eight positions per pass over all the sums,
+    then the rest in one pass per sum (no zero padding: a short document does not pay for eight positions)."""
+    sums = [[0.0] * len(vectors[0])] * len(scalar_vectors[0])
+    count = len(vectors)
+    whole = count - count % 8
+    for start in range(0, whole, 8):
+        x0, x1, x2, x3, x4, x5, x6, x7 = scalar_vectors[start:start + 8]
+        d0, d1, d2, d3, d4, d5, d6, d7 = vectors[start:start + 8]
+        sums = [[a + s0 * u0 + s1 * u1 + s2 * u2 + s3 * u3 + s4 * u4 + s5 * u5 + s6 * u6 + s7 * u7
+                 for a, u0, u1, u2, u3, u4, u5, u6, u7 in zip(total, d0, d1, d2, d3, d4, d5, d6, d7)]
+                for total, s0, s1, s2, s3, s4, s5, s6, s7 in zip(sums, x0, x1, x2, x3, x4, x5, x6, x7)]
+    if count > whole:
+        remainder_pass, rest = _REMAINDER_PASSES[count - whole], vectors[whole:]
+        sums = [remainder_pass(total, scalars, rest) for total, scalars in zip(sums, zip(*scalar_vectors[whole:]))]
+    return sums
+
+
+def _sums_skipping_zeros(scalar_vectors, vectors):
+    """`_sums`, one sum at a time, each without the positions where its scalar is zero."""
+    width = len(vectors[0])
+    return [accumulate_nonzero([0.0] * width, scalars, vectors) for scalars in zip(*scalar_vectors)]
 
 
 def rmsnorm(x):
