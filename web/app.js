@@ -5,6 +5,7 @@
 // A new view registers with events.js's `on(...)` (see the list of events there) and is imported below.
 
 import { WorkerClient } from "./client.js";
+import { WORKER_URL, takeEarlyWorker } from "./early-worker.js";
 import { SettingsForm, settingSpecs } from "./settings.js";
 import { problem } from "./hash.js";
 import { DataPanel } from "./data.js";
@@ -183,9 +184,10 @@ async function buildForm() {
   refresh();
 }
 
-// The full page starts it at once; the embed widget only when the reader presses Train (no Python download before).
+// The full page adopts the worker early-worker.js started; the embed widget starts one only when the reader presses
+// Train (no Python download before).
 function startWorker() {
-  client = new WorkerClient(new URL("./worker.js", import.meta.url), handlers);
+  client = new WorkerClient(WORKER_URL, handlers, { early: takeEarlyWorker() });
   loadingView.restart();
   setPhase("loading");
 }

@@ -12,8 +12,10 @@ export class WorkerError extends Error {
 }
 
 export class WorkerClient {
-  // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}
-  constructor(url, handlers, { loadTimeoutMs = 120_000, replyTimeoutMs = 20_000, heartbeatTimeoutMs = 5_000 } = {}) {
+  // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}; early: a worker already started
+  // from `url` and the events it sent so far ({worker, events}, see early-worker.js), adopted instead of a new one.
+  constructor(url, handlers, { early = null, loadTimeoutMs = 120_000, replyTimeoutMs = 20_000,
+    heartbeatTimeoutMs = 5_000 } = {}) {
     this.url = url;
     this.handlers = handlers;
     this.loadTimeoutMs = loadTimeoutMs;
@@ -23,19 +25,23 @@ export class WorkerClient {
     this.pending = new Map();   // id -> {resolve, reject, onProgress}
     this.worker = null;
     this.watchdog = null;
-    this.start();
+    this.start(early);
   }
 
-  start() {
+  start(early = null) {
     this.ready = false;
-    this.worker = new Worker(this.url, { type: "module" });
-    this.worker.onmessage = ({ data }) => this.receive(data);
-    this.worker.onerror = (event) => {
-      event.preventDefault();
-      this.lose(`the Python worker crashed (${event.message || "no details"})`);
-    };
-    this.worker.onmessageerror = () => this.lose("the Python worker sent a message that could not be read");
+    this.worker = early ? early.worker : new Worker(this.url, { type: "module" });
+    this.worker.onmessage = this.worker.onmessageerror = this.worker.onerror = (event) => this.handle(event);
     this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
+    for (const event of early ? early.events : []) this.handle(event);
+  }
+
+  // A message from the worker, a crash (`error`) or a message that could not be read (`messageerror`).
+  handle(event) {
+    if (event.type === "message") return this.receive(event.data);
+    if (event.type === "messageerror") return this.lose("the Python worker sent a message that could not be read");
+    event.preventDefault();
+    return this.lose(`the Python worker crashed (${event.message || "no details"})`);
   }
 
   // A deadline for the next message from the worker; any message pushes it back, silence past it means a hang.

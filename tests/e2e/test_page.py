@@ -59,6 +59,8 @@ def test_page_loads_from_dist_and_reaches_ready(new_driver, site):
     assert {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "manifest.json"} <= requested
     assert any(url.endswith(".whl") and "microgpt" in url for url in requested)
     assert any(url.endswith(".whl") and "micropip" in url for url in requested)
+    # One Python: the worker early-worker.js started before app.js loaded is the one app.js uses.
+    assert [worker.url for worker in page.workers] == [site + "worker.js"]
 
 
 def test_the_page_works_under_a_sub_path(new_driver, builder, tmp_path):
