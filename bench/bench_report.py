@@ -64,9 +64,9 @@ def markdown(report):
         "made of, timed in the same run on vectors of the step's widths (n_embd and 4·n_embd): the fast engine's "
         "eight-term accumulate pass (16 FLOPs per element) and a `reduce(add, map(mul))` dot; the faster at each "
         "width, averaged over the two widths, timed in slices between an engine run's steps (as many FLOPs as each "
-        "step), so that a drift in the machine's speed moves both sides of the ratio alike. Of the fast engine's runs the "
-        "one with the median ratio is shown, every run's ratio beside it. Larger configs train on context-filling "
-        "documents.", "",
+        "step), so that a drift in the machine's speed moves both sides of the ratio alike. Of the fast engine's runs "
+        "the one with the median ratio is shown, every run's ratio beside it. Larger configs train on "
+        "context-filling documents.", "",
         *floor_table(report["configs"]), "",
         "The scalar engines are timed at the default config only: at the larger ones a step's graph holds millions "
         "of Value nodes (gigabytes, seconds per step).",

@@ -199,7 +199,8 @@ def bench_config(overrides, engines, steps, repeats):
     docs = default_docs() if not overrides else context_filling_docs(config.block_size)
     rows = {}
     for engine in engines:
-        runs = [time_steps(engine, config, docs, steps, Floor(config)) for _ in range(repeats if engine == "fast" else 1)]
+        runs = [time_steps(engine, config, docs, steps, Floor(config))
+                for _ in range(repeats if engine == "fast" else 1)]
         row = sorted(runs, key=lambda r: r["step_floor_ratio"])[len(runs) // 2]
         row["step_floor_ratios"] = sorted(r["step_floor_ratio"] for r in runs)
         row["peak_mb"], row["held_mb"] = memory_of_engine(engine, config, docs)

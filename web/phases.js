@@ -93,7 +93,8 @@ export function announcement(phase, previous, { step, numSteps, holdout } = {}) 
 
 // page: {phase, formReady: the settings form exists, settingsOk: Python found no problem in the model's settings,
 //   samplingOk: nor in the sampling settings, dataOk: Python accepted the chosen data, dataChecking: Python is still
-//   judging it, dataChosen: there is data to send (dormant: Python has not judged it yet), hasHistory: the page shows a run (losses) that Reset would clear,
+//   judging it, dataChosen: there is data to send (dormant: Python has not judged it yet), hasHistory: the page
+//   shows a run (losses) that Reset would clear,
 //   doneReason: what the Train controls say when done instead of the usual (an embed's invitation)}.
 export function controls({ phase, formReady = false, settingsOk = false, samplingOk = false, dataOk = false,
   dataChecking = false, dataChosen = false, hasHistory = false, doneReason = "" }) {
@@ -105,7 +106,9 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
 
   let trainReason = (phase === "done" && doneReason) || (TRAIN_REASONS[phase] ?? "Ready to train.");
   if (phase === "idle" && !settingsOk) trainReason = "Fix the settings marked in red to train.";
-  else if (phase === "idle" && !dataOk) trainReason = dataChecking ? "Checking the data…" : "Choose usable data to train.";
+  else if (phase === "idle" && !dataOk) {
+    trainReason = dataChecking ? "Checking the data…" : "Choose usable data to train.";
+  }
 
   let sampleReason = "";
   if (phase === "training") sampleReason = "Pause or stop training to generate.";
