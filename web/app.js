@@ -37,6 +37,7 @@ let form = null;
 let share = null;
 let link = null;
 let formBuilt = null;        // resolves once the settings form exists and shows the link's settings
+let formSettled = false;     // formBuilt has resolved (the form is built, or could not be)
 let modelKeeper = null;      // Download, Load, and what this browser keeps (not in the embed widget)
 let linkHadSettings = false; // the page was opened with settings in its link: they win over kept ones
 let inFlight = 0;
@@ -193,7 +194,8 @@ function startWorker() {
 }
 
 function main() {
-  formBuilt = buildForm().catch((error) => loadingView.failed(`the settings could not be loaded (${error.message})`));
+  formBuilt = buildForm().catch((error) => loadingView.failed(`the settings could not be loaded (${error.message})`))
+    .finally(() => { formSettled = true; });
   if (EMBED) $("loading").hidden = true;
   else startWorker();
   $("train").addEventListener("click", () => runControl.train());
@@ -219,7 +221,7 @@ window.__microgpt = {
   get samples() { return runControl.samples; },
   get sampleCount() { return runControl.sampleCount; },
   get idle() {
-    return !checks.scheduled && inFlight === 0 && !data.busy() && !share?.busy() && !modelKeeper?.busy();
+    return formSettled && !checks.scheduled && inFlight === 0 && !data.busy() && !share?.busy() && !modelKeeper?.busy();
   },
   get summary() { return runControl.summary; },
   get runData() { return runControl.runData; },
