@@ -102,19 +102,21 @@ def time_steps(engine, config, docs, steps, floor, first=5):
         losses.append(run.train_step())
         step_seconds += time.process_time() - start
         flops += step_flops(config, vocab_size, positions, False)
-        flops_adam += step_flops(config, vocab_size, positions, True)
-        floor.sample(step_flops(config, vocab_size, positions, True))
+        this_step = step_flops(config, vocab_size, positions, True)
+        flops_adam += this_step
+        floor.sample(this_step)
         if index + 1 == first:
             early = (1000 * run.model.seconds / first, 1000 * step_seconds / first)
     engine_seconds = run.model.seconds
     del run
     gc.collect()
-    floor = floor.result()
+    measured_floor = floor.result()
+    floor_ns = measured_floor["ns_per_flop"]
     return {"engine_ms": 1000 * engine_seconds / steps, "step_ms": 1000 * step_seconds / steps,
             "first_engine_ms": early[0] if early else None, "first_step_ms": early[1] if early else None,
             "engine_ns_per_flop": 1e9 * engine_seconds / flops, "step_ns_per_flop": 1e9 * step_seconds / flops_adam,
-            "floor": floor, "engine_floor_ratio": 1e9 * engine_seconds / flops / floor["ns_per_flop"],
-            "step_floor_ratio": 1e9 * step_seconds / flops_adam / floor["ns_per_flop"], "losses": losses}
+            "floor": measured_floor, "engine_floor_ratio": 1e9 * engine_seconds / flops / floor_ns,
+            "step_floor_ratio": 1e9 * step_seconds / flops_adam / floor_ns, "losses": losses}
 
 
 def memory_of_engine(engine, config, docs, steps=3):
