@@ -189,7 +189,8 @@ class Session:
 
     def do_train(self, payload):
         """Train until the time budget (`budget_ms`, default CHUNK_BUDGET_MS) is spent, the run is done or it diverges;
-        report every step."""
+        report every step. A held-out evaluation is checked against the budget between its documents (see
+        `Run.steps`), so a chunk lasts the budget plus at most one step or one document, evaluation or not."""
         run = self.require_run()
         budget = payload.get("budget_ms", CHUNK_BUDGET_MS)
         if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 <= budget <= MAX_BUDGET_MS:
@@ -197,9 +198,10 @@ class Session:
                             f"{MAX_BUDGET_MS}")
         budget /= 1000
         start = time.perf_counter()
+        steps = run.steps(out_of_time=lambda: time.perf_counter() - start >= budget)
         events, diverged = [], None
         try:
-            for record in self.edited_steps(run) if self.run_edited else run.steps():
+            for record in self.edited_steps(run, steps) if self.run_edited else steps:
                 record["elapsed"] = time.perf_counter() - start
                 events.append(record)
                 if record["elapsed"] >= budget:
@@ -208,15 +210,14 @@ class Session:
             finite = error.loss is not None and math.isfinite(error.loss)
             diverged = {"step": error.step, "loss": error.loss if finite else None, "message": str(error)}
         elapsed = time.perf_counter() - start
-        reply = {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.done,
+        reply = {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.finished,
                  "steps_per_sec": len(events) / elapsed if elapsed > 0 else None}
         if diverged:
             reply["diverged"] = diverged
         return reply
 
-    def edited_steps(self, run):
-        """The run's steps, with an exception raised by the edited code reported at its line."""
-        steps = run.steps()
+    def edited_steps(self, run, steps):
+        """The run's `steps`, with an exception raised by the edited code reported at its line."""
         while True:
             try:
                 record = next(steps)
@@ -246,16 +247,23 @@ class Session:
     def do_step_once(self, payload):
         """One training step, the very step the training loop would take next, with what it did: the record a
         `train` chunk reports for it, plus its document, tokens, per-position p(right next token) and loss term, and
-        per-matrix gradient and update norms (see train.step_detail). Training continues from there unchanged."""
+        per-matrix gradient and update norms (see train.step_detail). Training continues from there unchanged.
+        If a chunk ended in the previous step's held-out evaluation, that is finished first and its record comes
+        too, as `evaluated`."""
         run = self.require_run()
         if run.done:
-            raise UserError(f"step_once: the run has finished all {run.config.num_steps} steps; train a new model")
+            unfinished = " (Resume finishes its last held-out evaluation)" if run.evaluating else ""
+            raise UserError(f"step_once: the run has finished all {run.config.num_steps} steps{unfinished}; "
+                            f"train a new model")
+        reply = {}
         detail = {}
         try:
+            if run.evaluating is not None:
+                reply["evaluated"] = run.finish_evaluation()
             record = run.advance(detail)
         except TrainingDiverged as error:       # the step was not taken: the run keeps its last finite model
             raise UserError(str(error)) from None
-        return {"event": record, **detail, "vocab": run.tokenizer.chars, "bos": run.tokenizer.bos,
+        return {**reply, "event": record, **detail, "vocab": run.tokenizer.chars, "bos": run.tokenizer.bos,
                 "step": run.step, "num_steps": run.config.num_steps, "done": run.done}
 
     def do_shapes(self, payload):
@@ -277,7 +285,8 @@ class Session:
                 "num_steps": run.config.num_steps if run else None, "config": run.config.to_dict() if run else None}
 
     def do_save(self, payload):
-        return {"checkpoint": checkpoint.to_json(self.require_run())}
+        run = self.require_run()
+        return {"checkpoint": checkpoint.to_json(run), "step": run.step}
 
     def do_load(self, payload):
         """Take over the run in a checkpoint. It can sample at once; it can resume training if `data` (default: the

@@ -63,6 +63,7 @@ class Run:
         self.model = self._model_class(scalar_model)(config, self.tokenizer.vocab_size, weights)
         self.optimizer = Adam(config, self.model.weights)
         self.step = 0
+        self.evaluating = None      # a step whose held-out evaluation was interrupted (see `steps`)
 
     def _model_class(self, scalar_model):
         return scalar_model if scalar_model is not None and self.config.engine == "scalar" \
@@ -84,6 +85,7 @@ class Run:
         run.optimizer = Adam(config, run.model.weights)
         run.optimizer.load_state(checkpoint["adam"])
         run.step = checkpoint["step"]
+        run.evaluating = None
         if docs is not None:
             run.attach(docs)
         return run
@@ -147,40 +149,85 @@ class Run:
             detail.update(step_detail(doc, tokens, breakdown, before, weights, grads))
         return loss
 
-    def evaluate(self):
-        """Mean loss over the first eval_docs held-out documents; uses no randomness."""
+    def evaluate(self, out_of_time=None):
+        """Mean loss over the first eval_docs held-out documents; uses no randomness. If `out_of_time()` says so
+        after a document, it stops there and returns None, its progress kept in `evaluating`; the next call goes on
+        from there, adding the same losses in the same order."""
         docs = self.dataset.holdout[:self.config.eval_docs]
-        total = 0.0
+        progress = self.evaluating or Evaluation(None)
         try:
-            for doc in docs:
-                total += self.model.loss(self.tokens(doc))
+            while progress.done < len(docs):
+                progress.total += self.model.loss(self.tokens(docs[progress.done]))
+                progress.done += 1
+                if out_of_time is not None and progress.done < len(docs) and out_of_time():
+                    self.evaluating = progress
+                    return None
         except (ArithmeticError, ValueError):   # a held-out token got probability 0: the model has blown up
+            self.evaluating = None
             raise TrainingDiverged(self.step, None, self.config.learning_rate) from None
-        return total / len(docs)
+        self.evaluating = None
+        return progress.total / len(docs)
 
     def eval_due(self):
         every = self.config.eval_every
         return every > 0 and bool(self.dataset.holdout) and (self.step % every == 0 or self.done)
 
     def advance(self, detail=None):
-        """One step as the training loop takes it: {step, loss, lr[, holdout_loss]} (`detail`: see `train_step`)."""
-        lr = learning_rate_at(self.config, self.step)
-        record = {"step": self.step + 1, "loss": self.train_step(detail), "lr": lr}
+        """One step as the training loop takes it: {step, loss, lr[, holdout_loss]} (`detail`: see `train_step`).
+        A step whose evaluation was interrupted (see `steps`) must be finished first (`finish_evaluation`)."""
+        assert self.evaluating is None, "a step's evaluation is unfinished"
+        record = self._step_record(detail)
         if self.eval_due():
             record["holdout_loss"] = self.evaluate()
         return record
 
-    def steps(self, until=None):
-        """Train up to step `until` (default: num_steps), yielding {step, loss, lr, elapsed[, holdout_loss]}."""
+    def _step_record(self, detail=None):
+        lr = learning_rate_at(self.config, self.step)
+        return {"step": self.step + 1, "loss": self.train_step(detail), "lr": lr}
+
+    def finish_evaluation(self, out_of_time=None):
+        """Go on with the interrupted evaluation in `evaluating`: its step's record with the held-out loss, or None
+        if `out_of_time()` came first again."""
+        record = self.evaluating.record
+        holdout = self.evaluate(out_of_time)
+        if holdout is None:
+            return None
+        return {**record, "holdout_loss": holdout}
+
+    @property
+    def finished(self):
+        """All steps taken and every record complete (the last step's evaluation included)."""
+        return self.done and self.evaluating is None
+
+    def steps(self, until=None, out_of_time=None):
+        """Train up to step `until` (default: num_steps), yielding {step, loss, lr, elapsed[, holdout_loss]}.
+        If `out_of_time()` says so between two held-out documents, the loop ends there: the step is taken, and its
+        record, once its evaluation is finished, comes first from the next `steps`. So a caller training in short
+        chunks (the page's worker) hears pause and stop within a document, not a whole evaluation, of the budget."""
         if not self.can_train:
             raise DataError(f"dataset: this model was loaded without its training data; to resume, choose "
                             f"{self.data_description or 'the data it was trained on'}")
         until = self.config.num_steps if until is None else min(until, self.config.num_steps)
         start = time.perf_counter()
-        while self.step < until:
-            record = self.advance()
+        while self.evaluating is not None or self.step < until:
+            if self.evaluating is None:
+                record = self._step_record()
+                if self.eval_due():
+                    self.evaluating = Evaluation(record)
+            if self.evaluating is not None:
+                record = self.finish_evaluation(out_of_time)
+                if record is None:
+                    return
             record["elapsed"] = time.perf_counter() - start
             yield record
+
+
+class Evaluation:
+    """A step's held-out evaluation under way: the step's record, which waits for the mean loss; how many documents
+    are done, and the sum of their losses, added in document order however many parts the evaluation takes."""
+
+    def __init__(self, record):
+        self.record, self.done, self.total = record, 0, 0.0
 
 
 def norm(matrix):

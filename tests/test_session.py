@@ -89,6 +89,36 @@ def test_training_in_chunks_equals_one_run(session):
     assert [e["step"] for e in events if "holdout_loss" in e] == [5, 10, 15, 20]
 
 
+def test_a_chunk_can_end_inside_an_evaluation_and_the_next_finishes_it(monkeypatch):
+    """A budget spent between held-out documents ends the chunk there: the step is taken (`step`, `save`) and its
+    event comes with the chunk that finishes the evaluation; the run is not `done` before its last evaluation is.
+    Step once finishes an unfinished evaluation first and returns its event too."""
+    config = {**TINY, "holdout_fraction": 0.3, "num_steps": 10}
+    s = Session()
+    call(s, "configure", {"config": config, "data": {"source": "text", "text": TEXT}})
+    clock = iter(range(0, 10**7, 10))      # every reading of the clock is 10 ms after the previous one
+    monkeypatch.setattr("microgpt.session.time", SimpleNamespace(perf_counter=lambda: next(clock) / 1000))
+    chunks = [call(s, "train", {"budget_ms": 5})]
+    while not chunks[-1]["done"]:
+        chunks.append(call(s, "train", {"budget_ms": 5}))
+    events = [event for chunk in chunks for event in chunk["events"]]
+    direct = Run(Config.from_dict(config), [line for line in TEXT.split("\n") if line])
+    assert [{k: e[k] for k in e if k != "elapsed"} for e in events] == \
+        [{k: r[k] for k in r if k != "elapsed"} for r in direct.steps()]
+    # Three held-out documents: each evaluation (steps 5 and 10) ends two chunks that bring no event.
+    assert [(len(c["events"]), c["step"], c["done"]) for c in chunks if not c["events"]] == \
+        [(0, 5, False), (0, 5, False), (0, 10, False), (0, 10, False)]
+
+    again = Session()
+    call(again, "configure", {"config": config, "data": {"source": "text", "text": TEXT}})
+    while call(again, "train", {"budget_ms": 5})["step"] < 5:
+        pass
+    assert call(again, "save")["step"] == 5
+    once = call(again, "step_once")
+    assert once["evaluated"] == {k: v for k, v in events[4].items() if k != "elapsed"}
+    assert once["event"]["step"] == 6 and once["event"]["loss"] == events[5]["loss"] and once["step"] == 6
+
+
 def test_seeded_samples_are_reproducible(session):
     call(session, "train", {"budget_ms": 50})
     payload = {"num_samples": 5, "temperature": 0.8, "sample_seed": 11, "prefix": "a"}

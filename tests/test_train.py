@@ -35,6 +35,29 @@ def test_evaluation_consumes_no_randomness_and_changes_no_loss():
     assert with_eval.rng.getstate() == without.rng.getstate()
 
 
+@pytest.mark.parametrize("engine", ["scalar", "fast"])
+def test_an_evaluation_cut_short_goes_on_where_it_stopped(engine):
+    """Out of time between two held-out documents, the loop ends with the step taken and its record held back; the
+    next `steps` finishes that evaluation first. The records are the uninterrupted run's, bit for bit."""
+    def without_elapsed(records):
+        return [{key: value for key, value in record.items() if key != "elapsed"} for record in records]
+
+    expected = without_elapsed(run(engine=engine).steps())
+    cut = run(engine=engine)
+    assert len(cut.dataset.holdout) == 3
+    records, parts, held_back = [], 0, []
+    while not cut.finished:
+        records += cut.steps(out_of_time=lambda: True)
+        parts += 1
+        if cut.evaluating is not None:
+            held_back.append((cut.step, records[-1]["step"] if records else 0))
+    assert without_elapsed(records) == expected
+    # Each of the three evaluations (steps 4, 8, 12) stops after its first and its second document.
+    assert parts == 1 + 3 * 2
+    assert held_back == [(4, 3), (4, 3), (8, 7), (8, 7), (12, 11), (12, 11)]
+    assert cut.done and cut.finished
+
+
 def test_no_holdout_means_no_evaluation():
     records = list(run(holdout_fraction=0.0).steps())
     assert not any("holdout_loss" in r for r in records)

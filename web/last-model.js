@@ -31,14 +31,14 @@ export class LastModel {
     return saveDue(this.savedAt, now);
   }
 
-  // Ask the worker for the run's checkpoint. describe(): {config, data, step} of the run once it answers;
-  // isCurrent(): the run is still the page's. A failure only means no new copy: the worker was lost meanwhile, and
-  // the previous copy stays.
+  // Ask the worker for the run's checkpoint and the step it holds. describe(): {config, data} of the run once it
+  // answers; isCurrent(): the run is still the page's. A failure only means no new copy: the worker was lost
+  // meanwhile, and the previous copy stays.
   async keep(describe, isCurrent) {
     this.savedAt = performance.now();
     try {
-      const { checkpoint } = await this.request("save");
-      if (isCurrent()) this.copy = { checkpoint, ...describe() };
+      const { checkpoint, step } = await this.request("save");
+      if (isCurrent()) this.copy = { checkpoint, ...describe(), step };
     } catch {
       // the previous copy stays
     }

@@ -82,9 +82,10 @@ export class ModelKeeper {
   // The model the worker holds now becomes the latest: after a training request ends, and after a load.
   keep(info, events) {
     return this.track(async () => {
-      const { checkpoint } = await this.request("save");
-      // The summary is from when the run started or was loaded; the step is where training has got to since.
-      const now = { ...info, step: events.at(-1)?.step ?? info.step };
+      // The summary is from when the run started or was loaded; the step is where training has got to since (a
+      // step whose held-out evaluation a pause interrupted is taken, though its event is still to come).
+      const { checkpoint, step } = await this.request("save");
+      const now = { ...info, step };
       this.latest = { checkpoint, info: now, events: [...events] };
       const model = { ...keptModel({ checkpoint, info: now }), events: this.latest.events };
       await this.store.put(KEYS.model, model);

@@ -98,7 +98,7 @@ export class RunControl {
 
   keepLastModel(run) {
     this.lastModel.keep(
-      () => ({ config: this.summary.config, data: this.runData, step: this.events.at(-1)?.step ?? 0 }),
+      () => ({ config: this.summary.config, data: this.runData }),
       () => run === this.run);
   }
 
@@ -109,7 +109,8 @@ export class RunControl {
     try {
       const reply = await this.request("step_once");
       if (run !== this.run) return;
-      this.progress(run, { events: [reply.event], step: reply.step, num_steps: reply.num_steps, done: reply.done,
+      const events = reply.evaluated ? [reply.evaluated, reply.event] : [reply.event];
+      this.progress(run, { events, step: reply.step, num_steps: reply.num_steps, done: reply.done,
         steps_per_sec: null });
       emit("stepped", reply);
       if (reply.done) {
