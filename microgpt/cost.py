@@ -12,7 +12,9 @@ tracemalloc peak of one training step; step time unloaded, see README "Reliabili
   per parameter held; 3.5 µs per multiply-add (forward, graph walk, backward);
 - fast: ~300 bytes per parameter (weights, their transposes, gradients, Adam's moments and proposal), 400 bytes per
   activation kept for the backward (n L e), 20 bytes per attention weight (n_head L n²); 0.2 µs per multiply-add.
-The page's Python (Pyodide, WebAssembly) takes about twice these times.
+The page's Python (Pyodide, WebAssembly) takes about twice these times. A held-out evaluation is a forward pass over
+each of eval_docs documents; it is estimated long (documents that fill the context, half a step's time per
+multiply-add where a forward is about a third), since the page uses it for a deadline.
 """
 
 SCALAR_BYTES_PER_MULTIPLY_ADD = 550
@@ -24,6 +26,7 @@ FAST_BYTES_PER_ATTENTION_WEIGHT = 20
 FAST_SECONDS_PER_MULTIPLY_ADD = 0.2e-6
 ADAM_SECONDS_PER_PARAM = 0.35e-6
 INTERPRETER_BYTES = 40e6          # Python, the package and the dataset, before any model
+FORWARD_SHARE = 0.5               # of a step's time per multiply-add, for a forward pass alone (see above)
 
 # A browser tab's WebAssembly memory starts failing well before its 4 GB address space; the CLI keeps the same
 # limit so that a run that works in one place works in the other.
@@ -37,8 +40,8 @@ def multiply_adds(config, vocab_size, tokens):
 
 
 def estimate(config, vocab_size):
-    """{"memory_mb", "seconds_per_step"}: the peak memory and the time of one training step on a document that fills
-    the context (the worst case)."""
+    """{"memory_mb", "seconds_per_step", "seconds_per_evaluation"}: the peak memory and the time of one training step
+    on a document that fills the context (the worst case), and of one held-out evaluation (0 when there is none)."""
     tokens = config.block_size
     work = multiply_adds(config, vocab_size, tokens)
     params = config.num_params(vocab_size)
@@ -49,8 +52,11 @@ def estimate(config, vocab_size):
         memory = (FAST_BYTES_PER_PARAM * params + FAST_BYTES_PER_ACTIVATION * tokens * config.n_layer * config.n_embd
                   + FAST_BYTES_PER_ATTENTION_WEIGHT * config.n_head * config.n_layer * tokens * tokens)
         seconds = FAST_SECONDS_PER_MULTIPLY_ADD * work
+    evaluates = config.eval_every > 0 and config.holdout_fraction > 0
+    evaluation = config.eval_docs * FORWARD_SHARE * seconds if evaluates else 0.0
     seconds += ADAM_SECONDS_PER_PARAM * params
-    return {"memory_mb": round((INTERPRETER_BYTES + memory) / 1e6, 1), "seconds_per_step": seconds}
+    return {"memory_mb": round((INTERPRETER_BYTES + memory) / 1e6, 1), "seconds_per_step": seconds,
+            "seconds_per_evaluation": evaluation}
 
 
 def problem(config, vocab_size):

@@ -89,6 +89,11 @@ def test_the_cost_estimate_grows_with_the_work_and_depends_on_the_engine():
     assert cost.estimate(small, 27)["memory_mb"] < cost.estimate(fast, 27)["memory_mb"]
     assert cost.estimate(fast, 27)["memory_mb"] * 5 < cost.estimate(scalar, 27)["memory_mb"]
     assert cost.estimate(fast, 27)["seconds_per_step"] * 10 < cost.estimate(scalar, 27)["seconds_per_step"]
+    evaluation = cost.estimate(fast, 27)["seconds_per_evaluation"]
+    assert evaluation > cost.estimate(small, 27)["seconds_per_evaluation"] > 0
+    assert evaluation == 2 * cost.estimate(fast.replace(eval_docs=fast.eval_docs // 2), 27)["seconds_per_evaluation"]
+    assert cost.estimate(fast.replace(eval_every=0), 27)["seconds_per_evaluation"] == 0
+    assert cost.estimate(fast.replace(holdout_fraction=0), 27)["seconds_per_evaluation"] == 0
 
 
 def test_a_scalar_model_that_would_take_gigabytes_is_refused_with_its_estimate():

@@ -10,10 +10,16 @@ const PAGE_SLOWDOWN = 2;             // Pyodide runs the estimate's CPython time
 const MIN_CHUNK_DEADLINE_MS = 10_000;
 const CHUNK_DEADLINE_MARGIN = 4;      // the estimate is for this project's machine; a reader's may be slower
 
-// The longest a training chunk may run before the worker counts as stuck: a chunk is one or more steps.
-export function chunkDeadlineMs(cost) {
-  const stepMs = (cost?.seconds_per_step ?? 0) * 1000 * PAGE_SLOWDOWN;
-  return Math.max(MIN_CHUNK_DEADLINE_MS, Math.ceil(CHUNK_DEADLINE_MARGIN * stepMs));
+// The longest a training chunk may run before the worker counts as stuck: a chunk is one or more steps (a held-out
+// evaluation is cut into chunks between its documents, each far shorter than a step).
+export const chunkDeadlineMs = (cost) => deadlineMs(cost?.seconds_per_step ?? 0);
+
+// Step once takes a step and, when due, its whole held-out evaluation, after finishing one a pause interrupted.
+export const stepOnceDeadlineMs = (cost) =>
+  deadlineMs((cost?.seconds_per_step ?? 0) + 2 * (cost?.seconds_per_evaluation ?? 0));
+
+function deadlineMs(seconds) {
+  return Math.max(MIN_CHUNK_DEADLINE_MS, Math.ceil(CHUNK_DEADLINE_MARGIN * seconds * 1000 * PAGE_SLOWDOWN));
 }
 
 export const saveDue = (lastSavedAt, now) => now - lastSavedAt >= SAVE_EVERY_MS;

@@ -8,7 +8,7 @@ import { AFTER_TRAINING, afterFailedTraining, afterLoading, experimentRefusal, h
   from "./phases.js";
 import { finishedRun } from "./experiments.js";
 import { textsWithSettings } from "./runs.js";
-import { chunkDeadlineMs, eventsUpTo, lostText } from "./recovery.js";
+import { chunkDeadlineMs, eventsUpTo, lostText, stepOnceDeadlineMs } from "./recovery.js";
 import { emit, pythonReady } from "./events.js";
 import { showBanner, showMessage } from "./views.js";
 
@@ -107,7 +107,7 @@ export class RunControl {
     const run = this.run;
     $("step-once").disabled = true;
     try {
-      const reply = await this.request("step_once");
+      const reply = await this.request("step_once", {}, { timeoutMs: stepOnceDeadlineMs(this.checks.cost) });
       if (run !== this.run) return;
       const events = reply.evaluated ? [reply.evaluated, reply.event] : [reply.event];
       this.progress(run, { events, step: reply.step, num_steps: reply.num_steps, done: reply.done,

@@ -1,11 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS } from "../../web/recovery.js";
+import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS, stepOnceDeadlineMs }
+  from "../../web/recovery.js";
 
 test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
   assert.equal(chunkDeadlineMs(null), 10_000);
   assert.equal(chunkDeadlineMs({ seconds_per_step: 0.01 }), 10_000);
   assert.equal(chunkDeadlineMs({ seconds_per_step: 5 }), 40_000);
+  assert.equal(chunkDeadlineMs({ seconds_per_step: 5, seconds_per_evaluation: 100 }), 40_000);
+});
+
+test("step once waits for a step and two held-out evaluations (one a pause left unfinished, one due)", () => {
+  assert.equal(stepOnceDeadlineMs(null), 10_000);
+  assert.equal(stepOnceDeadlineMs({ seconds_per_step: 5, seconds_per_evaluation: 0 }), 40_000);
+  assert.equal(stepOnceDeadlineMs({ seconds_per_step: 5, seconds_per_evaluation: 10 }), 200_000);
 });
 
 test("the last model is saved every SAVE_EVERY_MS of training", () => {
