@@ -105,11 +105,8 @@ def time_page_training(browser, url, steps, engine):
     timings, tasks = train_until_done(page)
     config = page.evaluate("window.__microgpt.summary.config")
     losses = page.evaluate("window.__microgpt.losses")
-    # Each chunk's events carry the seconds since the chunk began, so the last one of a chunk is its Python time.
-    elapsed = page.evaluate("window.__microgpt.events.map((event) => event.elapsed)")
-    python_s = sum(now for now, after in zip(elapsed, elapsed[1:] + [0.0]) if after <= now)
     context.close()
-    return (timings["trainEnd"] - timings["trainStart"]) / 1000, python_s, config, losses, tasks
+    return (timings["trainEnd"] - timings["trainStart"]) / 1000, timings["python"], config, losses, tasks
 
 
 def time_views_training(browser, url, steps, engine, views_open):

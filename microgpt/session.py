@@ -211,7 +211,7 @@ class Session:
             diverged = {"step": error.step, "loss": error.loss if finite else None, "message": str(error)}
         elapsed = time.perf_counter() - start
         reply = {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.finished,
-                 "steps_per_sec": len(events) / elapsed if elapsed > 0 else None}
+                 "steps_per_sec": len(events) / elapsed if elapsed > 0 else None, "elapsed": elapsed}
         if diverged:
             reply["diverged"] = diverged
         return reply

@@ -27,7 +27,8 @@ export class RunControl {
     this.runData = null;            // the data it trained on (the `configure` payload), null when the page lacks it
     this.samples = [];
     this.sampleCount = 0;
-    this.timings = {};              // when Train was pressed, training started, took its first step, ended
+    this.timings = {};              // when Train was pressed, training started, took its first step, ended; the
+                                    // seconds Python spent in its chunks
     this.trainWhenReady = false;    // the embed widget's Train, pressed before Python was there
     this.restoring = null;          // a lost worker's last model, loaded once the new worker is ready
   }
@@ -39,7 +40,7 @@ export class RunControl {
       return this.hooks.startWorker();
     }
     const run = ++this.run;
-    this.timings = { ...this.timings, trainStart: performance.now(), trainEnd: null, firstStep: null };
+    this.timings = { ...this.timings, trainStart: performance.now(), trainEnd: null, firstStep: null, python: 0 };
     showBanner(null);
     showMessage("train-message", null);
     this.page.setPhase("starting");
@@ -91,6 +92,7 @@ export class RunControl {
   progress(run, chunk) {
     if (run !== this.run) return;       // a chunk of a run the page has already abandoned
     if (chunk.events.length) this.timings.firstStep ??= performance.now();
+    this.timings.python += chunk.elapsed ?? 0;
     this.events.push(...chunk.events);
     emit("progress", chunk);
     if (this.lastModel.due(performance.now())) this.keepLastModel(run);
