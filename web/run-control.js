@@ -92,7 +92,7 @@ export class RunControl {
   progress(run, chunk) {
     if (run !== this.run) return;       // a chunk of a run the page has already abandoned
     if (chunk.events.length) this.timings.firstStep ??= performance.now();
-    this.timings.python += chunk.elapsed ?? 0;
+    this.timings.python = (this.timings.python ?? 0) + (chunk.elapsed ?? 0);    // a loaded model has no train()
     this.events.push(...chunk.events);
     emit("progress", chunk);
     if (this.lastModel.due(performance.now())) this.keepLastModel(run);
