@@ -79,7 +79,7 @@ export class ModelKeeper {
     });
   }
 
-  // The model the worker holds now becomes the latest: after a training request ends, and after a load.
+  // The model the worker holds now becomes the latest: after a training request ends, Step once, and a load.
   keep(info, events) {
     return this.track(async () => {
       // The summary is from when the run started or was loaded; the step is where training has got to since (a

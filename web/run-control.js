@@ -86,6 +86,11 @@ export class RunControl {
       this.page.setPhase(afterFailedTraining(this.events.length > 0 || Boolean(this.summary?.step)));
       emit("finished", { reason: "error", message: error.message });
     }
+    this.keepInBrowser(run);
+  }
+
+  // What this browser keeps becomes the model the worker holds now: after training ends or pauses, and Step once.
+  keepInBrowser(run) {
     if (run === this.run && hasModel(this.page.phase())) this.hooks.keeper()?.keep(this.summary, this.events);
   }
 
@@ -119,6 +124,7 @@ export class RunControl {
         this.page.setPhase("done");
         emit("finished", { reason: "done" });
       }
+      this.keepInBrowser(run);
     } catch (error) {
       if (run === this.run) showMessage("train-message", error);
     }

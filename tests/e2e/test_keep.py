@@ -145,6 +145,29 @@ def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, s
     assert driver.console_errors == []
 
 
+def test_step_once_is_kept_like_training(new_driver, site):
+    """The model this browser keeps follows Step once as it follows training: a reload after Step once restores the
+    model at that step, not at the pause before it."""
+    driver = new_driver(site + hash_of({**SMALL, "num_steps": 400, "eval_every": 0}))
+    page = driver.page
+    driver.open()
+    driver.train(wait_for=None)
+    driver.wait_step(3)
+    page.click("#pause")
+    driver.wait_phase("paused")
+    driver.wait_checked()
+    paused_at = driver.state("events.length")
+    page.click("#step-once")
+    driver.page.wait_for_function("n => window.__microgpt.events.length > n", arg=paused_at, timeout=30_000)
+    driver.wait_checked()
+    assert f"latest model (step {paused_at + 1})" in page.text_content("#model-kept")
+    page.reload()
+    driver.wait_phase("paused", timeout=90_000)
+    driver.wait_checked()
+    assert f"(step {paused_at + 1} of 400)" in page.text_content("#kept-text")
+    assert driver.console_errors == []
+
+
 def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(driver, tmp_path):
     made = tmp_path / "cli.json"
     cli("train", "--n-embd", 8, "--n-head", 2, "--num-steps", 60, "--stop-after", 20, "--checkpoint", made, "--quiet")
