@@ -16,6 +16,7 @@ import hashlib
 import http.server
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,7 @@ VENDOR_FILES = {"uplot/dist/uPlot.esm.js": "vendor/uPlot.esm.js", "uplot/dist/uP
                 "@highlightjs/cdn-assets/es/languages/python.min.js": "vendor/highlight/python.min.js",
                 "@highlightjs/cdn-assets/LICENSE": "vendor/highlight/LICENSE"}
 # What goes into our wheel: a change to any of these rebuilds it.
-WHEEL_SOURCES = ["pyproject.toml", "README.md", "microgpt"]
+WHEEL_SOURCES = ["pyproject.toml", "microgpt"]
 
 
 def log(message):
@@ -103,6 +104,23 @@ SCHEMA_SCRIPT = ("import sys; sys.path.insert(0, sys.argv[1]); from microgpt.ses
                  "print(Session().handle('schema', '{}'))")
 
 
+# Every zip entry of our wheel gets this date instead of its file's, so the wheel's bytes depend only on its contents
+# (and a fresh clone, whose files all have new dates, builds the same wheel): 1980-01-01, the earliest a zip can hold.
+WHEEL_DATE_EPOCH = "315532800"
+
+
+def build_wheel(root, out):
+    """Build microgpt's wheel from `root` (a folder with pyproject.toml and microgpt/) into `out`; returns its path.
+
+    The same sources give the same bytes. The wheel's metadata is pyproject's short description, not the README, so a
+    README edit changes neither the wheel nor the manifest (nor the visitors' cached Python snapshot, keyed by it)."""
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out)]
+    if _can_build_without_isolation():
+        command.append("--no-build-isolation")
+    subprocess.run(command + [str(root)], check=True, env={**os.environ, "SOURCE_DATE_EPOCH": WHEEL_DATE_EPOCH})
+    return sorted(Path(out).glob("microgpt-*.whl"))[0]
+
+
 def ensure_our_wheel():
     """Build microgpt's wheel and its schema.json from a copy of its sources, keyed by their hash.
 
@@ -118,14 +136,7 @@ def ensure_our_wheel():
         shutil.copytree(ROOT / "microgpt", source / "microgpt",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         shutil.copy2(ROOT / "pyproject.toml", source)
-        readme = ROOT / "README.md"
-        # pyproject names the README as the long description; the wheel is the same code without it.
-        (source / "README.md").write_text(readme.read_text() if readme.exists() else "# microgpt\n")
-        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(Path(tmp) / "out")]
-        if _can_build_without_isolation():
-            command.append("--no-build-isolation")
-        subprocess.run(command + [str(source)], check=True)
-        built = sorted((Path(tmp) / "out").glob("microgpt-*.whl"))[0]
+        built = build_wheel(source, Path(tmp) / "out")
         schema = subprocess.run([sys.executable, "-c", SCHEMA_SCRIPT, str(source)], check=True,
                                 capture_output=True, text=True).stdout
         json.loads(schema)

@@ -1,5 +1,6 @@
-"""Shared test helpers: where the parity data lives, and a tiny config for fast unit tests."""
+"""Shared test helpers: where the parity data lives, and build.py as a module."""
 
+import importlib.util
 import json
 import pathlib
 
@@ -23,3 +24,12 @@ def names_path():
     if not NAMES.exists():
         pytest.skip(f"parity dataset not found at {NAMES} (../shared beside the repo)")
     return NAMES
+
+
+@pytest.fixture(scope="session")
+def builder():
+    """build.py by path: a plain `import build` could find the PyPI package of that name instead."""
+    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

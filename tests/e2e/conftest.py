@@ -2,7 +2,6 @@
 Playwright's own: see tests/chromium.py), and give tests a loaded page (with its console errors and every request it
 made recorded) plus a small driver for it."""
 
-import importlib.util
 import pathlib
 
 import pytest
@@ -13,27 +12,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 READY_TIMEOUT_MS = 90_000
 
 
-def load_build_module():
-    """build.py by path: a plain `import build` could find the PyPI package of that name instead."""
-    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILD = load_build_module()
-
-
 def pytest_collection_modifyitems(items):
     here = pathlib.Path(__file__).parent
     for item in items:
         if here in pathlib.Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def builder():
-    return BUILD
 
 
 @pytest.fixture(scope="session")
