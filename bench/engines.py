@@ -36,6 +36,7 @@ from operator import add, mul
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from microgpt import cost  # noqa: E402
 from microgpt.config import Config  # noqa: E402
 from microgpt.data import builtin_text, parse_documents  # noqa: E402
 from microgpt.train import Run  # noqa: E402
@@ -60,7 +61,7 @@ def step_flops(config, vocab_size, positions, with_adam):
     """FLOPs of one training step on a document of `positions` positions: 2 per multiply-add, x 3 for forward and
     backward (the backward computes both W^T dy and dy x^T, each as many multiply-adds as W x), plus Adam's."""
     flops = 6 * forward_multiply_adds(config, vocab_size, positions)
-    return flops + (ADAM_FLOPS_PER_PARAM * config.num_params(vocab_size) if with_adam else 0)
+    return flops + (ADAM_FLOPS_PER_PARAM * cost.num_params(config, vocab_size) if with_adam else 0)
 
 
 class TimedModel:

@@ -15,8 +15,9 @@ import os
 import re
 import tempfile
 
-from .config import MAX_PARAMS, Config, ConfigError
-from .data import DataError, control_character, describe_character, read_bounded
+from .config import Config, ConfigError
+from .cost import MAX_PARAMS
+from .data import DataError, check_vocabulary, control_character, describe_character, read_bounded
 from .model import parameter_shapes
 from .optim import MAX_FIRST_MOMENT, MAX_SECOND_MOMENT, MAX_WEIGHT
 
@@ -119,6 +120,10 @@ def parse(text, origin="checkpoint"):
     vocab = doc["vocab"]
     if not isinstance(vocab, str) or not vocab or len(set(vocab)) != len(vocab) or list(vocab) != sorted(vocab):
         raise CheckpointError(f"{origin}: vocab must be a non-empty string of distinct sorted characters")
+    try:
+        check_vocabulary(len(vocab), f"{origin}: vocab")
+    except DataError as error:
+        raise CheckpointError(str(error)) from None
     bad = control_character(vocab)
     if bad is not None:
         raise CheckpointError(f"{origin}: vocab holds the control character {describe_character(bad)}")

@@ -11,12 +11,11 @@ import shlex
 from dataclasses import asdict, dataclass, field, fields
 from types import SimpleNamespace
 
-from . import cost
-from .model import parameter_shapes
-
-# A model with more parameters than this would need gigabytes in the scalar engine and hours per step: refuse it.
-MAX_PARAMS = 2_000_000
-
+# The settings the page sends that are not Config fields (see `request_fields`): where a run's documents come from
+# (the built-in names, or the user's own text), and the sampling seed the page starts from, so that Generate is
+# reproducible from the first click.
+SOURCES = ("builtin", "text")
+SAMPLE_SEED_DEFAULT = 1
 
 class ConfigError(ValueError):
     """A hyperparameter is invalid; the message names the field, the value and what is allowed."""
@@ -72,21 +71,6 @@ class Config:
     @property
     def head_dim(self):
         return self.n_embd // self.n_head
-
-    def num_params(self, vocab_size):
-        """Parameter count: the sizes of the model's matrices (model.parameter_shapes) added up."""
-        return sum(rows * cols for _, rows, cols in parameter_shapes(self, vocab_size))
-
-    def check_size(self, vocab_size):
-        """Refuse models too large to train here, now that the vocabulary size is known: by parameter count, then by
-        what one training step would cost in memory and time on the chosen engine (cost.py)."""
-        count = self.num_params(vocab_size)
-        if count > MAX_PARAMS:
-            raise ConfigError(f"model size: {count:,} parameters is more than the {MAX_PARAMS:,} allowed; "
-                              f"lower n_embd, n_layer or block_size")
-        too_costly = cost.problem(self, vocab_size)
-        if too_costly:
-            raise ConfigError(too_costly)
 
     def to_dict(self):
         return asdict(self)
@@ -170,6 +154,19 @@ def _range_problems(values):
         problems["n_embd"] = (f"n_embd: {values['n_embd']} is not divisible by n_head ({values['n_head']}); "
                               f"choose n_embd as a multiple of n_head")
     return problems
+
+
+def request_fields():
+    """The settings the page sends that are not Config, described like Config's fields (see `describe`): the sampling
+    seed of a `sample` request (the training seed's range) and the data source of `preview` and `configure`."""
+    seed = next(spec for spec in describe() if spec["name"] == "seed")
+    return [
+        {**seed, "name": "sample_seed", "default": SAMPLE_SEED_DEFAULT, "group": "sampling",
+         "help": "same seed, same names"},
+        {"name": "source", "kind": "choice", "default": SOURCES[0], "help": "the built-in names, or your own text "
+         "(pasted or uploaded)", "group": "data", "min": None, "max": None, "min_open": False,
+         "choices": list(SOURCES)},
+    ]
 
 
 def field_kind(f):

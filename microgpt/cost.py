@@ -1,4 +1,5 @@
-"""Cost: what one training step will take, in memory and time, for an engine and settings, before anything runs.
+"""Cost: a model's size, and what one training step will take in memory and time, for an engine and settings,
+before anything runs; `check_size` refuses what is too large to train here.
 
 The parameter count alone misjudges it: the scalar engine keeps one Python object per multiply-add of the step
 (a ~2 M parameter model needs over 7 GB), the fast engine a few floats per parameter. Both costs follow from the
@@ -17,6 +18,12 @@ each of eval_docs documents; it is estimated long (documents that fill the conte
 multiply-add where a forward is about a third), since the page uses it for a deadline.
 """
 
+from .config import ConfigError
+from .model import parameter_shapes
+
+# A model with more parameters than this would need gigabytes in the scalar engine and hours per step: refuse it.
+MAX_PARAMS = 2_000_000
+
 SCALAR_BYTES_PER_MULTIPLY_ADD = 550
 SCALAR_BYTES_PER_PARAM = 150
 SCALAR_SECONDS_PER_MULTIPLY_ADD = 3.5e-6
@@ -34,6 +41,23 @@ MAX_MEMORY_BYTES = 1.5e9
 MAX_SECONDS_PER_STEP = 60.0       # a 1000-step run would take 17 hours
 
 
+def num_params(config, vocab_size):
+    """Parameter count: the sizes of the model's matrices (model.parameter_shapes) added up."""
+    return sum(rows * cols for _, rows, cols in parameter_shapes(config, vocab_size))
+
+
+def check_size(config, vocab_size):
+    """Refuse models too large to train here, now that the vocabulary size is known: by parameter count, then by
+    what one training step would cost in memory and time on the chosen engine."""
+    count = num_params(config, vocab_size)
+    if count > MAX_PARAMS:
+        raise ConfigError(f"model size: {count:,} parameters is more than the {MAX_PARAMS:,} allowed; "
+                          f"lower n_embd, n_layer or block_size")
+    too_costly = problem(config, vocab_size)
+    if too_costly:
+        raise ConfigError(too_costly)
+
+
 def multiply_adds(config, vocab_size, tokens):
     e, layers = config.n_embd, config.n_layer
     return tokens * (12 * layers * e * e + vocab_size * e) + layers * e * tokens * (tokens + 1)
@@ -44,7 +68,7 @@ def estimate(config, vocab_size):
     on a document that fills the context (the worst case), and of one held-out evaluation (0 when there is none)."""
     tokens = config.block_size
     work = multiply_adds(config, vocab_size, tokens)
-    params = config.num_params(vocab_size)
+    params = num_params(config, vocab_size)
     if config.engine == "scalar":
         memory = SCALAR_BYTES_PER_MULTIPLY_ADD * work + SCALAR_BYTES_PER_PARAM * params
         seconds = SCALAR_SECONDS_PER_MULTIPLY_ADD * work

@@ -4,18 +4,20 @@ A dataset is text with one document per line. As in the original: lines are stri
 shuffled with the run's random stream, and the vocabulary is the sorted set of characters plus one BOS token (id =
 number of characters) that both starts and ends every document. The held-out documents are taken from the end of the
 shuffled list, so the first training steps see exactly the documents the original sees. A run remembers its documents
-by a fingerprint, so that resuming can refuse a different dataset.
+by a fingerprint, so that resuming can refuse a different dataset. A summary says what a dataset is to a person.
 """
 
 import functools
 import hashlib
 import pathlib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
 MAX_BYTES = 20 * 1024 * 1024      # a sensible text dataset for a character model this small is far below this
 MAX_VOCAB = 256                   # distinct characters; more means this is not a names-like dataset
+NUM_EXAMPLES = 8                  # documents a summary shows
 BUILTIN_NAME = "names.txt"
 BUILTIN_DESCRIPTION = "US census first names (PyPI package names 0.3.0)"
 BYTE_ORDER_MARK = "\ufeff"
@@ -100,15 +102,21 @@ def parse_documents(text, origin="dataset"):
     if len(docs) < 2:
         raise DataError(f"{origin}: only 1 document; put at least 2 documents, one per line")
     chars = set("".join(docs))
-    if len(chars) > MAX_VOCAB:
-        raise DataError(f"{origin}: {len(chars)} distinct characters is more than the {MAX_VOCAB} allowed "
-                        f"for a character-level model")
+    check_vocabulary(len(chars), origin)
     bad = control_character("".join(sorted(chars)))
     if bad is not None:
         line = next(i for i, doc in enumerate(docs, 1) if bad in doc)
         raise DataError(f"{origin}: document {line} holds the control character {describe_character(bad)}; "
                         f"documents must be printable text (tabs included: use spaces)")
     return docs
+
+
+def check_vocabulary(num_chars, origin):
+    """The one limit on a vocabulary's size, wherever it comes from (a dataset, a checkpoint, a request's
+    vocab_size): at most MAX_VOCAB distinct characters, so MAX_VOCAB + 1 tokens with BOS."""
+    if num_chars > MAX_VOCAB:
+        raise DataError(f"{origin}: {num_chars:,} distinct characters is more than the {MAX_VOCAB} allowed "
+                        f"for a character-level model ({MAX_VOCAB + 1} tokens with the start/end token)")
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,17 @@ def docs_fingerprint(docs):
     """sha256 of the documents in their given order (before the run shuffles them): the order decides the shuffle, so
     only the same documents in the same order resume the same run."""
     return hashlib.sha256("\n".join(docs).encode("utf-8")).hexdigest()
+
+
+def summarize(docs, tokenizer):
+    """What a dataset is: its size, vocabulary and first few documents (the start of every summary)."""
+    return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
+            "examples": docs[:NUM_EXAMPLES], "length_counts": length_counts(docs)}
+
+
+def length_counts(docs):
+    """[[characters, documents], ...] by length: the page says how many documents a short block_size cuts."""
+    return [list(pair) for pair in sorted(Counter(map(len, docs)).items())]
 
 
 def split_sizes(num_docs, holdout_fraction):

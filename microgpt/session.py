@@ -10,12 +10,12 @@ A run that diverges is a result: the `train` reply says so and the run keeps its
 import json
 import math
 import time
-from collections import Counter
 
 from . import checkpoint, cost, insight, listing
-from .config import Config, ConfigError, describe, field_problems, parse_sample_seed, shown, train_command
-from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, describe_documents,
-                   parse_documents, split_sizes)
+from .config import (SOURCES, Config, ConfigError, describe, field_problems, parse_sample_seed, request_fields, shown,
+                     train_command)
+from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, check_vocabulary, describe_documents,
+                   parse_documents, split_sizes, summarize)
 from .sample import sample_names, sample_stats
 from .shapes import forward_shapes
 from .train import Run, TrainingDiverged
@@ -23,37 +23,7 @@ from .train import Run, TrainingDiverged
 # One training chunk, in milliseconds: long enough that messages cost little next to training, short enough that the
 # page's worker hears pause and stop (between chunks) within a blink.
 CHUNK_BUDGET_MS = 70
-NUM_EXAMPLES = 8
 PASTED_DATA_FILE = "your-data.txt"  # in the reproducing command, the file the user saves their own data to
-SOURCES = ("builtin", "text")      # where a run's documents come from: the built-in names, or the user's own text
-# The page starts its sampling seed here: Generate is reproducible from the first click.
-SAMPLE_SEED_DEFAULT = 1
-
-
-def request_fields():
-    """The settings the page sends that are not Config, described like Config's fields (see `describe`): the sampling
-    seed of a `sample` request (the training seed's range) and the data source of `preview` and `configure`."""
-    seed = next(spec for spec in describe() if spec["name"] == "seed")
-    return [
-        {**seed, "name": "sample_seed", "default": SAMPLE_SEED_DEFAULT, "group": "sampling",
-         "help": "same seed, same names"},
-        {"name": "source", "kind": "choice", "default": SOURCES[0], "help": "the built-in names, or your own text "
-         "(pasted or uploaded)", "group": "data", "min": None, "max": None, "min_open": False,
-         "choices": list(SOURCES)},
-    ]
-
-
-def summarize(docs, tokenizer):
-    """What a dataset is: its size, vocabulary and first few documents (the start of every summary)."""
-    return {"num_docs": len(docs), "vocab": tokenizer.chars, "vocab_size": tokenizer.vocab_size,
-            "examples": docs[:NUM_EXAMPLES], "length_counts": length_counts(docs)}
-
-
-def length_counts(docs):
-    """[[characters, documents], ...] by length: the page says how many documents a short block_size cuts."""
-    return [list(pair) for pair in sorted(Counter(map(len, docs)).items())]
-
-
 MAX_PAYLOAD_CHARS = checkpoint.MAX_BYTES + 1000    # the largest request is `load` with the largest checkpoint
 MAX_PAYLOAD_DEPTH = 3                              # {"config": {...}} and {"data": {...}} are 2 deep
 MAX_BUDGET_MS = 10_000                             # a chunk longer than this would not let pause be heard
@@ -92,11 +62,7 @@ class Session:
         parameter count for `vocab_size` (default: the current run's vocabulary, or the built-in data's before the
         first run)."""
         values = payload.get("config", {})
-        vocab_size = payload.get("vocab_size")
-        if vocab_size is None:
-            vocab_size = self.default_vocab_size()
-        elif isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or not 2 <= vocab_size <= MAX_VOCAB + 1:
-            raise UserError(f"vocab_size: {shown(vocab_size)} is not a whole number from 2 to {MAX_VOCAB + 1}")
+        vocab_size = self.vocab_size(payload)
         errors = field_problems(values)
         if payload.get("sample_seed") not in (None, ""):     # "" means: continue the run's stream, as in `sample`
             try:
@@ -106,18 +72,26 @@ class Session:
         num_params = estimate = None
         if not set(errors) - {"sample_seed"}:
             config = Config.from_dict(values)
-            num_params = config.num_params(vocab_size)
+            num_params = cost.num_params(config, vocab_size)
             estimate = cost.estimate(config, vocab_size)
             try:
-                config.check_size(vocab_size)
+                cost.check_size(config, vocab_size)
             except ConfigError as error:
                 errors["n_embd"] = str(error)
         return {"errors": errors, "num_params": num_params, "cost": estimate}
 
-    def default_vocab_size(self):
-        if self.run:
-            return self.run.tokenizer.vocab_size
-        return Tokenizer.from_documents(builtin_documents()).vocab_size
+    def vocab_size(self, payload):
+        """A request's `vocab_size` (tokens, BOS included), checked as every vocabulary is (data.check_vocabulary);
+        by default the current run's, or the built-in data's before the first run."""
+        vocab_size = payload.get("vocab_size")
+        if vocab_size is None:
+            tokenizer = self.run.tokenizer if self.run else Tokenizer.from_documents(builtin_documents())
+            return tokenizer.vocab_size
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 2:
+            raise UserError(f"vocab_size: {shown(vocab_size)} is not a whole number from 2 to {MAX_VOCAB + 1} (tokens: "
+                            f"the characters and the start/end token)")
+        check_vocabulary(vocab_size - 1, f"vocab_size {vocab_size:,}")
+        return vocab_size
 
     def documents(self, data):
         data = data or {"source": "builtin"}
@@ -274,10 +248,7 @@ class Session:
             config = Config.from_dict(values)
         else:
             config = self.run.config if self.run else Config()
-        vocab_size = payload.get("vocab_size") or self.default_vocab_size()
-        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or not 2 <= vocab_size <= 100_000:
-            raise UserError(f"vocab_size: {vocab_size!r} is not a whole number from 2 to 100000")
-        return forward_shapes(config, vocab_size)
+        return forward_shapes(config, self.vocab_size(payload))
 
     def do_state(self, payload):
         run = self.run

@@ -8,6 +8,7 @@ lines; `python -m microgpt` needs none of it.
 
 import inspect
 
+from .cost import num_params
 from .model import ScalarModel
 
 
@@ -58,4 +59,4 @@ def forward_shapes(config, vocab_size):
         if line is not None:
             found.append({"line": line, "statement": statement, "what": what, "shape": shape, "matrices": matrices})
     return {"module": ScalarModel.__module__, "function": "ScalarModel.forward", "lines": found,
-            "num_params": config.num_params(vocab_size)}
+            "num_params": num_params(config, vocab_size)}

@@ -14,6 +14,7 @@ import math
 import random
 import time
 
+from . import cost
 from .data import DataError, Dataset, Tokenizer, docs_fingerprint
 from .model import ScalarModel, init_weights
 from .optim import Adam, learning_rate_at
@@ -58,7 +59,7 @@ class Run:
         self.docs_sha256 = docs_fingerprint(docs)
         self.data_description = data_description
         self.tokenizer = self.dataset.tokenizer
-        config.check_size(self.tokenizer.vocab_size)
+        cost.check_size(config, self.tokenizer.vocab_size)
         weights = init_weights(config, self.tokenizer.vocab_size, self.rng)
         self.model = self._model_class(scalar_model)(config, self.tokenizer.vocab_size, weights)
         self.optimizer = Adam(config, self.model.weights)
@@ -106,7 +107,7 @@ class Run:
 
     @property
     def num_params(self):
-        return self.config.num_params(self.tokenizer.vocab_size)
+        return cost.num_params(self.config, self.tokenizer.vocab_size)
 
     @property
     def done(self):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from microgpt.config import MAX_PARAMS, Config, ConfigError, describe, field_problems, parse_sample_seed
+from microgpt import cost
+from microgpt.config import Config, ConfigError, describe, field_problems, parse_sample_seed
 
 
 def test_defaults_are_the_originals():
@@ -10,7 +11,7 @@ def test_defaults_are_the_originals():
     assert (c.n_embd, c.n_head, c.n_layer, c.block_size) == (16, 4, 1, 16)
     assert (c.learning_rate, c.beta1, c.beta2, c.adam_eps, c.num_steps, c.seed) == (0.01, 0.85, 0.99, 1e-8, 1000, 42)
     assert (c.num_samples, c.temperature, c.init_std) == (20, 0.5, 0.08)
-    assert c.num_params(27) == 4192
+    assert cost.num_params(c, 27) == 4192
 
 
 @pytest.mark.parametrize("values, field, words", [
@@ -41,9 +42,9 @@ def test_strings_from_the_command_line_or_a_url_are_parsed():
 
 def test_models_too_large_for_memory_are_refused():
     c = Config(n_embd=512, n_head=4, n_layer=16)
-    assert c.num_params(27) > MAX_PARAMS
+    assert cost.num_params(c, 27) > cost.MAX_PARAMS
     with pytest.raises(ConfigError, match="parameters is more than"):
-        c.check_size(27)
+        cost.check_size(c, 27)
 
 
 def test_describe_lists_every_field_with_its_range():

@@ -98,11 +98,11 @@ def test_the_cost_estimate_grows_with_the_work_and_depends_on_the_engine():
 
 def test_a_scalar_model_that_would_take_gigabytes_is_refused_with_its_estimate():
     config = Config(n_embd=128, engine="scalar")
-    assert config.num_params(27) < 2_000_000
+    assert cost.num_params(config, 27) < 2_000_000
     with pytest.raises(ConfigError, match=r"cost: one training step of this scalar-engine model would need about "
                                           r"\d+\.\d GB of memory, more than the 1.5 GB allowed; .*use engine fast"):
-        config.check_size(27)
-    Config(n_embd=128).check_size(27)            # the fast engine trains the same model in megabytes
+        cost.check_size(config, 27)
+    cost.check_size(Config(n_embd=128), 27)            # the fast engine trains the same model in megabytes
 
 
 def test_session_check_reports_the_cost_and_refuses_what_is_too_costly():
@@ -207,6 +207,25 @@ def first_matrix(doc, *path):
 def test_hostile_numbers_in_a_checkpoint_are_refused(saved_text, change, words):
     with pytest.raises(CheckpointError, match=words):
         checkpoint.parse(tamper(saved_text, change))
+
+
+WIDE_VOCAB = "".join(chr(0x4E00 + i) for i in range(3000))     # 3,000 distinct printable characters
+
+
+def test_a_vocabulary_has_one_limit_wherever_it_comes_from(saved_text):
+    """256 distinct characters plus the start/end token, from a dataset (the page's preview), a checkpoint and the
+    page's check and shapes requests alike."""
+    limit = "3,000 distinct characters is more than the 256 allowed for a character-level model"
+    with pytest.raises(CheckpointError, match=f"checkpoint: vocab: {limit}"):
+        checkpoint.parse(tamper(saved_text, lambda d: d.update(vocab=WIDE_VOCAB)))
+    session = Session()
+    text = "\n".join(WIDE_VOCAB[i:i + 5] for i in range(0, 3000, 5))
+    with pytest.raises(UserError, match=f"your dataset: {limit}"):
+        session.handle("preview", json.dumps({"data": {"source": "text", "text": text}}))
+    for kind in ("check", "shapes"):
+        with pytest.raises(UserError, match=f"vocab_size 3,001: {limit}"):
+            session.handle(kind, json.dumps({"config": {}, "vocab_size": 3001}))
+    assert json.loads(session.handle("shapes", json.dumps({"vocab_size": 257})))["num_params"] > 0
 
 
 def test_deep_nesting_is_refused_before_parsing():

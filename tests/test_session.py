@@ -47,7 +47,7 @@ def test_check_reports_field_errors_and_parameter_count():
     assert call(s, "check", {"config": {"n_embd": 30}})["errors"]["n_embd"].startswith("n_embd: 30 is not divisible")
     assert call(s, "check", {"config": {}}) == {"errors": {}, "num_params": 4192,
                                                 "cost": cost.estimate(Config(), 27)}
-    assert call(s, "check", {"config": {}, "vocab_size": 5})["num_params"] == Config().num_params(5)
+    assert call(s, "check", {"config": {}, "vocab_size": 5})["num_params"] == cost.num_params(Config(), 5)
 
 
 def test_check_judges_the_sample_seed_too():
@@ -73,7 +73,7 @@ def test_configure_summarises_the_data(session):
     assert summary["configured"] and summary["step"] == 0
     again = call(session, "configure", {"config": TINY, "data": {"source": "text", "text": TEXT}})
     assert again["num_docs"] == 10 and again["num_holdout"] == 1 and again["vocab"] == "abcdefghijklnorsuvy"
-    assert again["num_params"] == Config.from_dict(TINY).num_params(20) and len(again["examples"]) == 8
+    assert again["num_params"] == cost.num_params(Config.from_dict(TINY), 20) and len(again["examples"]) == 8
 
 
 def test_training_in_chunks_equals_one_run(session):
