@@ -3,8 +3,8 @@
 Every user mistake (bad flag value, bad dataset, bad checkpoint, bad prefix, an output that would overwrite an input
 or cannot be written) ends with one line `error: ...` on stderr and exit code 2, found before step 1 whenever it can
 be; nothing the user had is overwritten by a failed run. A run that diverges stops at that step, says so, keeps (and
-saves) its last finite model and exits with 3; Ctrl-C stops after the current step, saves a resumable checkpoint when
-one was asked for, and exits with 130.
+saves) its last finite model and exits with 3; Ctrl-C (or SIGTERM) stops after the current step, saves a resumable
+checkpoint when one was asked for, and exits with 130 (143).
 """
 
 import argparse
@@ -22,7 +22,6 @@ from .sample import check_prefix, sample_names
 from .train import Run, TrainingDiverged, model_class
 
 EXIT_DIVERGED = 3
-EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 microgpt: a tiny GPT that learns to make up names, one character at a time, in pure Python.
@@ -47,7 +46,7 @@ def main(argv=None):
         return 0
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_code_for(signal.SIGINT)
 
 
 def build_parser():
@@ -154,7 +153,7 @@ def run_train(args):
             close_log(log)
     if stop_request.asked:
         save_after_stop(run, args.checkpoint, f"interrupted at step {run.step}")
-        return EXIT_INTERRUPTED
+        return exit_code_for(stop_request.asked)
     if args.checkpoint:
         checkpoint.save(run, args.checkpoint)
         print(f"saved checkpoint to {args.checkpoint} (step {run.step})")
@@ -240,26 +239,34 @@ def save_after_stop(run, checkpoint_path, what):
         print(f"{what}; nothing saved (give --checkpoint to keep the model)", file=sys.stderr)
 
 
+def exit_code_for(signum):
+    """The shell's convention for a program ended by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM)."""
+    return 128 + signum
+
+
 class StopRequest:
-    """Ctrl-C during training asks to stop after the current step (a step cut in half would leave the optimizer and
-    the weights out of step); a second Ctrl-C stops at once."""
+    """Ctrl-C or SIGTERM during training asks to stop after the current step (a step cut in half would leave the
+    optimizer and the weights out of step); `asked` is that signal's number. A second one stops at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self):
-        self.asked = False
-        self.previous = None
+        self.asked = None
+        self.previous = {}
 
     def __enter__(self):
-        self.previous = signal.signal(signal.SIGINT, self.ask)
+        self.previous = {signum: signal.signal(signum, self.ask) for signum in self.SIGNALS}
         return self
 
     def ask(self, signum, frame):
         if self.asked:
             raise KeyboardInterrupt
-        self.asked = True
+        self.asked = signum
         print("\nstopping after this step (Ctrl-C again to quit now)", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
         return False
 
 

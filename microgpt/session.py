@@ -14,8 +14,8 @@ import time
 from . import checkpoint, cost, insight, listing
 from .config import (SOURCES, Config, ConfigError, describe, field_problems, parse_sample_seed, request_fields, shown,
                      train_command)
-from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, check_vocabulary, describe_documents,
-                   parse_documents, split_sizes, summarize)
+from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, check_vocabulary,
+                   describe_documents, parse_documents, split_sizes, summarize)
 from .sample import sample_names, sample_stats
 from .shapes import forward_shapes
 from .train import Run, TrainingDiverged

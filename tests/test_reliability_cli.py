@@ -101,7 +101,10 @@ def test_a_log_that_cannot_be_written_stops_cleanly_with_the_steps_so_far_saved(
     assert "saved checkpoint to" in result.stderr and checkpoint.load(ckpt)["step"] == 1
 
 
-def test_ctrl_c_saves_a_resumable_checkpoint_and_says_so(tmp_path):
+@pytest.mark.parametrize("signum, exit_code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_saves_a_resumable_checkpoint_and_says_so(tmp_path, signum, exit_code):
+    """Ctrl-C, and SIGTERM (what `kill`, a closed terminal's job control or a container stop send), stop after the
+    current step and save."""
     ckpt = tmp_path / "m.json"
     process = subprocess.Popen([sys.executable, "-m", "microgpt", "train", *TINY, "--num-steps", "100000",
                                 "--checkpoint", str(ckpt)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -109,10 +112,10 @@ def test_ctrl_c_saves_a_resumable_checkpoint_and_says_so(tmp_path):
     seen = []
     while not seen or not seen[-1].startswith("step   10 "):
         seen.append(process.stdout.readline())
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=120)
     out = "".join(seen) + out
-    assert process.returncode == 130
+    assert process.returncode == exit_code
     step = checkpoint.load(ckpt)["step"]
     assert f"interrupted at step {step}; saved checkpoint to {ckpt} (continue with --resume {ckpt})" in err
     assert "Traceback" not in err and step >= 10
