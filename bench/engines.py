@@ -18,7 +18,8 @@
    the run with the median ratio is reported.
 3. The fast engine's forward + backward over a grid of n_embd x block_size x n_layer (--no-scaling skips it).
 Times are CPU time of this process (time.process_time), which other load on the machine distorts less than the wall
-clock. Peak memory per step and what 3 steps leave allocated are tracemalloc's. Writes docs/bench.json and docs/bench.md (the markdown is bench_report.py's).
+clock. Peak memory per step and what 3 steps leave allocated are tracemalloc's. Writes docs/bench.json (the data) and
+the engines part of docs/benchmarks.md (bench_report.py's markdown, between its two marker lines).
 """
 
 import argparse
@@ -41,7 +42,7 @@ from microgpt.config import Config  # noqa: E402
 from microgpt.data import builtin_text, parse_documents  # noqa: E402
 from microgpt.train import Run  # noqa: E402
 from original_way import original_run  # noqa: E402
-from bench_report import markdown  # noqa: E402
+from bench_report import BEGIN, END, splice  # noqa: E402
 
 # Adam's float operations per parameter, as optim.py (and the original) write them: m: 2 multiplies, 1 add;
 # v: 2 multiplies, 1 square, 1 add; the update: 2 divisions, 1 power, 1 add, 1 multiply, 1 division, 1 subtraction.
@@ -253,7 +254,8 @@ def main(argv=None):
                         help="times the fast engine is timed (the run with the median ratio to its floor counts)")
     parser.add_argument("--scaling-seconds", type=float, default=0.3, help="time budget per scaling config")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
-    parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for bench.json and bench.md ('' for none)")
+    parser.add_argument("--out", default=str(ROOT / "docs"),
+                        help="folder of bench.json and benchmarks.md ('' for none)")
     args = parser.parse_args(argv)
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {platform.system()}"
     print(f"engines at the default config, {args.steps} steps ({machine})", flush=True)
@@ -265,9 +267,10 @@ def main(argv=None):
     if args.out:
         out = pathlib.Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
+        document = out / "benchmarks.md"
+        document.write_text(splice(document.read_text() if document.exists() else f"{BEGIN}\n{END}\n", report))
         (out / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
-        (out / "bench.md").write_text(markdown(report))
-        print(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
+        print(f"wrote {out / 'bench.json'} and the engines part of {document}")
 
 
 if __name__ == "__main__":
