@@ -8,7 +8,7 @@ multiply-adds of one forward pass over a document of `n` tokens (the worst case,
     F = n (12 L e² + V e) + L e n (n + 1)      # linear layers and lm_head, plus attention over 1..n positions
 
 with e = n_embd, L = n_layer, V = vocab_size. The constants were fitted on this project's machine (CPython 3.11,
-tracemalloc peak of one training step; step time unloaded, see README "Reliability"):
+tracemalloc peak of one training step; step time unloaded, see docs/reliability.md, "Limits that match the cost"):
 - scalar: ~500 bytes per multiply-add (a Value node for each product and each sum, with their tuples), 150 bytes
   per parameter held; 3.5 µs per multiply-add (forward, graph walk, backward);
 - fast: ~300 bytes per parameter (weights, their transposes, gradients, Adam's moments and proposal), 400 bytes per
