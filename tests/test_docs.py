@@ -1,5 +1,6 @@
 """The documents keep their word: every relative link in README.md and docs/*.md reaches a file of the repository (and
-a heading, when it names one), and every test a document names as `tests/FILE::NAME` exists in that file."""
+a heading, when it names one), every test a document names as `tests/FILE::NAME` exists in that file, and the README
+stays a README (measurements, promises and the layout have their own documents in docs/)."""
 
 import re
 import unicodedata
@@ -8,6 +9,7 @@ import pytest
 
 from conftest import ROOT
 
+README_MAX_LINES = 150
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 TEST_REFERENCE = re.compile(r"`(tests/[^`:]+)::([^`]+)`")
@@ -58,3 +60,9 @@ def test_the_checks_find_what_they_look_for():
     assert "benchmarks.md#soak" in relative_links(reliability)
     assert len(TEST_REFERENCE.findall(reliability.read_text())) > 50
     assert "the-page-and-its-worker" in anchors(reliability)
+
+
+def test_the_readme_stays_short():
+    lines = len((ROOT / "README.md").read_text().splitlines())
+    assert lines <= README_MAX_LINES, (f"README.md has {lines} lines, more than {README_MAX_LINES}: put the detail in "
+                                       "docs/ (benchmarks.md, reliability.md, architecture.md) and link to it")
