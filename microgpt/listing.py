@@ -5,24 +5,28 @@ reader looks for (embedding, attention, MLP, loss, backward, Adam) located as li
 
 An edited `model.py` is compiled from the learner's text into a module that lives in this process only; the scalar
 engine can train with its `ScalarModel`. Autograd derives the gradients of whatever the forward computes, so only the
-forward needs editing. The fast engine's backward is written by hand, so it is not editable. A syntax error, or an
-exception while a tiny trial document runs through the edited model, is reported with its line number and nothing in
-use changes.
+forward needs editing. The fast engine's backward is written by hand, so it is not editable. A syntax error, text
+Python cannot read (a NUL, a lone surrogate), any way out of Python (an exception, `exit()`, `raise SystemExit`) while
+the module runs or a tiny trial document goes through the edited model, and results of the wrong kind are reported in
+one line naming the edited line, and nothing in use changes.
 """
 
 import importlib
 import inspect
 import math
 import random
+import re
 import traceback
 import types
 from dataclasses import dataclass
 
-from .config import Config
+from .config import Config, shown
 from .model import init_weights
 
 EDITABLE = "microgpt.model"
 EDITED_FILENAME = "<edited model.py>"
+# What Python source cannot hold: NUL, and a UTF-16 surrogate without its pair (not a character, so not UTF-8 text).
+UNREADABLE = re.compile("[\x00\ud800-\udfff]")
 
 # (module, what it is to a reader), in the order the panel shows them.
 FILES = [
@@ -116,13 +120,32 @@ def edited_line(error):
 
 
 def describe_failure(error):
+    """One line saying how the edited code failed, at its line; an error raised outside it (the trainer or the sampler
+    given something of the wrong kind) is still the edit's, said so."""
     line = edited_line(error)
-    where = f"edited model.py, line {line}" if line is not None else "edited model.py"
+    if line is None:
+        return f"edited model.py: what it returned cannot be used ({type(error).__name__}: {error})"
+    where = f"edited model.py, line {line}"
+    if not isinstance(error, Exception):     # SystemExit, KeyboardInterrupt: ways to end Python, not errors
+        return f"{where}: it exits Python ({type(error).__name__}), which the page's Python must not; remove that"
     return f"{where}: {type(error).__name__}: {error}"
+
+
+def check_readable(source):
+    """Refuse text Python cannot compile for what it is, not for where (a NUL has no line in Python's message)."""
+    found = UNREADABLE.search(source)
+    if found is None:
+        return
+    line = source.count("\n", 0, found.start()) + 1
+    character = found.group()
+    what = ("a NUL character (U+0000)" if character == "\x00" else
+            f"U+{ord(character):04X}, half of a character pair without its other half")
+    raise EditError(f"edited model.py, line {line}: holds {what}, which is not Python text; delete it")
 
 
 def load_edited_model(source):
     """The `ScalarModel` class of the edited model.py, after a trial run; raises EditError naming the line."""
+    check_readable(source)
     try:
         code = compile(source, EDITED_FILENAME, "exec")
     except SyntaxError as error:
@@ -132,7 +155,7 @@ def load_edited_model(source):
     module.__file__ = EDITED_FILENAME
     try:
         exec(code, module.__dict__)
-    except Exception as error:
+    except BaseException as error:        # the learner's code may leave any way Python can: SystemExit too
         raise EditError(describe_failure(error)) from None
     model_class = getattr(module, "ScalarModel", None)
     if not isinstance(model_class, type):
@@ -149,9 +172,22 @@ def _trial(model_class):
         model = model_class(config, vocab_size, init_weights(config, vocab_size, random.Random(0)))
         loss, grads = model.loss_and_grads([2, 0, 1, 2])
         logits = model.logits(2, 0, model.new_cache())
-    except Exception as error:
+    except BaseException as error:
         raise EditError(describe_failure(error)) from None
     if not isinstance(loss, float) or not math.isfinite(loss):
-        raise EditError(f"edited model.py: the loss of a trial document is {loss!r}, not a finite number")
-    if len(logits) != vocab_size or set(grads) != set(model.weights):
-        raise EditError("edited model.py: forward must give one logit per token and every weight a gradient")
+        raise EditError(f"edited model.py: the loss of a trial document is {shown(loss)}, not a finite number")
+    if not isinstance(logits, (list, tuple)) or len(logits) != vocab_size or not all(map(is_number, logits)):
+        raise EditError(f"edited model.py: logits must give a list of {vocab_size} numbers, one per token (for the "
+                        f"trial's vocabulary); it gave {shown(logits)}")
+    weights = model.weights
+    if not isinstance(grads, dict) or set(grads) != set(weights) or any(
+            not isinstance(grads[name], list) or len(grads[name]) != len(mat)
+            or any(not isinstance(g, list) or len(g) != len(row) or not all(map(is_number, g))
+                   for g, row in zip(grads[name], mat))
+            for name, mat in weights.items()):
+        raise EditError("edited model.py: loss_and_grads must give every weight a gradient of numbers, a matrix shaped "
+                        "like that weight's")
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -50,7 +50,19 @@ class Session:
             result = method(payload)
         except (ConfigError, DataError, checkpoint.CheckpointError, listing.EditError) as error:
             raise UserError(str(error)) from None
+        except UserError:
+            raise
+        except BaseException as error:      # the edited code may leave any way Python can, SystemExit included
+            if listing.edited_line(error) is None and not (self.run_edited and isinstance(error, Exception)):
+                raise
+            raise UserError(f"{self.interrupted(request_type)}: {listing.describe_failure(error)}") from None
         return json.dumps(result, allow_nan=False)
+
+    def interrupted(self, request_type):
+        """What the edited code's failure interrupted, in the page's words."""
+        if request_type in ("train", "step_once"):
+            return f"training stopped at step {self.run.step + 1}"
+        return f"{request_type} stopped"
 
     def do_schema(self, payload):
         """Everything the page's form and link need before Python has loaded (build.py writes it to schema.json)."""
@@ -175,14 +187,15 @@ class Session:
         steps = run.steps(out_of_time=lambda: time.perf_counter() - start >= budget)
         events, diverged = [], None
         try:
-            for record in self.edited_steps(run, steps) if self.run_edited else steps:
+            for record in steps:
                 record["elapsed"] = time.perf_counter() - start
                 events.append(record)
                 if record["elapsed"] >= budget:
                     break
         except TrainingDiverged as error:
             finite = error.loss is not None and math.isfinite(error.loss)
-            diverged = {"step": error.step, "loss": error.loss if finite else None, "message": str(error)}
+            diverged = {"step": error.step, "loss": error.loss if finite else None,
+                        "message": self.diverged_message(error)}
         elapsed = time.perf_counter() - start
         reply = {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.finished,
                  "steps_per_sec": len(events) / elapsed if elapsed > 0 else None, "elapsed": elapsed}
@@ -190,21 +203,13 @@ class Session:
             reply["diverged"] = diverged
         return reply
 
-    def edited_steps(self, run, steps):
-        """The run's `steps`, with an exception raised by the edited code reported at its line."""
-        while True:
-            try:
-                record = next(steps)
-            except StopIteration:
-                return
-            except (ConfigError, DataError):
-                raise
-            except Exception as error:
-                if listing.edited_line(error) is None:
-                    raise
-                raise UserError(f"training stopped at step {run.step + 1}: {listing.describe_failure(error)}") \
-                    from None
-            yield record
+    def diverged_message(self, error):
+        """Why training stopped at a step it could not take: a non-number (NaN) from edited code is the edit's doing,
+        not the learning rate's (the original model's loss is a number or infinite)."""
+        if self.run_edited and error.loss is not None and math.isnan(error.loss):
+            return (f"training stopped at step {error.step}: the edited model.py produced a non-number (nan) as the "
+                    f"loss; the original code gives a number here, so look at the edit")
+        return str(error)
 
     def do_sample(self, payload):
         """Names from the current model; a given `sample_seed` makes them reproducible, else the run's stream
@@ -236,7 +241,7 @@ class Session:
                 reply["evaluated"] = run.finish_evaluation()
             record = run.advance(detail)
         except TrainingDiverged as error:       # the step was not taken: the run keeps its last finite model
-            raise UserError(str(error)) from None
+            raise UserError(self.diverged_message(error)) from None
         return {**reply, "event": record, **detail, "vocab": run.tokenizer.chars, "bos": run.tokenizer.bos,
                 "step": run.step, "num_steps": run.config.num_steps, "done": run.done}
 

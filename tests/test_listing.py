@@ -111,3 +111,79 @@ def test_an_error_mid_training_names_the_edited_line():
     line = broken.splitlines().index("        assert pos_id < 3, 'too far'") + 1
     with pytest.raises(UserError, match=f"step 1: edited model.py, line {line}: AssertionError: too far"):
         call(session, "train", {"budget_ms": 1000})
+
+
+# --- an edit is the learner's code: however it fails, the request gets an answer that names the edit ----------------
+
+IN_FORWARD = "        for li in range(self.config.n_layer):"
+LONG_DATA = {"source": "text", "text": "abcdefgh\nbcdefghi\n"}
+
+
+def in_forward(statement, past_trial=False):
+    """The original with `statement` at the start of the forward's layers; `past_trial`: only at positions the
+    trial document (3 positions) does not reach, so that the edit is applied and fails in training."""
+    guarded = f"if pos_id >= 3: {statement}" if past_trial else statement
+    return ORIGINAL.replace(IN_FORWARD, f"        {guarded}\n{IN_FORWARD}")
+
+
+def line_of(source, text):
+    return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize("statement", ["raise SystemExit", "exit()", "import sys; sys.exit(0)",
+                                       "raise KeyboardInterrupt"])
+def test_an_edit_that_exits_at_import_is_refused_at_its_line(statement):
+    source = ORIGINAL + f"\n{statement}\n"
+    session = Session()
+    with pytest.raises(UserError, match=f"edited model.py, line {line_of(source, statement)}: "):
+        call(session, "edit", {"source": source})
+    assert call(session, "code")["edited"] is None
+    with pytest.raises(UserError, match=r"line \d+: it exits Python \(SystemExit\)"):
+        call(session, "edit", {"source": in_forward("import sys; sys.exit(1)")})       # in the trial document
+
+
+def train_edited(source, data=LONG_DATA):
+    session = Session()
+    call(session, "edit", {"source": source})
+    call(session, "configure", {"config": TINY, "data": data, "edited": True})
+    return session
+
+
+def test_an_edit_that_exits_during_training_stops_it_with_an_answer_naming_the_line():
+    source = in_forward("import sys; sys.exit(1)", past_trial=True)
+    session = train_edited(source)
+    with pytest.raises(UserError, match=f"training stopped at step 1: edited model.py, line "
+                                        f"{line_of(source, 'sys.exit(1)')}: it exits Python"):
+        call(session, "train", {"budget_ms": 1000})
+    with pytest.raises(UserError, match="training stopped at step 1: .* it exits Python"):
+        call(session, "step_once")
+    assert call(session, "state")["step"] == 0
+
+
+def test_a_non_number_from_an_edit_is_the_edits_not_the_learning_rates():
+    session = train_edited(in_forward("x = [xi * float('nan') for xi in x]", past_trial=True))
+    reply = call(session, "train", {"budget_ms": 1000})
+    assert reply["diverged"]["message"] == ("training stopped at step 1: the edited model.py produced a non-number "
+                                            "(nan) as the loss; the original code gives a number here, so look at "
+                                            "the edit")
+    assert "learning rate" not in reply["diverged"]["message"]
+
+
+def test_a_result_of_the_wrong_kind_is_named_as_the_edits():
+    wrong_later = ORIGINAL.replace("return [v.data for v in self.forward(token_id, pos_id, cache, attention_log)]",
+                                   "out = [v.data for v in self.forward(token_id, pos_id, cache, attention_log)]\n"
+                                   "        return out if pos_id == 0 else [str(x) for x in out]")
+    session = train_edited(wrong_later)
+    with pytest.raises(UserError, match=r"^sample stopped: edited model.py: what it returned cannot be used "
+                                        r"\(TypeError: "):
+        call(session, "sample", {"sample_seed": 1})
+    with pytest.raises(UserError, match=r"edited model.py: logits must give a list of 3 numbers, one per token"):
+        call(session, "edit", {"source": ORIGINAL.replace("return [v.data for v", "return [v for v")})
+
+
+@pytest.mark.parametrize("character, words", [("\x00", r"a NUL character \(U\+0000\)"),
+                                              ("\ud800", "U\\+D800, half of a character pair")])
+def test_text_python_cannot_read_names_its_line(character, words):
+    source = ORIGINAL.replace("# 2) MLP block", f"# 2) MLP{character} block")
+    with pytest.raises(UserError, match=f"^edited model.py, line {line_of(source, 'MLP')}: holds {words}"):
+        call(Session(), "edit", {"source": source})
