@@ -24,7 +24,7 @@ gc.collect()
 `;
 
 // Python glue: one JSON envelope per call, so the page gets user errors (UserError) without a traceback and
-// programming errors with one. It also keeps in memory the files micropip installed (our package, its built-in
+// programming errors with one; any way out of Python (SystemExit too) is an answer, never silence. It also keeps in memory the files micropip installed (our package, its built-in
 // dataset, its dist-info): a memory snapshot holds no files, so a start from the snapshot writes these back.
 // Everything else is microgpt's own code, unchanged.
 const GLUE = `
@@ -58,7 +58,7 @@ def call(kind, payload_json):
         return '{"result":' + _session.handle(kind, payload_json) + '}'
     except UserError as error:
         return json.dumps({"error": {"message": str(error), "traceback": ""}})
-    except Exception as error:
+    except BaseException as error:
         return json.dumps({"error": {"message": f"{type(error).__name__}: {error}",
                                      "traceback": traceback.format_exc()}})
 `;
@@ -196,6 +196,29 @@ function invoke(type, payload) {
   return JSON.parse(call(type, JSON.stringify(payload ?? {})));
 }
 
+// Python itself can end under a request: `os._exit` in the edited model.py, or a fatal error such as WebAssembly's
+// stack running out. `call` then throws, and no Python can run in this worker again. The request still gets an answer
+// naming the likely cause, and the worker then fails as a crash does, so the page starts a fresh one (and restores
+// its last model). `editInUse`: an edit was applied, so the edited code is the likely cause.
+let editInUse = false;
+let pythonEnded = null;     // the message, once Python has ended
+
+function answer(type, payload) {
+  if (pythonEnded) return { error: { message: pythonEnded, traceback: "" } };
+  try {
+    const envelope = invoke(type, payload);
+    if (type === "edit" && !envelope.error) editInUse = Boolean(payload?.source);
+    return envelope;
+  } catch (error) {
+    const cause = type === "edit" || editInUse
+      ? "the edited model.py ended Python itself (os._exit, or a crash no Python code can catch)"
+      : `Python ended unexpectedly (${error.message || error})`;
+    pythonEnded = `${type} stopped: ${cause}; a fresh Python is starting`;
+    setTimeout(() => { throw new Error(pythonEnded); });
+    return { error: { message: pythonEnded, traceback: String(error.stack || "") } };
+  }
+}
+
 function reply(id, envelope) {
   if (envelope.error) post({ id, type: "error", payload: envelope.error });
   else post({ id, type: "result", payload: envelope.result });
@@ -226,7 +249,7 @@ function startTraining(id, payload) {
       // The halt check comes after each yield, so a `stop` followed by `configure` never trains the new model here.
       for (;;) {
         if (loop.halt) return post({ id, type: "result", payload: { reason: loop.halt } });
-        const envelope = invoke("train", payload);
+        const envelope = answer("train", payload);
         if (envelope.error) return reply(id, envelope);
         const chunk = envelope.result;
         post({ id, type: "progress", payload: chunk });
@@ -259,5 +282,5 @@ self.onmessage = async ({ data: { id, type, payload } }) => {
     if (running) latest.halt = type;
     return post({ id, type: "result", payload: { running } });
   }
-  reply(id, invoke(type, payload));
+  reply(id, answer(type, payload));
 };

@@ -94,3 +94,48 @@ def test_an_edit_trains_on_the_scalar_engine_and_a_broken_one_keeps_the_model(dr
     assert page.input_value("#code-editor") == ORIGINAL
     assert train_with(driver, SETTINGS) == original
     assert driver.console_errors == []
+
+
+def line_of(source, text):
+    return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
+
+
+def test_an_edit_that_exits_or_ends_python_gets_an_answer_and_the_page_comes_back(driver):
+    """However the edited code leaves Python (SystemExit at import or in training, os._exit, which ends Pyodide's
+    Python itself), Apply and Restore come back and a message names the edit."""
+    wait_code(driver)
+    page = driver.page
+    driver.reset()
+
+    at_import = ORIGINAL + "\nraise SystemExit\n"
+    apply_edit(driver, at_import)
+    assert (f"edited model.py, line {line_of(at_import, 'raise SystemExit')}: it exits Python (SystemExit)"
+            in page.text_content("#code-edit-message"))
+    assert page.is_enabled("#code-restore") and not driver.state("edited")
+
+    in_training = ORIGINAL.replace("        for li in range(self.config.n_layer):",
+                                   "        if pos_id >= 3: import sys; sys.exit(1)\n"
+                                   "        for li in range(self.config.n_layer):")
+    apply_edit(driver, in_training)
+    assert driver.state("edited")
+    driver.train(wait_for=None)
+    page.wait_for_function("document.querySelector('#train-message').textContent.includes('training stopped')",
+                           timeout=60_000)
+    assert driver.state("phase") not in ("training", "pausing")
+    assert (f"training stopped at step 1: edited model.py, line {line_of(in_training, 'sys.exit(1)')}: it exits "
+            f"Python (SystemExit)" in page.text_content("#train-message"))
+    page.click("#code-restore")
+    page.wait_for_function("!window.__microgpt.edited")
+    assert page.is_enabled("#train")
+
+    # os._exit ends Python itself: the edit gets an answer naming it, then a fresh worker takes over.
+    apply_edit(driver, "import os\nos._exit(0)\n" + ORIGINAL)
+    assert "edit stopped: the edited model.py ended Python itself (os._exit" in page.text_content("#code-edit-message")
+    page.wait_for_function("document.querySelector('#banner').textContent.includes('ended Python itself')")
+    page.wait_for_function("window.__microgpt.phase === 'idle' && !document.querySelector('#code-apply').disabled",
+                           timeout=60_000)
+    assert not driver.state("edited")
+    apply_edit(driver, TANH)
+    assert driver.state("edited") and page.is_hidden("#code-edit-message")
+    page.click("#code-restore")
+    page.wait_for_function("!window.__microgpt.edited")
