@@ -6,6 +6,9 @@ training document records, per position and layer, the activations its backward 
 per position, holding one LayerTape per layer), and the backward walks positions and layers in reverse calling each
 op's hand-written local backward (fast_ops.py). Inference (`logits`, `loss`) records nothing beyond the KV cache.
 
+`record` (in forward, loss, loss_and_grads) is the hook of trace.py, as in model.py: each stage's output, and in
+loss_and_grads each stage's gradient (`record.grad`), is handed to it; absent, it is never called.
+
 Linear layers read their weights by columns (see `fast_ops.linear`): the transposes are rebuilt lazily after
 `set_weights`, which the trainer calls after each optimizer step (the optimizer updates `weights` in place).
 """
@@ -93,13 +96,14 @@ class FastModel:
         head_dim = self.config.head_dim
         return [x[start:start + head_dim] for start in range(0, len(x), head_dim)]
 
-    def forward(self, token_id, pos_id, cache, tape=None, attention_log=None):
+    def forward(self, token_id, pos_id, cache, tape=None, attention_log=None, record=None):
         """Logits for the token at pos_id, appending its keys and values to the cache. If `tape` is a list, the
         activations the backward needs are appended to it, as a PositionTape. If `attention_log` is a list, the
-        attention weights are appended to it: one list of heads per layer."""
+        attention weights are appended to it: one list of heads per layer. `record`: see the module docstring."""
         w, cols = self.weights, self.columns()
         x_embed = add_vectors(w["wte"][token_id], w["wpe"][pos_id])  # joint token and position embedding
         x, embed_scale = rmsnorm(x_embed)
+        if record: record(pos_id, tok_emb=w["wte"][token_id], pos_emb=w["wpe"][pos_id], embed=x_embed, embed_norm=x)
         layers = []
         for li, names in enumerate(self.layer_names):
             # 1) Multi-head attention block
@@ -108,15 +112,23 @@ class FastModel:
             q = self.split_heads(linear(x_norm, cols[names["attn_wq"]]))
             cache.append(li, self.split_heads(linear(x_norm, cols[names["attn_wk"]])),
                          self.split_heads(linear(x_norm, cols[names["attn_wv"]])))
-            heads, attn_weights = attention(q, cache.key_columns[li], cache.values[li], self.attention_scale)
+            scores = [] if record else None
+            heads, attn_weights = attention(q, cache.key_columns[li], cache.values[li], self.attention_scale, scores)
             if attention_log is not None:
                 attention_log.append(attn_weights)
             x_attn = list(chain.from_iterable(heads))
-            x_mid = add_vectors(linear(x_attn, cols[names["attn_wo"]]), x_in)
+            attn_out = linear(x_attn, cols[names["attn_wo"]])
+            x_mid = add_vectors(attn_out, x_in)
             # 2) MLP block
             x_norm2, scale2 = rmsnorm(x_mid)
-            hidden = relu(linear(x_norm2, cols[names["mlp_fc1"]]))
-            x = add_vectors(linear(hidden, cols[names["mlp_fc2"]]), x_mid)
+            fc1 = linear(x_norm2, cols[names["mlp_fc1"]])
+            hidden = relu(fc1)
+            fc2 = linear(hidden, cols[names["mlp_fc2"]])
+            x = add_vectors(fc2, x_mid)
+            if record:
+                record(pos_id, li, attn_norm=x_norm, q=q, k=cache.keys[li][-1], v=cache.values[li][-1], scores=scores,
+                       weights=attn_weights, heads=x_attn, attn_out=attn_out, attn_residual=x_mid, mlp_norm=x_norm2,
+                       fc1=fc1, relu=hidden, fc2=fc2, mlp_residual=x)
             if tape is not None:
                 layers.append(LayerTape(x_in, x_norm, scale1, q, attn_weights, x_attn, x_mid, x_norm2, scale2, hidden))
         if tape is not None:
@@ -126,27 +138,31 @@ class FastModel:
     def logits(self, token_id, pos_id, cache, attention_log=None):
         return self.forward(token_id, pos_id, cache, attention_log=attention_log)
 
-    def _forward_document(self, tokens, tape=None, breakdown=None):
+    def _forward_document(self, tokens, tape=None, breakdown=None, record=None):
         """Per position, the softmax of the logits and the loss; then the mean loss, as the scalar engine sums it.
-        If `breakdown` is a list, (p of the right next token, its loss term) of every position is appended to it."""
+        If `breakdown` is a list, (p of the right next token, its loss term) of every position is appended to it.
+        `record`: see the module docstring."""
         n = min(self.config.block_size, len(tokens) - 1)
         cache = self.new_cache()
         probs, losses = [], []
         for pos_id in range(n):
-            probs.append(softmax(self.forward(tokens[pos_id], pos_id, cache, tape)))
+            logits = self.forward(tokens[pos_id], pos_id, cache, tape, record=record)
+            probs.append(softmax(logits))
             losses.append(cross_entropy(probs[-1], tokens[pos_id + 1]))
+            if record:
+                record(pos_id, logits=logits, probs=probs[-1], p=probs[-1][tokens[pos_id + 1]], loss=losses[-1])
             if breakdown is not None:
                 breakdown.append((probs[-1][tokens[pos_id + 1]], losses[-1]))
         return reduce(add, losses) * (1 / n), probs, cache
 
-    def loss(self, tokens):
-        return self._forward_document(tokens)[0]
+    def loss(self, tokens, record=None):
+        return self._forward_document(tokens, record=record)[0]
 
-    def loss_and_grads(self, tokens, breakdown=None):
+    def loss_and_grads(self, tokens, breakdown=None, record=None):
         """Mean cross-entropy over the document's positions, and its gradient for every parameter (`breakdown`: see
-        `_forward_document`)."""
+        `_forward_document`; `record`: see the module docstring)."""
         tape = []
-        loss, probs, cache = self._forward_document(tokens, tape, breakdown)
+        loss, probs, cache = self._forward_document(tokens, tape, breakdown, record)
         n = len(probs)
         w = self.weights
         # What each linear layer saw and got back, per position (last first): its weight gradient is one sum at the end.
@@ -158,9 +174,11 @@ class FastModel:
             position = tape[pos_id]
             dlogits = cross_entropy_backward(probs[pos_id], tokens[pos_id + 1], 1 / n)
             dx = self._linear_backward("lm_head", position.x, dlogits, seen)
+            if record: record.grad(pos_id, logits=dlogits)
             for li in reversed(range(len(position.layers))):
-                dx = self._layer_backward(li, pos_id, position.layers[li], dx, cache, queries[li], seen)
+                dx = self._layer_backward(li, pos_id, position.layers[li], dx, cache, queries[li], seen, record)
             dx_embed = rmsnorm_backward(position.x_embed, position.embed_scale, dx)
+            if record: record.grad(pos_id, embed_norm=dx, embed=dx_embed)
             token_id = tokens[pos_id]
             grads["wte"][token_id] = add_vectors(grads["wte"][token_id], dx_embed)
             grads["wpe"][pos_id] = add_vectors(grads["wpe"][pos_id], dx_embed)
@@ -174,18 +192,20 @@ class FastModel:
         output_grads.append(dy)
         return linear_backward(dy, self.weights[name])
 
-    def _layer_backward(self, li, pos_id, tape, dx_out, cache, queries, seen):
+    def _layer_backward(self, li, pos_id, tape, dx_out, cache, queries, seen, record=None):
         """One layer at one position, in reverse (2) MLP block, then 1) attention block), from its LayerTape:
         dL/d(layer output) in, dL/d(layer input) out. Positions are taken last to first, so every query that attended
         to this position's key and value is in `queries` by now."""
         names = self.layer_names[li]
         dhidden = self._linear_backward(names["mlp_fc2"], tape.hidden, dx_out, seen)
-        dx_norm2 = self._linear_backward(names["mlp_fc1"], tape.x_norm2, relu_backward(tape.hidden, dhidden), seen)
+        dfc1 = relu_backward(tape.hidden, dhidden)
+        dx_norm2 = self._linear_backward(names["mlp_fc1"], tape.x_norm2, dfc1, seen)
         dx_mid = add_vectors(dx_out, rmsnorm_backward(tape.x_mid, tape.scale2, dx_norm2))
         dx_attn = self._linear_backward(names["attn_wo"], tape.x_attn, dx_mid, seen)
         dout = self.split_heads(dx_attn)
+        attention_grads = {} if record else None
         dq, dscores = attention_backward(dout, cache.keys[li][:pos_id + 1], cache.value_columns[li],
-                                         tape.attn_weights, self.attention_scale)
+                                         tape.attn_weights, self.attention_scale, attention_grads)
         for lists, query in zip(queries, zip(tape.q, dout, tape.attn_weights, dscores)):
             for seen_list, item in zip(lists, query):
                 seen_list.append(item)
@@ -194,4 +214,8 @@ class FastModel:
         for part, grads in (("attn_wk", dkeys), ("attn_wv", dvalues)):
             dx_norm = add_vectors(dx_norm, self._linear_backward(names[part], tape.x_norm,
                                                                  list(chain.from_iterable(grads)), seen))
+        if record:
+            record.grad(pos_id, li, mlp_residual=dx_out, fc2=dx_out, relu=dhidden, fc1=dfc1, mlp_norm=dx_norm2,
+                        attn_residual=dx_mid, attn_out=dx_mid, heads=dx_attn, **attention_grads, q=dq, k=dkeys,
+                        v=dvalues, attn_norm=dx_norm)
         return add_vectors(dx_mid, rmsnorm_backward(tape.x_in, tape.scale1, dx_norm))

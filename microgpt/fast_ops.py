@@ -202,30 +202,39 @@ def cross_entropy_backward(probs, target, dloss):
     return dlogits
 
 
-def attention(q_heads, key_columns, values, scale):
+def attention(q_heads, key_columns, values, scale, scores_log=None):
     """Causal attention of one query over the cached positions. key_columns[h][j] holds number j of head h's key at
     every cached position, so one head's scores over all positions are one `accumulate` (each q·k_s added in the
     order of a dot) instead of one dot per position; values: one list of heads per position.
-    Per head: w = softmax(q·k_s · scale over s), out = Σ_s w_s v_s. Returns the heads' outputs and weights."""
+    Per head: w = softmax(q·k_s · scale over s), out = Σ_s w_s v_s. Returns the heads' outputs and weights; if
+    `scores_log` is a list, each head's scores (q·k_s · scale) are appended to it (the trace)."""
     outputs, weights = [], []
     positions = len(values)
     for h, q in enumerate(q_heads):
-        w = softmax([score * scale for score in accumulate([0.0] * positions, q, key_columns[h])])
+        scores = [score * scale for score in accumulate([0.0] * positions, q, key_columns[h])]
+        w = softmax(scores)
         outputs.append(accumulate([0.0] * len(q), w, [v[h] for v in values]))
         weights.append(w)
+        if scores_log is not None:
+            scores_log.append(scores)
     return outputs, weights
 
 
-def attention_backward(dout_heads, keys, value_columns, weights, scale):
+def attention_backward(dout_heads, keys, value_columns, weights, scale, grads_log=None):
     """Backward of `attention` for one query over its `len(keys)` positions (value_columns as key_columns there; they
-    may hold later positions too, which the shorter accumulate ignores). Returns dL/dq and dL/dscores per head; the
-    keys' and values' gradients are summed once per position by `attention_key_value_grads`."""
+    may hold later positions too, which the shorter accumulate ignores). Returns dL/dq and dL/d(q·k) per head; the
+    keys' and values' gradients are summed once per position by `attention_key_value_grads`. If `grads_log` is a
+    dict, it gets per head the gradients of the weights and of the scores (q·k · scale) under "weights", "scores"."""
     dq_heads, dscore_heads = [], []
     for h, (dout, w) in enumerate(zip(dout_heads, weights)):
         dweights = accumulate([0.0] * len(w), dout, value_columns[h])
-        dscores = [dl * scale for dl in softmax_backward(w, dweights)]
+        dlogits = softmax_backward(w, dweights)
+        dscores = [dl * scale for dl in dlogits]
         dq_heads.append(accumulate([0.0] * len(dout), dscores, [k[h] for k in keys]))
         dscore_heads.append(dscores)
+        if grads_log is not None:
+            grads_log.setdefault("weights", []).append(dweights)
+            grads_log.setdefault("scores", []).append(dlogits)
     return dq_heads, dscore_heads
 
 

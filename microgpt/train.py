@@ -116,19 +116,23 @@ class Run:
     def tokens(self, doc):
         return self.tokenizer.document_tokens(doc)
 
-    def train_step(self, detail=None):
+    def train_step(self, detail=None, doc=None, record=None):
         """One optimisation step on the next training document; returns its loss. If `detail` is a dict, the step
         also fills it with what it did (see `step_detail`); the numbers are the same either way. Raises
-        TrainingDiverged, having changed nothing, when the step diverges."""
+        TrainingDiverged, having changed nothing, when the step diverges. A `doc` given takes the place of the step's
+        training document (the trace's "step once on this name"); `record` is handed to the model (see trace.py)."""
         step = self.step
-        train = self.dataset.train
-        doc = train[step % len(train)]
+        if doc is None:
+            train = self.dataset.train
+            doc = train[step % len(train)]
         tokens = self.tokens(doc)
         breakdown = None if detail is None else []
         weights = self.model.weights
         loss = None
         try:
-            if detail is None:
+            if record is not None:
+                loss, grads = self.model.loss_and_grads(tokens, breakdown, record)
+            elif detail is None:
                 loss, grads = self.model.loss_and_grads(tokens)
             else:
                 loss, grads = self.model.loss_and_grads(tokens, breakdown)
@@ -171,20 +175,22 @@ class Run:
 
     def eval_due(self):
         every = self.config.eval_every
-        return every > 0 and bool(self.dataset.holdout) and (self.step % every == 0 or self.done)
+        return (every > 0 and self.dataset is not None and bool(self.dataset.holdout)
+                and (self.step % every == 0 or self.done))
 
-    def advance(self, detail=None):
-        """One step as the training loop takes it: {step, loss, lr[, holdout_loss]} (`detail`: see `train_step`).
-        A step whose evaluation was interrupted (see `steps`) must be finished first (`finish_evaluation`)."""
+    def advance(self, detail=None, **step_options):
+        """One step as the training loop takes it: {step, loss, lr[, holdout_loss]} (`detail` and `step_options`, doc
+        and record: see `train_step`). A step whose evaluation was interrupted (see `steps`) must be finished first
+        (`finish_evaluation`). A run without its dataset (a loaded model) evaluates nothing."""
         assert self.evaluating is None, "a step's evaluation is unfinished"
-        record = self._step_record(detail)
+        record = self._step_record(detail, **step_options)
         if self.eval_due():
             record["holdout_loss"] = self.evaluate()
         return record
 
-    def _step_record(self, detail=None):
+    def _step_record(self, detail=None, **step_options):
         lr = learning_rate_at(self.config, self.step)
-        return {"step": self.step + 1, "loss": self.train_step(detail), "lr": lr}
+        return {"step": self.step + 1, "loss": self.train_step(detail, **step_options), "lr": lr}
 
     def finish_evaluation(self, out_of_time=None):
         """Go on with the interrupted evaluation in `evaluating`: its step's record with the held-out loss, or None
