@@ -14,7 +14,7 @@ import random
 import signal
 import sys
 
-from . import checkpoint, insight_text
+from . import checkpoint, insight_text, trace, trace_text
 from .config import FIELDS, Config, ConfigError, cli_flag, field_kind
 from .data import (BUILTIN_DESCRIPTION, DataError, Tokenizer, builtin_documents, describe_documents,
                    parse_documents, read_text_file)
@@ -31,6 +31,7 @@ microgpt: a tiny GPT that learns to make up names, one character at a time, in p
   python -m microgpt train --checkpoint m.json  ...and save the trained model
   python -m microgpt sample --checkpoint m.json --prefix jo --temperature 0.8 --sample-seed 7
   python -m microgpt inspect --checkpoint m.json --prefix ma   next-token probabilities, attention, embedding map
+  python -m microgpt inspect --checkpoint m.json --trace emma --position 2 [--grad]   one name through every stage
 """
 
 
@@ -97,6 +98,13 @@ def build_parser():
                                                             "the run's; they are also shown at 1)")
     inspect.add_argument("--text", metavar="STR", help="the attention weights over this text (default: the prefix)")
     inspect.add_argument("--top", default="10", metavar="N", help="how many of the likeliest tokens (default: 10)")
+    inspect.add_argument("--trace", metavar="NAME", help="follow this name through the model: every stage of the "
+                                                         "forward pass at --position, with shapes and numbers")
+    inspect.add_argument("--position", default="0", metavar="P",
+                         help="with --trace: the position (0 reads the start token; default: 0)")
+    inspect.add_argument("--grad", action="store_true",
+                         help="with --trace: take one training step on the name and show each stage's gradient and "
+                              "what Adam changed (the checkpoint file is not changed)")
     inspect.set_defaults(handler=run_inspect)
     return parser
 
@@ -288,12 +296,35 @@ def run_sample(args):
 
 
 def run_inspect(args):
+    if args.trace is not None:
+        return run_trace(args)
+    if args.grad:
+        raise ConfigError("--grad: shows the gradients of a trace; give --trace NAME too")
     saved, tokenizer, model = load_model(args.checkpoint)
     config = saved["config"].replace(prefix=args.prefix, **({} if args.temperature is None else
                                                              {"temperature": args.temperature}))
     top = parse_top(args.top)
     text = config.prefix if args.text is None else args.text
     insight_text.print_insight(f"{args.checkpoint}, step {saved['step']}", model, tokenizer, config, text, top)
+    return 0
+
+
+def run_trace(args):
+    """`inspect --trace NAME --position P [--grad]`: the stages of the name at that position (see trace.py)."""
+    try:
+        position = int(args.position)
+    except ValueError:
+        raise ConfigError(f"--position: {args.position!r} is not a whole number") from None
+    saved, tokenizer, model = load_model(args.checkpoint)
+    if not args.grad:
+        reply = trace.trace(model, tokenizer, args.trace, position)
+    else:
+        try:
+            reply = trace.step_on(Run.restore(saved), args.trace, position)
+        except TrainingDiverged as diverged:
+            print(f"error: {diverged}", file=sys.stderr)
+            return EXIT_DIVERGED
+    trace_text.print_trace(f"{args.checkpoint}, step {saved['step']}", reply)
     return 0
 
 

@@ -11,7 +11,7 @@ import json
 import math
 import time
 
-from . import checkpoint, cost, insight, listing
+from . import checkpoint, cost, insight, listing, trace
 from .config import (SOURCES, Config, ConfigError, describe, field_problems, parse_sample_seed, request_fields, shown,
                      train_command)
 from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, check_vocabulary,
@@ -306,6 +306,25 @@ class Session:
             raise UserError(f"attention: text must be a string (the name to look at), got "
                             f"{'nothing' if text is None else type(text).__name__}")
         return insight.attention(run.model, run.tokenizer, text)
+
+    def do_trace(self, payload):
+        """One name followed through the model at one position (see trace.py): every stage's shape and numbers; with
+        `grad: true` after one real training step on that name, with each stage's gradient and the updates Adam
+        made; with `graph: {layer?, neuron?}` also the Value graph of one MLP neuron."""
+        run = self.require_run()
+        grad, graph = payload.get("grad", False), payload.get("graph")
+        if not isinstance(grad, bool):
+            raise UserError(f"grad: {shown(grad)} is not true or false")
+        if not grad:
+            reply = trace.trace(run.model, run.tokenizer, payload.get("name"), payload.get("position"))
+            if graph is not None:
+                reply["graph"] = trace.trace_graph(run.model, reply["tokens"], reply["position"], graph)
+            return {**reply, "step": run.step}
+        try:
+            reply = trace.step_on(run, payload.get("name"), payload.get("position"), graph)
+        except TrainingDiverged as error:       # the step was not taken: the run keeps its last finite model
+            raise UserError(str(error)) from None
+        return {**reply, "step": run.step, "num_steps": run.config.num_steps, "done": run.done}
 
     def do_embeddings(self, payload):
         """The 2-D maps of the token and position embeddings, at the current step."""

@@ -27,7 +27,6 @@ from .data import DataError
 from .engine import Value
 from .insight import END_LABEL, START_LABEL, token_labels
 from .model import ScalarModel
-from .train import TrainingDiverged
 
 TOP_CHANGES = 5             # per weight matrix, the largest changes the step made
 MAX_GRAPH_NODES = 300       # one fc1 neuron of n_embd inputs has 4 n_embd + 2 nodes: whole up to n_embd 74
@@ -235,8 +234,8 @@ def step_on(run, name, position, graph=None):
     tokens = check_request(run.tokenizer, run.config, name, position)
     check_hook(model)
     if run.done:
-        raise DataError(f"step: the run has finished all {run.config.num_steps} steps; train a new model to step "
-                        f"on a name")
+        raise DataError(f"step: the run has taken all its {run.config.num_steps} steps, so it has none left to take "
+                        f"on a name; use a model with steps left (paused, or saved with train --stop-after)")
     wanted = check_graph(graph, run.config)
     extra = {}
     if run.evaluating is not None:     # a chunk ended inside the previous step's held-out evaluation
@@ -245,10 +244,7 @@ def step_on(run, name, position, graph=None):
     before = {matrix: [list(row) for row in rows] for matrix, rows in model.weights.items()}
     state = getattr(model, "state", None)   # the scalar engine's parameter Values, which the step will replace
     recorder, detail = Recorder(position), {}
-    try:
-        event = run.advance(detail, doc=name, record=recorder)
-    except TrainingDiverged as error:   # the step was not taken: the run keeps its last finite model
-        raise DataError(str(error)) from None
+    event = run.advance(detail, doc=name, record=recorder)  # TrainingDiverged: not taken, the run keeps its model
     payload = describe(model, run.tokenizer, name, position, tokens, recorder, with_grads=True)
     payload["training_step"] = {
         **extra, "event": event, "doc": name, "replaced": scheduled,

@@ -12,7 +12,8 @@ LAYERS = [
     ["engine", "fast_ops", "optim", "data", "config"],      # foundations: no imports from the package
     ["model", "sample"],                                    # the scalar GPT; sampling with any model
     ["fast", "cost", "insight"],                            # the fast engine, a model's size and cost, insight
-    ["train", "checkpoint", "listing", "shapes", "insight_text"],  # a run, its file, its source, views of the model
+    ["train", "checkpoint", "listing", "shapes", "insight_text", "trace", "trace_text"],  # a run, its file, its
+    # source, views of the model, a name traced through it
     ["session", "__main__"],                                # the adapters: the page's worker and the CLI
 ]
 LAYER_OF = {name: depth for depth, names in enumerate(LAYERS) for name in names}
