@@ -139,6 +139,9 @@ def check_request(tokenizer, config, name, position):
     """The tokens BOS + name + BOS, or a DataError naming what is wrong with `name` or `position`."""
     if not isinstance(name, str):
         raise DataError(f"name: expected the name as text, got {type(name).__name__}")
+    if config.block_size < 2:
+        raise DataError("name: block_size 1 holds only the start token, so no name fits; trace a model with "
+                        "block_size 2 or more")
     if not name:
         raise DataError(f"name: empty; type a name of 1 to {config.block_size - 1} characters")
     tokenizer.check_text(name, "name")

@@ -230,6 +230,29 @@ def test_bad_trace_requests_are_one_clear_line_and_change_nothing(payload, words
     assert call(session, "state")["step"] == 0
 
 
+def test_an_edited_model_is_traced_and_one_without_the_hook_is_refused():
+    original = __import__("inspect").getsource(__import__("microgpt.model").model)
+    session = Session()
+    session.handle("edit", json.dumps({"source": original.replace("x = [xi.relu() for xi in x]",
+                                                                  "x = [xi.tanh() for xi in x]")}))
+    call(session, "configure", {"config": SMALL, "data": {"source": "text", "text": "\n".join(DOCS)}, "edited": True})
+    reply = call(session, "trace", {"name": "emma", "position": 1, "grad": True, "graph": {}})
+    assert reply["engine"] == "scalar" and reply["graph"]["source"] == "running"
+    assert reply["graph"]["nodes"][0]["op"] == "tanh" and min(stages_by_id(reply)["layer1.relu"]["values"]) < 0
+    hookless = "\n".join(line for line in original.splitlines() if not line.strip().startswith("if record:"))
+    hookless = hookless.replace(", record=None", "").replace(", record=record", "").replace(", record)", ")")
+    session.handle("edit", json.dumps({"source": hookless}))
+    call(session, "configure", {"config": SMALL, "data": {"source": "text", "text": "\n".join(DOCS)}, "edited": True})
+    with pytest.raises(UserError, match=r"^trace: this model's loss\(\) has no `record` hook"):
+        session.handle("trace", json.dumps({"name": "emma", "position": 1}))
+
+
+def test_a_model_with_block_size_1_has_no_room_for_a_name():
+    run = trained_run("fast", steps=0, block_size=1)
+    with pytest.raises(Exception, match="^name: block_size 1 holds only the start token"):
+        trace.trace(run.model, run.tokenizer, "a", 0)
+
+
 def test_a_finished_run_has_no_step_to_take_on_a_name():
     run = trained_run("fast", steps=30)
     with pytest.raises(Exception, match="step: the run has taken all its 30 steps"):
