@@ -16,7 +16,7 @@ from .config import (SOURCES, Config, ConfigError, describe, field_problems, par
                      train_command)
 from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, check_vocabulary,
                    describe_documents, parse_documents, split_sizes, summarize)
-from .sample import sample_names, sample_stats
+from .sample import check_prefix, sample_names, sample_stats
 from .shapes import forward_shapes
 from .train import Run, TrainingDiverged
 
@@ -72,9 +72,14 @@ class Session:
     def do_check(self, payload):
         """Per-field problems of a config and of a `sample_seed` (when given) and, when the config has none, its
         parameter count for `vocab_size` (default: the current run's vocabulary, or the built-in data's before the
-        first run)."""
+        first run). Given the data's `vocab` (its characters), the prefix is checked against it as training will."""
         values = payload.get("config", {})
         vocab_size = self.vocab_size(payload)
+        vocab = payload.get("vocab")
+        if vocab is not None and not isinstance(vocab, str):
+            raise UserError(f"vocab: expected the data's characters as text, got {type(vocab).__name__}")
+        if vocab is not None:
+            check_vocabulary(len(vocab), "vocab")
         errors = field_problems(values)
         if payload.get("sample_seed") not in (None, ""):     # "" means: continue the run's stream, as in `sample`
             try:
@@ -84,6 +89,11 @@ class Session:
         num_params = estimate = None
         if not set(errors) - {"sample_seed"}:
             config = Config.from_dict(values)
+            if vocab is not None:
+                try:
+                    check_prefix(Tokenizer(vocab), config.prefix, config.block_size)
+                except DataError as error:
+                    errors["prefix"] = str(error)
             num_params = cost.num_params(config, vocab_size)
             estimate = cost.estimate(config, vocab_size)
             try:

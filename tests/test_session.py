@@ -50,6 +50,20 @@ def test_check_reports_field_errors_and_parameter_count():
     assert call(s, "check", {"config": {}, "vocab_size": 5})["num_params"] == cost.num_params(Config(), 5)
 
 
+def test_check_judges_the_prefix_against_the_datas_vocabulary_as_training_will():
+    s = Session()
+    vocab = "abcdefghijklmnopqrstuvwxyz"
+    reply = call(s, "check", {"config": {"prefix": "Z"}, "vocab": vocab, "vocab_size": 27})
+    assert reply["errors"] == {"prefix": f"prefix: 'Z' not in the vocabulary; allowed characters are '{vocab}'"}
+    assert reply["num_params"] == 4192, "the model's settings are fine, so they are still counted"
+    too_long = call(s, "check", {"config": {"prefix": "abcd", "block_size": 4}, "vocab": vocab})["errors"]
+    assert too_long["prefix"].startswith("prefix: 4 characters leaves no room to generate within block_size 4")
+    assert call(s, "check", {"config": {"prefix": "Zo"}, "vocab": "Zo"})["errors"] == {}
+    assert call(s, "check", {"config": {"prefix": "Z"}})["errors"] == {}, "no vocabulary given, none judged"
+    with pytest.raises(UserError, match="vocab: expected the data's characters as text, got list"):
+        call(s, "check", {"config": {}, "vocab": ["a"]})
+
+
 def test_check_judges_the_sample_seed_too():
     s = Session()
     assert call(s, "check", {"config": {}, "sample_seed": 7}) == {"errors": {}, "num_params": 4192,

@@ -41,10 +41,11 @@ export class Checks {
     const seq = ++this.checkSeq;
     const form = this.form();
     try {
-      // The parameter count depends on the vocabulary: it is counted for the previewed data, once that is known.
+      // The parameter count and the prefix depend on the vocabulary: they are judged for the previewed data, once
+      // that is known.
       const vocabSize = this.dataSummary?.vocab_size;
-      const result = await this.ask("check",
-        { config: form.config(), sample_seed: form.value("sample_seed"), vocab_size: vocabSize });
+      const result = await this.ask("check", { config: form.config(), sample_seed: form.value("sample_seed"),
+        vocab_size: vocabSize, vocab: this.dataSummary?.vocab });
       if (seq !== this.checkSeq) return;
       const unplaced = form.showErrors(result.errors);
       showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);

@@ -116,6 +116,20 @@ def test_the_cost_of_a_step_is_shown_and_a_too_costly_model_refused(driver):
     driver.set_setting("n_embd", 16)
 
 
+def test_a_prefix_outside_the_vocabulary_is_found_when_typed_not_after_training(driver):
+    driver.reset()
+    driver.use_builtin()
+    driver.set_setting("prefix", "Z")
+    error = driver.page.locator('[data-field="prefix"] .field-error')
+    assert error.is_visible() and error.text_content().startswith("prefix: 'Z' not in the vocabulary; allowed "
+                                                                  "characters are 'abcdefghijklmnopqrstuvwxyz'")
+    assert driver.page.get_attribute("#setting-prefix", "aria-invalid") == "true"
+    assert driver.state("events.length") == 0
+    driver.set_setting("prefix", "z")
+    assert error.is_hidden()
+    driver.set_setting("prefix", "")
+
+
 def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_restored(driver):
     driver.reset()
     driver.set_setting("num_steps", 100000)
