@@ -1,14 +1,18 @@
 """Run every test, on a fresh machine too: install what is missing, then the page's unit tests and pytest.
 
-    python scripts/test.py [pytest arguments...]      e.g. -x, -k sample, tests/test_cli.py
+    python scripts/test.py [--quick] [pytest arguments...]      e.g. -x, -k sample, tests/test_cli.py, -n 0
 
 What a fresh clone lacks, installed only when missing:
-- the Python test packages (pytest, Playwright and its pytest plugin, wheel for build.py), with pip;
+- the Python test packages (pytest, pytest-xdist, Playwright and its pytest plugin, wheel for build.py), with pip;
 - a Chromium for the end-to-end tests: the system's from apt-get when we are root on a machine that has apt-get, else
   Playwright's own download (tests/chromium.py says which one the tests then use).
-Then `node --test` on tests/js/*.test.mjs (the page's pure modules) and `python -m pytest` with the arguments given.
+Then `node --test` on tests/js/*.test.mjs (the page's pure modules) and `python -m pytest` with the arguments given,
+on two pytest-xdist workers, each test file on one worker (so a file's shared page starts once; `-n 0` runs in this
+process). The slow tests are handed out first (tests/conftest.py): the golden run takes one worker from the start.
+--quick is the tier to run while working: the node tests, every test but the slow and the end-to-end ones, and the
+few end-to-end tests marked `smoke` (the build, a first visit, the page's training equal to native CPython's).
 The exit code is non-zero when either fails. Needs Python 3.10+ and Node.js with npm (build.py installs the npm
-packages of package.json itself).
+packages of package.json itself). Measured times of both tiers: docs/benchmarks.md, "Test suite".
 """
 
 import importlib.util
@@ -19,12 +23,21 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from chromium import system_chromium  # noqa: E402  (tests/chromium.py: the Chromium the e2e tests drive)
 
 # Importable module -> the pip package that provides it.
-PYTHON_PACKAGES = {"pytest": "pytest", "playwright": "playwright", "pytest_playwright": "pytest-playwright",
-                   "wheel": "wheel"}
+PYTHON_PACKAGES = {"pytest": "pytest", "xdist": "pytest-xdist", "playwright": "playwright",
+                   "pytest_playwright": "pytest-playwright", "wheel": "wheel"}
+PARALLEL = ["-n", "2", "--dist", "loadfile"]
+QUICK = ["-m", "smoke or not (slow or browser)"]
+
+
+def system_chromium():
+    """tests/chromium.py's answer (the Chromium the e2e tests drive), loaded by path: this script runs before pytest,
+    from scripts/, where the tests package is not importable."""
+    spec = importlib.util.spec_from_file_location("chromium", ROOT / "tests" / "chromium.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.system_chromium()
 
 
 def say(message):
@@ -69,7 +82,9 @@ def node_tests():
     return run(["node", "--test", *files])
 
 
-def main(pytest_args):
+def main(args):
+    quick = "--quick" in args
+    pytest_args = [*PARALLEL, *(QUICK if quick else []), *(arg for arg in args if arg != "--quick")]
     install_python_packages()
     install_chromium()
     results = {"node --test": node_tests(), "pytest": run([sys.executable, "-m", "pytest", *pytest_args])}

@@ -1,4 +1,6 @@
-"""Shared test helpers: where the parity data lives, and build.py as a module."""
+"""Shared test helpers: where the parity data lives, and build.py as a module. The slow tests run first: with
+pytest-xdist (scripts/test.py) the golden run then starts at once on one worker while the other runs the rest,
+instead of alone at the end."""
 
 import importlib.util
 import json
@@ -33,3 +35,7 @@ def builder():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)     # stable: the rest keep their order

@@ -2,6 +2,7 @@
 Playwright's own: see tests/chromium.py), and give tests a loaded page (with its console errors and every request it
 made recorded) plus a small driver for it."""
 
+import fcntl
 import pathlib
 
 import pytest
@@ -20,9 +21,18 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def builder(builder):
+    """build.py, with dist/ built. pytest-xdist's workers are processes that each ask for it: the first builds while
+    the others wait on a lock (taken on build.py itself, so no lock file is left behind), then find dist/ ready."""
+    with open(builder.ROOT / "build.py") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        builder.build()
+    return builder
+
+
+@pytest.fixture(scope="session")
 def site(builder):
     """The built site, served from a thread of this process; yields its base URL."""
-    builder.build()
     server = builder.serve(builder.DIST)
     yield builder.url(server)
     server.shutdown()

@@ -34,6 +34,7 @@ def assert_close(page_values, native_values, what):
         assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=0), f"{what} at step {step}: {ours} != {theirs}"
 
 
+@pytest.mark.smoke
 def test_page_loads_from_dist_and_reaches_ready(new_driver, site):
     driver = new_driver()
     page = driver.page
@@ -94,6 +95,7 @@ def test_a_broken_deployment_says_what_is_missing(new_driver, builder, tmp_path)
         server.shutdown()
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("engine, steps", [("fast", 50), ("scalar", 12)])
 def test_training_in_the_page_equals_native_cpython(driver, engine, steps):
     driver.reset()

@@ -11,6 +11,8 @@ import pytest
 
 from microgpt.session import Session
 
+pytestmark = pytest.mark.smoke     # seconds, and the quick tier's page tests stand on the build
+
 RELATIVE_REFERENCE = re.compile(r"""(?:from\s+|\bimport\s*\(\s*|new URL\(\s*|href=|src=)["']([^"']+)["']""")
 
 
