@@ -48,7 +48,7 @@ def markdown(report):
     default = report["configs"][0]
     original = default["engines"]["original"]
     lines = [
-        f"`python bench/engines.py` on {report['machine']}. Not a timed test: numbers vary with the machine and its "
+        f"`python -m bench.engines` on {report['machine']}. Not a timed test: numbers vary with the machine and its "
         "load. Times are CPU time of the benchmark process (time.process_time).", "",
         f"### Engines side by side (default config, the same {default['steps']} consecutive steps on the shuffled "
         "built-in names, each through the trainer's `Run.train_step`)", "",

@@ -1,6 +1,6 @@
 """Benchmark (not a test): the engines side by side, and against the floor of pure Python arithmetic, in one run.
 
-    python bench/engines.py [--steps 200] [--out docs]
+    python -m bench.engines [--steps 200] [--out docs]
 
 1. Engines at the default config, each training the same `--steps` consecutive steps through the trainer's own
    `Run.train_step`, from the same shuffled built-in names and initial weights:
@@ -29,20 +29,19 @@ import json
 import pathlib
 import platform
 import statistics
-import sys
 import time
 import tracemalloc
 from functools import reduce
 from operator import add, mul
 
+from bench.bench_report import BEGIN, END, splice
+from bench.original_way import original_run
+from microgpt import cost
+from microgpt.config import Config
+from microgpt.data import builtin_text, parse_documents
+from microgpt.train import Run
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from microgpt import cost  # noqa: E402
-from microgpt.config import Config  # noqa: E402
-from microgpt.data import builtin_text, parse_documents  # noqa: E402
-from microgpt.train import Run  # noqa: E402
-from original_way import original_run  # noqa: E402
-from bench_report import BEGIN, END, splice  # noqa: E402
 
 # Adam's float operations per parameter, as optim.py (and the original) write them: m: 2 multiplies, 1 add;
 # v: 2 multiplies, 1 square, 1 add; the update: 2 divisions, 1 power, 1 add, 1 multiply, 1 division, 1 subtraction.
@@ -247,7 +246,7 @@ def scaling(budget_seconds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python bench/engines.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.engines", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=200, help="consecutive steps each engine trains (default config)")
     parser.add_argument("--larger-steps", type=int, default=20, help="steps of the fast engine at the larger configs")
     parser.add_argument("--repeats", type=int, default=5,

@@ -10,7 +10,7 @@
    updating as training runs, vs the same run with them closed: steps/s side by side (runs interleaved, medians),
    and long tasks while the views are open. Goal: open >= 0.9x closed, no long task.
 
-    python bench/page_bench.py [--repeat 3] [--steps 1000] [--engine fast] [--json out.json]
+    python -m bench.page_bench [--repeat 3] [--steps 1000] [--engine fast] [--json out.json]
 """
 
 import argparse
@@ -25,10 +25,10 @@ import time
 
 from playwright.sync_api import sync_playwright
 
+from microgpt.session import Session
+from tests.chromium import launch_options   # the Chromium the e2e tests drive
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from chromium import launch_options  # noqa: E402  (tests/chromium.py: the Chromium the e2e tests drive)
-from microgpt.session import Session  # noqa: E402
 
 
 # Bare Pyodide, loaded the way our worker loads it, timed from navigation start like the page's own ready time.

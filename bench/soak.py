@@ -7,7 +7,7 @@ that falls.
 - Page: the built page in Chromium, Train pressed with num_steps N; memory is the resident set of the browser's
   processes (the page, its worker with Pyodide's WebAssembly memory, the browser), steps from window.__microgpt.
 
-    python bench/soak.py [--steps 20000] [--every 10] [--max-minutes M] [--only cli|page] [--json out.json]
+    python -m bench.soak [--steps 20000] [--every 10] [--max-minutes M] [--only cli|page] [--json out.json]
 
 --max-minutes ends a run early (on a loaded machine 20,000 page steps can take an hour): the samples so far are kept.
 """
@@ -22,10 +22,10 @@ import time
 
 from playwright.sync_api import sync_playwright
 
+from bench.page_bench import load_build_module
+from tests.chromium import launch_options   # the Chromium the e2e tests drive
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
-from chromium import launch_options  # noqa: E402  (tests/chromium.py: the Chromium the e2e tests drive)
-from page_bench import load_build_module  # noqa: E402
 
 
 def rss_mb(pid):

@@ -13,7 +13,7 @@ Pyodide starting Python (~3 s here), which only the memory snapshot removes. A t
 --rtt-ms per request, one link shared by all connections) shows what a reader on a real connection gains.
 Goal: repeat <= 0.5x first.
 
-    python bench/visit_bench.py [--repeat 3] [--mbps 0 20] [--rtt-ms 40] [--json out.json]
+    python -m bench.visit_bench [--repeat 3] [--mbps 0 20] [--rtt-ms 40] [--json out.json]
 """
 
 import argparse
@@ -27,7 +27,8 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from page_bench import launch_options, load_build_module
+from bench.page_bench import load_build_module
+from tests.chromium import launch_options
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 READY = "window.__microgpt && window.__microgpt.timings && window.__microgpt.timings.ready"

@@ -2,7 +2,7 @@
 
 import pytest
 
-import chromium
+from tests import chromium
 
 
 def test_the_chosen_chromium_is_launched_with_the_shared_flags(tmp_path, monkeypatch):

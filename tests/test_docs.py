@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from conftest import ROOT
+from tests.conftest import ROOT
 
 README_MAX_LINES = 150
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -2,16 +2,11 @@
 
 import gc
 import math
-import pathlib
-import sys
 
 import pytest
 
+from bench.original_way import original_topological_order   # the original's code as written
 from microgpt.engine import Value, no_gc, topological_order
-
-# bench/original_way.py holds the original's code as written there, for the benchmarks and for this test.
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
-from original_way import original_topological_order  # noqa: E402
 
 H = 1e-6
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from test_cli import cli
+from tests.test_cli import cli
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from microgpt import checkpoint
-from test_cli import ROOT, cli, refusal
+from tests.test_cli import ROOT, cli, refusal
 
 TINY = ["--n-embd", "8", "--n-head", "2", "--eval-every", "0", "--num-samples", "2"]
 

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from chromium import launch_options  # tests/chromium.py: pytest puts tests/ on sys.path for tests/conftest.py
+from tests.chromium import launch_options
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 READY_TIMEOUT_MS = 90_000

@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from conftest import ROOT
+from tests.conftest import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 QUICK = "num_steps=30&num_samples=8"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from test_page import SMALL_NAMES, assert_close, native_run
+from tests.e2e.test_page import SMALL_NAMES, assert_close, native_run
 
 HEAVY = re.compile(r"/(pyodide/|wheels/|worker\.js)")
 

@@ -1,0 +1,1 @@
+"""The tests, a package so that they, scripts and bench/ import helpers by one name (tests.chromium)."""
