@@ -11,7 +11,7 @@ from microgpt.config import Config
 from microgpt.model import ScalarModel
 from microgpt.session import Session, UserError
 from microgpt.train import Run, model_class
-from test_cli import cli
+from tests.test_cli import cli
 
 DOCS = ["anna", "bob", "cyril", "dora", "eve", "frank", "gus", "hanna", "ivo", "jo", "emma", "mona"]
 SMALL = dict(n_embd=8, n_head=2, n_layer=2, block_size=8, num_steps=30, eval_every=0)
