@@ -132,8 +132,9 @@ def new_driver(browser, site):
     """Make drivers for new pages, each in its own browser context and not yet opened (default URL: the site)."""
     contexts = []
 
-    def make(base_url=site, bypass_csp=True):
-        contexts.append(browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=bypass_csp))
+    def make(base_url=site, bypass_csp=True, viewport=(1280, 800), color_scheme="light"):
+        contexts.append(browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                            bypass_csp=bypass_csp, color_scheme=color_scheme))
         return PageDriver(contexts[-1].new_page(), base_url)
 
     yield make
