@@ -3,9 +3,12 @@
     python scripts/test.py [--quick] [pytest arguments...]      e.g. -x, -k sample, tests/test_cli.py, -n 0
 
 What a fresh clone lacks, installed only when missing:
-- the Python test packages (pytest, pytest-xdist, Playwright and its pytest plugin, wheel for build.py), with pip;
+- the Python test packages (pytest, pytest-xdist, Playwright and its pytest plugin, wheel for build.py, selenium for
+  WebKit), with pip;
 - a Chromium for the end-to-end tests: the system's from apt-get when we are root on a machine that has apt-get, else
-  Playwright's own download (tests/chromium.py says which one the tests then use).
+  Playwright's own download (tests/chromium.py says which one the tests then use);
+- Firefox and WebKit for tests/e2e/test_engines.py (firefox-esr, webkit2gtk-driver, xvfb), from apt-get when we are
+  root on a machine that has it; elsewhere those tests are skipped, saying what to install.
 Then `node --test` on tests/js/*.test.mjs (the page's pure modules) and `python -m pytest` with the arguments given,
 on two pytest-xdist workers, each test file on one worker (so a file's shared page starts once; `-n 0` runs in this
 process). The slow tests are handed out first (tests/conftest.py): the golden run takes one worker from the start.
@@ -26,7 +29,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Importable module -> the pip package that provides it.
 PYTHON_PACKAGES = {"pytest": "pytest", "xdist": "pytest-xdist", "playwright": "playwright",
-                   "pytest_playwright": "pytest-playwright", "wheel": "wheel"}
+                   "pytest_playwright": "pytest-playwright", "wheel": "wheel", "selenium": "selenium"}
+# The engines of tests/e2e/test_engines.py: a file that shows one is installed -> its Debian package.
+ENGINE_PACKAGES = {"/usr/bin/firefox-esr": "firefox-esr", "/usr/bin/WebKitWebDriver": "webkit2gtk-driver",
+                   "/usr/bin/Xvfb": "xvfb"}
 PARALLEL = ["-n", "2", "--dist", "loadfile"]
 QUICK = ["-m", "smoke or not (slow or browser)"]
 
@@ -56,19 +62,35 @@ def install_python_packages():
                  f"avoids a system Python's restrictions) and run this again")
 
 
+def can_apt_get():
+    return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_get_install(packages):
+    """True when apt-get installed `packages` (after updating its lists)."""
+    apt = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    return (run(["apt-get", "update", "-qq"], **apt) == 0
+            and run(["apt-get", "install", "-y", "-qq", *packages], **apt) == 0)
+
+
 def install_chromium():
     if system_chromium():
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        apt = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
-        installed = (run(["apt-get", "update", "-qq"], **apt) == 0
-                     and run(["apt-get", "install", "-y", "-qq", "chromium"], **apt) == 0)
-        if installed and system_chromium():
+    if can_apt_get():
+        if apt_get_install(["chromium"]) and system_chromium():
             return
         say("no Chromium from apt-get; using Playwright's own")
     if run([sys.executable, "-m", "playwright", "install", "chromium"]) != 0:
         sys.exit("scripts/test.py: could not install Playwright's Chromium; install Chromium and set MICROGPT_CHROMIUM "
                  "to its path")
+
+
+def install_engines():
+    missing = [package for path, package in ENGINE_PACKAGES.items() if not pathlib.Path(path).is_file()]
+    if not missing:
+        return
+    if not can_apt_get() or not apt_get_install(missing):
+        say(f"no {', '.join(missing)}: the Firefox and WebKit tests that need them are skipped")
 
 
 def node_tests():
@@ -87,6 +109,7 @@ def main(args):
     pytest_args = [*PARALLEL, *(QUICK if quick else []), *(arg for arg in args if arg != "--quick")]
     install_python_packages()
     install_chromium()
+    install_engines()
     results = {"node --test": node_tests(), "pytest": run([sys.executable, "-m", "pytest", *pytest_args])}
     failed = [name for name, code in results.items() if code != 0]
     if failed:
