@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from engines import DRIVERS, missing
+from tests.e2e.engines import DRIVERS, missing
 
 STEPS = 120
 SETTINGS = f"n_embd=8&n_head=2&num_steps={STEPS}&num_samples=8"
