@@ -1,12 +1,12 @@
 """Benchmark of first and repeat visits, side by side in one run (not a test: it reports, it does not assert).
 
 For each network profile, --repeat times: a fresh browser profile visits the page (first visit: nothing cached), waits
-until the service worker holds the deploy (web/offline.js), then opens the page again (repeat visit). The same pair is
-timed with service workers blocked, so the browser's HTTP cache alone serves the repeat visit, for comparison.
-Ready time = window.__microgpt.timings.ready (navigation start to Python ready); medians are reported. A first visit
-also stores Python's memory snapshot (web/snapshot.js), from which the repeat visit starts (which start each visit took
-is reported). The embed widget (#embed) loads Python only when Train is pressed: for it the time from pressing Train to
-the first training step is measured the same way, first and repeat.
+until the service worker holds the deploy (web/python/offline-control.js), then opens the page again (repeat visit). The
+same pair is timed with service workers blocked, so the browser's HTTP cache alone serves the repeat visit, for
+comparison. Ready time = window.__microgpt.timings.ready (navigation start to Python ready); medians are reported. A
+first visit also stores Python's memory snapshot (web/python/snapshot-control.js), from which the repeat visit starts
+(which start each visit took is reported). The embed widget (#embed) loads Python only when Train is pressed: for it the
+time from pressing Train to the first training step is measured the same way, first and repeat.
 
 On localhost the network costs almost nothing, so a repeat visit saves only the download; most of the ready time is
 Pyodide starting Python (~3 s here), which only the memory snapshot removes. A throttled profile (the server sends at --mbps with

@@ -205,9 +205,9 @@ def _coerce(f, value):
     return float(value)
 
 
-# The one spelling of numbers, shared with the page (web/settings.js NUMBER): decimal digits with an optional sign,
-# point and exponent. Not hexadecimal, underscores, or other scripts' digits, which the page's Number() and Python's
-# int() each accept differently; "nan" and "inf" are read so that their message can say they are not finite.
+# The one spelling of numbers, shared with the page (web/settings/settings.js NUMBER): decimal digits with an optional
+# sign, point and exponent. Not hexadecimal, underscores, or other scripts' digits, which the page's Number() and
+# Python's int() each accept differently; "nan" and "inf" are read so that their message can say they are not finite.
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 MAX_NUMBER_CHARS = 100
 NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)

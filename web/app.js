@@ -1,32 +1,33 @@
-// The page's composition root: it creates the parts, wires them to each other and to the buttons, starts the worker
-// and applies what phases.js says the page allows. The parts: run-control.js (the run against the worker),
-// checks.js (what Python says of the settings and the data), last-model.js (the copy that survives a lost worker),
-// link-settings.js (the settings between the link and the form), and the views, which follow events.js.
-// A new view registers with events.js's `on(...)` (see the list of events there) and is imported below.
+// The page's composition root: it creates the parts, wires them to each other and to the buttons, starts the worker and
+// applies what base/phases.js says the page allows. The parts: run/run-control.js (the run against the worker),
+// run/checks-control.js (what Python says of the settings and the data), keep/last-model-control.js (the copy that
+// survives a lost worker), settings/link-settings-control.js (the settings between the link and the form), and the
+// views, which follow base/events.js. A new view registers with base/events.js's `on(...)` (see the list of events
+// there) and is imported below.
 
-import { WorkerClient } from "./client.js";
-import { WORKER_URL, takeEarlyWorker } from "./early-worker.js";
-import { SettingsForm, settingSpecs } from "./settings.js";
-import { problem } from "./hash.js";
-import { DataPanel } from "./data.js";
-import { LossChart } from "./chart.js";
-import { LoadingView, followRun, showControls, showMessage } from "./views.js";
-import { ShareLink } from "./share.js";
-import { EmbedView } from "./embed.js";
-import { announcement, controls, focusAfter, hasModel, isLocked } from "./phases.js";
-import { changedSettings, croppedNote, holdoutNote, trainedWithText } from "./guidance.js";
-import { emit, on } from "./events.js";
-import { InsightPanel } from "./insight-panel.js";
-import { RunKeeper } from "./run-keeper.js";
-import { ModelKeeper } from "./model-keeper.js";
-import { CodePanel } from "./code-panel.js";
-import { ExperimentView } from "./experiment-view.js";
-import { MicroscopeView, ShapesView } from "./learn-views.js";
-import { focusKeeper } from "./focus.js";
-import { Checks } from "./checks.js";
-import { LastModel } from "./last-model.js";
-import { LinkSettings } from "./link-settings.js";
-import { RunControl } from "./run-control.js";
+import { WorkerClient } from "./python/client-control.js";
+import { WORKER_URL, takeEarlyWorker } from "./python/early-start-control.js";
+import { SettingsForm, settingSpecs } from "./settings/settings.js";
+import { problem } from "./settings/hash.js";
+import { DataPanel } from "./settings/data-view.js";
+import { LossChart } from "./run/chart-view.js";
+import { LoadingView, followRun, showControls, showMessage } from "./run/run-view.js";
+import { ShareLink } from "./settings/share-control.js";
+import { EmbedView } from "./settings/embed-view.js";
+import { announcement, controls, focusAfter, hasModel, isLocked } from "./base/phases.js";
+import { changedSettings, croppedNote, holdoutNote, trainedWithText } from "./settings/guidance.js";
+import { emit, on } from "./base/events.js";
+import { InsightPanel } from "./insight/insight-control.js";
+import { RunKeeper } from "./runs/runs-control.js";
+import { ModelKeeper } from "./keep/keep-control.js";
+import { CodePanel } from "./learn/code-view.js";
+import { ExperimentView } from "./learn/experiments-view.js";
+import { MicroscopeView, ShapesView } from "./learn/learn-view.js";
+import { focusKeeper } from "./base/focus-control.js";
+import { Checks } from "./run/checks-control.js";
+import { LastModel } from "./keep/last-model-control.js";
+import { LinkSettings } from "./settings/link-settings-control.js";
+import { RunControl } from "./run/run-control.js";
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.documentElement.classList.contains("embed");   // set by boot.js before the first paint
@@ -127,7 +128,7 @@ function showGuidance() {
   $("settings-trained").hidden = changes.length === 0;
 }
 
-// The worker's messages besides replies (client.js): loading progress, Python ready, failed, or lost.
+// The worker's messages besides replies (python/client-control.js): loading progress, Python ready, failed, or lost.
 const handlers = {
   loading: (payload) => loadingView.stage(payload),
   ready: async ({ pyodide, startup: how }) => {
@@ -185,8 +186,8 @@ async function buildForm() {
   refresh();
 }
 
-// The full page adopts the worker early-worker.js started; the embed widget starts one only when the reader presses
-// Train (no Python download before).
+// The full page adopts the worker python/early-start-control.js started; the embed widget starts one only when the
+// reader presses Train (no Python download before).
 function startWorker() {
   client = new WorkerClient(WORKER_URL, handlers, { early: takeEarlyWorker() });
   loadingView.restart();

@@ -1,6 +1,6 @@
 // Runs before the first paint (a classic script in <head>, not a module, so it blocks rendering for the few
-// microseconds it takes): the embed flag and the theme in the link (#embed&theme=dark, see web/hash.js and the
-// `theme` setting in web/settings.js) decide the layout and colours, so the page never flashes the wrong ones.
+// microseconds it takes): the embed flag and the theme in the link (#embed&theme=dark, see web/settings/hash.js and the
+// `theme` setting in web/settings/settings.js) decide the layout and colours, so the page never flashes the wrong ones.
 // A file rather than an inline script: the page's Content-Security-Policy allows scripts from this site only.
 "use strict";
 (function () {

@@ -7,10 +7,11 @@
 //   - Navigations (index.html) and manifest.json: network first, the cache only when the network fails, so a new
 //     deploy is seen at once; each navigation re-reads the manifest, which decides what the cache may serve.
 //   - Every other file the manifest lists: from the cache when its hash is there, else from the network (then kept).
-// Nothing is fetched on install: an embedded page must not download the runtime before the reader presses Train, so
-// the cache fills from what pages actually fetch. The first visit's page is controlled only once `clients.claim()` has
-// run, which may be after its worker fetched the runtime; so the full page, once ready, sends "warm" (offline.js) and
-// the files not yet kept are fetched then (mostly revalidations of what the browser just downloaded).
+// Nothing is fetched on install: an embedded page must not download the runtime before the reader presses Train, so the
+// cache fills from what pages actually fetch. The first visit's page is controlled only once `clients.claim()` has run,
+// which may be after its worker fetched the runtime; so the full page, once ready, sends "warm"
+// (python/offline-control.js) and the files not yet kept are fetched then (mostly revalidations of what the browser
+// just downloaded).
 
 const CACHE = "microgpt-files-v1";     // one cache for all deploys: entries are keyed by content hash
 const SCOPE = self.registration.scope;
@@ -22,7 +23,7 @@ self.addEventListener("install", () => self.skipWaiting());
 
 self.addEventListener("activate", (event) => {
   // Caches of an older format of this worker are of no use to this one. The Python worker's memory snapshot
-  // (web/snapshot.js, SNAPSHOT_CACHE) is not this worker's to delete.
+  // (web/python/snapshot-control.js, SNAPSHOT_CACHE) is not this worker's to delete.
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
       if (name.startsWith("microgpt-") && name !== CACHE && name !== "microgpt-snapshot") await caches.delete(name);

@@ -1,13 +1,13 @@
 // The module Web Worker that owns Pyodide. It loads the runtime from this site (never a CDN), installs our wheel with
-// micropip, and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one
-// thing it adds is the training loop: `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`,
-// and yields to the event loop between chunks so that `pause` and `stop` are heard without SharedArrayBuffer
-// interrupts. Python starts from a memory snapshot of an earlier visit when this deploy has one (web/snapshot.js).
-// A `heartbeat` every second, sent whenever the event loop is free, lets the page tell a busy worker from a dead or
-// stuck one.
+// micropip, and forwards the page's requests to `microgpt.session.Session.handle` (see docs/PROTOCOL.md). The one thing
+// it adds is the training loop: `train` runs the Session's time-budgeted chunks, posts each chunk as `progress`, and
+// yields to the event loop between chunks so that `pause` and `stop` are heard without SharedArrayBuffer interrupts.
+// Python starts from a memory snapshot of an earlier visit when this deploy has one (web/python/snapshot-control.js). A
+// `heartbeat` every second, sent whenever the event loop is free, lets the page tell a busy worker from a dead or stuck
+// one.
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
-import { deleteSnapshot, readSnapshot, snapshotKey, writeSnapshot } from "./snapshot.js";
+import { deleteSnapshot, readSnapshot, snapshotKey, writeSnapshot } from "./python/snapshot-control.js";
 
 const here = (path) => new URL(path, import.meta.url).href;
 

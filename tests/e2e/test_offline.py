@@ -1,6 +1,6 @@
-"""Offline and repeat visits (web/sw.js, web/offline.js): after one visit the app starts and trains with the server gone
-and the browser offline; a repeat visit asks the server for nothing but the page and the manifest; a new deploy
-(new hashes in manifest.json) replaces the files it changed, both the page and the files served cache-first.
+"""Offline and repeat visits (web/sw.js, web/python/offline-control.js): after one visit the app starts and trains with
+the server gone and the browser offline; a repeat visit asks the server for nothing but the page and the manifest; a new
+deploy (new hashes in manifest.json) replaces the files it changed, both the page and the files served cache-first.
 
 Each test serves its own copy of dist/ and uses its own browser context, so no service worker outlives it."""
 

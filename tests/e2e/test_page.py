@@ -60,7 +60,7 @@ def test_page_loads_from_dist_and_reaches_ready(new_driver, site):
     assert {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "manifest.json"} <= requested
     assert any(url.endswith(".whl") and "microgpt" in url for url in requested)
     assert any(url.endswith(".whl") and "micropip" in url for url in requested)
-    # One Python: the worker early-worker.js started before app.js loaded is the one app.js uses.
+    # One Python: the worker python/early-start-control.js started before app.js loaded is the one app.js uses.
     assert [worker.url for worker in page.workers] == [site + "worker.js"]
 
 

@@ -1,6 +1,7 @@
-"""Python's memory snapshot (web/snapshot.js, web/worker.js): a first visit installs our wheel with micropip and stores
-a snapshot, a repeat visit starts from it (with the files micropip installed) and computes the same numbers, and a damaged, unusable or other deploy's snapshot never stops the page from starting
-the normal way (nor is it ever restored).
+"""Python's memory snapshot (web/python/snapshot-control.js, web/worker.js): a first visit installs our wheel with
+micropip and stores a snapshot, a repeat visit starts from it (with the files micropip installed) and computes the same
+numbers, and a damaged, unusable or other deploy's snapshot never stops the page from starting the normal way (nor is it
+ever restored).
 
 Each test uses its own browser context, so its Cache Storage starts empty."""
 

@@ -1,8 +1,9 @@
-// The page's event hook (web/events.js): views hear what they registered for, in order, even when one of them fails.
+// The page's event hook (web/base/events.js): views hear what they registered for, in order, even when one of them
+// fails.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { emit, next, on, pythonReady } from "../../web/events.js";
+import { emit, next, on, pythonReady } from "../../web/base/events.js";
 
 test("listeners hear their events in registration order, with the detail", () => {
   const heard = [];

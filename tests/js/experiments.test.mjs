@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BASELINE, CITIES, EXPERIMENTS, arms, findExperiment, finishedRun, outcome, sameTraining, trainingKey, trainings }
-  from "../../web/experiments.js";
+  from "../../web/learn/experiments.js";
 
 // Every setting an arm sets, sampling and data included, as one flat object.
 const settings = (arm) => ({ ...arm.config, ...arm.sampling, data: JSON.stringify(arm.data) });

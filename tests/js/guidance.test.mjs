@@ -1,7 +1,7 @@
 // What the page says about the model on screen: changed settings, the context-length note, the embed's invitation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { changedSettings, croppedNote, embedDoneText, holdoutNote, trainedWithText } from "../../web/guidance.js";
+import { changedSettings, croppedNote, embedDoneText, holdoutNote, trainedWithText } from "../../web/settings/guidance.js";
 
 const SPECS = [
   { name: "n_embd", label: "Embedding width", group: "model" },

@@ -1,9 +1,9 @@
-// The link codec (web/hash.js) reads a link before Python has loaded, so it judges values only by the schema's own
-// kind, min/max and choices; and links with older keys still open.
+// The link codec (web/settings/hash.js) reads a link before Python has loaded, so it judges values only by the schema's
+// own kind, min/max and choices; and links with older keys still open.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, linkSettings, problem } from "../../web/hash.js";
+import { decode, encode, linkSettings, problem } from "../../web/settings/hash.js";
 
 // Specs shaped like Python's schema (microgpt.session.Session.do_schema).
 const spec = (name, kind, extra) => ({ name, kind, default: null, min: null, max: null, min_open: false, choices: null,

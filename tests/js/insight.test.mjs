@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import {
   END_GLYPH, Pacer, TEMPERATURES, alignSigns, barsSummary, headHabit, mapBounds, nearestTemperatureIndex, percent, sortedBars,
   tokenKind,
-} from "../../web/insight.js";
+} from "../../web/insight/insight.js";
 
 const REPLY = { vocab: ["a", "b", "c"], end_id: 3, probs: [0.2, 0.05, 0.05, 0.7], probs_t1: [0.25, 0.25, 0.25, 0.25] };
 

@@ -1,9 +1,9 @@
-// Keeping and moving a model (web/keep.js): checkpoint file names, what the page says after a load or a restore,
+// Keeping and moving a model (web/keep/keep.js): checkpoint file names, what the page says after a load or a restore,
 // and when storage fails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkpointFileName, checkpointFileProblem, keptModel, loadedStatus, restoredNotice, storageProblem }
-  from "../../web/keep.js";
+  from "../../web/keep/keep.js";
 
 const DEFAULTS = { n_embd: 16, n_head: 4, n_layer: 1, block_size: 16, learning_rate: 0.01, num_steps: 1000,
   seed: 42, engine: "fast", num_samples: 20, temperature: 0.5, prefix: "" };

@@ -1,9 +1,9 @@
 // The shapes beside the code and the one-step microscope: wording and rows from Python's replies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { annotationsByLine, shapeText } from "../../web/shapes.js";
-import { END_GLYPH as END } from "../../web/insight.js";
-import { lossSummary, positionRows, tokenText, topUpdates } from "../../web/step.js";
+import { annotationsByLine, shapeText } from "../../web/learn/shapes.js";
+import { END_GLYPH as END } from "../../web/insight/insight.js";
+import { lossSummary, positionRows, tokenText, topUpdates } from "../../web/learn/step.js";
 
 const m = (name, rows, cols) => ({ name, rows, cols, params: rows * cols });
 

@@ -2,8 +2,8 @@
 // value typed in the page, in a link or on the command line means the same thing everywhere.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseNumber } from "../../web/settings.js";
-import { problem } from "../../web/hash.js";
+import { parseNumber } from "../../web/settings/settings.js";
+import { problem } from "../../web/settings/hash.js";
 
 test("decimal spellings are numbers", () => {
   for (const [text, value] of [["1e3", 1000], [" 7 ", 7], ["+5", 5], ["7.0", 7], [".5", 0.5], ["5.", 5],

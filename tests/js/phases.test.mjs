@@ -1,10 +1,10 @@
-// What each phase allows, checked without a browser: web/phases.js decides, app.js only applies its answer.
+// What each phase allows, checked without a browser: web/base/phases.js decides, app.js only applies its answer.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AFTER_TRAINING, PHASES, afterFailedTraining, afterLoading, announcement, canExperiment, canPreview, controls,
   experimentRefusal, focusAfter, halting, hasModel, isLocked }
-  from "../../web/phases.js";
+  from "../../web/base/phases.js";
 
 // A page whose settings, sampling settings and data Python accepted.
 const usable = { formReady: true, settingsOk: true, samplingOk: true, dataOk: true, dataChosen: true };

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS, stepOnceDeadlineMs }
-  from "../../web/recovery.js";
+  from "../../web/python/recovery.js";
 
 test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
   assert.equal(chunkDeadlineMs(null), 10_000);

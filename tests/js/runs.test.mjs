@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import {
   MAX_RUNS, addRun, deleteRun, describeData, differences, fingerprint, formatDuration, legendLabels, makeRecord,
   nextRunId, overlayData, runName, runNames, runStyle, smoothCurve, textsWithSettings,
-} from "../../web/runs.js";
+} from "../../web/runs/runs.js";
 
 const CONFIG = { n_embd: 16, n_head: 4, block_size: 16, learning_rate: 0.01, num_steps: 3, seed: 42,
   engine: "fast", num_samples: 20, temperature: 0.5, prefix: "" };

@@ -1,0 +1,177 @@
+// The attention view: one small heatmap per layer × head for a name, query positions as rows and key positions as
+// columns, labelled with the characters; future cells are blank (a GPT cannot see them), never 0. Each map is a real
+// <table> whose cells carry their weight as text; one cell per map is focusable and the arrow keys move it, and the
+// weight under the pointer or the focus is read out. Each head gets its measured habit ("62% to previous letter").
+// It draws `attention` replies; asking is the wiring's job (insight-control.js).
+
+import { END_GLYPH, END_NAME, headHabit } from "./insight.js";
+import { InsightView } from "./insight-view.js";
+
+const $ = (id) => document.getElementById(id);
+
+// Position 0 is the start token, drawn with the one glyph of the token that starts and ends a name.
+const label = (reply, position) => (position === 0 ? END_GLYPH : reply.labels[position]);
+
+export class AttentionView extends InsightView {
+  // onEdit(): the text changed (typed, or a sample picked).
+  constructor({ onEdit }) {
+    super({ root: "attention", caption: "attn-caption", message: "attn-message", input: "attn-text" });
+    this.grid = $("attn-grid");
+    this.maps = [];               // per layer × head: {table, cells[query][key], caption}
+    this.shape = "";
+    this.input.addEventListener("input", () => onEdit());
+    $("attn-samples").addEventListener("click", (event) => {
+      const button = event.target.closest("button");
+      if (!button) return;
+      this.input.value = button.dataset.name;
+      onEdit();
+    });
+    this.grid.addEventListener("keydown", (event) => this.move(event));
+    this.grid.addEventListener("focusin", (event) => this.readOut(event.target));
+    this.grid.addEventListener("pointerover", (event) => this.readOut(event.target));
+  }
+
+  request() {
+    return { text: this.input.value };
+  }
+
+  // Names to pick from: the newest samples.
+  showSamples(samples) {
+    const names = [...new Set(samples.filter((name) => name !== ""))].slice(0, 12);
+    $("attn-samples").replaceChildren(...names.map((name) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "chip";
+      button.dataset.name = name;
+      button.textContent = name;
+      return button;
+    }));
+    $("attn-pick").hidden = names.length === 0;
+  }
+
+  clear(message) {
+    this.grid.replaceChildren();
+    this.maps = [];
+    this.shape = "";
+    $("attn-readout").textContent = "";
+    super.clear(message);
+  }
+
+  // reply: {text, cropped, tokens, labels, weights[layer][head][query][key]}
+  update(reply) {
+    this.error(null);
+    this.reply = reply;
+    const shape = `${reply.weights.length}x${reply.weights[0].length}:${reply.labels.join("\u0000")}`;
+    if (shape !== this.shape) this.build(reply);
+    this.shape = shape;
+    const habits = [];
+    reply.weights.forEach((layer, l) => layer.forEach((matrix, h) => {
+      const map = this.maps[l * layer.length + h];
+      // Only cells whose shown weight changed are written, so a reply during training touches few of them.
+      matrix.forEach((row, query) => row.forEach((weight, key) => {
+        const cell = map.cells[query][key];
+        const text = weight.toFixed(2);
+        if (cell.textContent === text) return;
+        cell.textContent = text;
+        cell.style.setProperty("--w", text);
+      }));
+      const habit = headHabit(matrix);
+      map.habit.textContent = habit.text;
+      habits.push(`layer ${l + 1} head ${h + 1}: ${habit.text}`);
+    }));
+    const cropped = reply.cropped ? " (cut to the context length)" : "";
+    this.caption.textContent = `${reply.labels.length} positions${cropped}. ${habits.join("; ")}.`;
+    if (this.focused?.isConnected) this.readOut(this.focused);
+  }
+
+  build(reply) {
+    this.maps = [];
+    const figures = [];
+    const positions = reply.labels.length;
+    reply.weights.forEach((layer, l) => layer.forEach((_, h) => {
+      const figure = document.createElement("figure");
+      figure.className = "heatmap";
+      const caption = document.createElement("figcaption");
+      const title = document.createElement("b");
+      title.textContent = `Layer ${l + 1} · head ${h + 1}`;
+      const habit = document.createElement("span");
+      habit.className = "habit";
+      caption.append(title, habit);
+      const table = document.createElement("table");
+      // Bigger cells for a short name, smaller for a long one, so the four maps fit a phone either way.
+      table.style.setProperty("--cell", positions <= 8 ? "1.55rem" : positions <= 12 ? "1.25rem" : "1.05rem");
+      table.setAttribute("aria-label", `Attention weights, layer ${l + 1}, head ${h + 1}: rows are queries, ` +
+        "columns are keys; use the arrow keys to move between cells");
+      table.dataset.layer = String(l + 1);
+      table.dataset.head = String(h + 1);
+      const head = table.createTHead().insertRow();
+      head.append(document.createElement("td"));
+      for (let key = 0; key < positions; key++) head.append(header(label(reply, key), "col"));
+      const body = table.createTBody();
+      const cells = [];
+      for (let query = 0; query < positions; query++) {
+        const row = body.insertRow();
+        row.append(header(label(reply, query), "row"));
+        cells.push([]);
+        for (let key = 0; key < positions; key++) {
+          const cell = row.insertCell();
+          cell.dataset.query = String(query);
+          cell.dataset.key = String(key);
+          if (key > query) {
+            cell.className = "future";
+            cell.setAttribute("aria-label", "future: not visible to this query");
+          } else {
+            cell.className = "weight";
+            cell.tabIndex = query === 0 && key === 0 ? 0 : -1;
+            cells[query].push(cell);
+          }
+        }
+      }
+      figure.append(caption, table);
+      figures.push(figure);
+      this.maps.push({ table, cells, habit });
+    }));
+    this.grid.replaceChildren(...figures);
+  }
+
+  // Arrow keys move the focus inside one map, staying on the visible (past and present) cells.
+  move(event) {
+    const cell = event.target.closest?.("td.weight");
+    const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
+      Home: [0, -Infinity], End: [0, Infinity] }[event.key];
+    if (!cell || !step) return;
+    event.preventDefault();
+    const map = this.maps.find((candidate) => candidate.table.contains(cell));
+    const last = map.cells.length - 1;
+    const query = Math.min(last, Math.max(0, Number(cell.dataset.query) + step[0]));
+    const key = Math.min(query, Math.max(0, Number(cell.dataset.key) + step[1]));
+    const next = map.cells[query][key];
+    cell.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  }
+
+  // The weight of the cell under the pointer or the focus, in words (live data: it follows training).
+  readOut(target) {
+    const cell = target.closest?.("td.weight");
+    if (!cell || !this.reply) return;
+    this.focused = cell;
+    const table = cell.closest("table");
+    const [query, key] = [Number(cell.dataset.query), Number(cell.dataset.key)];
+    const weight = this.reply.weights[table.dataset.layer - 1][table.dataset.head - 1][query][key];
+    const name = (position) => {
+      const text = label(this.reply, position);
+      return text === END_GLYPH ? `${END_GLYPH} ${END_NAME}` : `“${text}”`;
+    };
+    $("attn-readout").textContent = `Layer ${table.dataset.layer}, head ${table.dataset.head}: ${name(query)} ` +
+      `(position ${query}) looks at ${name(key)} (position ${key}) with weight ${weight.toFixed(3)}.`;
+  }
+}
+
+function header(text, scope) {
+  const cell = document.createElement("th");
+  cell.scope = scope;
+  cell.textContent = text;
+  if (text === END_GLYPH) cell.title = END_NAME;
+  return cell;
+}

@@ -1,0 +1,133 @@
+// The page's side of the worker protocol (docs/PROTOCOL.md): numbered requests that resolve with `result`, reject with
+// `error`, and stream `progress`; the worker's unsolicited `loading`/`ready`/`failed` events; and a watchdog that
+// notices a dead or hung worker, terminates it, and starts a fresh one. Once ready, the worker is never unwatched:
+// idle, its heartbeat (every second) must keep coming; busy, the pending request's own deadline applies (a training
+// chunk's is the cap on one chunk's wall time). A crash (`error`) or an unreadable message (`messageerror`) counts at
+// once.
+
+export class WorkerError extends Error {
+  constructor({ message, traceback = "" }) {
+    super(message);
+    this.traceback = traceback;
+  }
+}
+
+export class WorkerClient {
+  // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}; early: a worker already started from
+  // `url` and the events it sent so far ({worker, events}, see early-start-control.js), adopted instead of a new one.
+  constructor(url, handlers, { early = null, loadTimeoutMs = 120_000, replyTimeoutMs = 20_000,
+    heartbeatTimeoutMs = 5_000 } = {}) {
+    this.url = url;
+    this.handlers = handlers;
+    this.loadTimeoutMs = loadTimeoutMs;
+    this.replyTimeoutMs = replyTimeoutMs;
+    this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+    this.nextId = 1;
+    this.pending = new Map();   // id -> {resolve, reject, onProgress}
+    this.worker = null;
+    this.watchdog = null;
+    this.start(early);
+  }
+
+  start(early = null) {
+    this.ready = false;
+    this.worker = early ? early.worker : new Worker(this.url, { type: "module" });
+    this.worker.onmessage = this.worker.onmessageerror = this.worker.onerror = (event) => this.handle(event);
+    this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
+    for (const event of early ? early.events : []) this.handle(event);
+  }
+
+  // A message from the worker, a crash (`error`) or a message that could not be read (`messageerror`).
+  handle(event) {
+    if (event.type === "message") return this.receive(event.data);
+    if (event.type === "messageerror") return this.lose("the Python worker sent a message that could not be read");
+    event.preventDefault();
+    return this.lose(`the Python worker crashed (${event.message || "no details"})`);
+  }
+
+  // A deadline for the next message from the worker; any message pushes it back, silence past it means a hang.
+  // An idle deadline is not enforced in a hidden tab: browsers throttle a background page's timers (and may its
+  // worker's), and an idle worker there costs nothing.
+  arm(ms, reason, { idle = false } = {}) {
+    clearTimeout(this.watchdog);
+    this.armedMs = ms;
+    this.armedIdle = idle;
+    this.watchdog = setTimeout(() => {
+      if (idle && document.visibilityState === "hidden") this.arm(ms, reason, { idle });
+      else this.lose(reason);
+    }, ms);
+  }
+
+  quiet() {
+    clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  receive(message) {
+    const { id, type, payload } = message;
+    if (type === "heartbeat") {
+      if (this.ready) this.rearm();
+      return undefined;
+    }
+    if (type === "loading") {
+      this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
+      return this.handlers.loading?.(payload);
+    }
+    if (type === "ready") {
+      this.ready = true;
+      this.rearm();
+      return this.handlers.ready?.(payload);
+    }
+    if (type === "failed") {
+      this.quiet();
+      return this.handlers.failed?.(new WorkerError(payload));
+    }
+    const request = this.pending.get(id);
+    if (!request) return;
+    if (type === "progress") {
+      this.rearm();
+      return request.onProgress?.(payload);
+    }
+    this.pending.delete(id);
+    this.rearm();
+    if (type === "result") request.resolve(payload);
+    else request.reject(new WorkerError(payload));
+  }
+
+  // The worker answers requests in order between training chunks, so the most patient pending request sets the
+  // deadline; with none pending, the next heartbeat does.
+  rearm() {
+    if (this.pending.size === 0) {
+      if (!this.ready) return this.quiet();
+      return this.arm(this.heartbeatTimeoutMs,
+        `the Python worker stopped responding (no heartbeat in ${Math.round(this.heartbeatTimeoutMs / 1000)} s)`,
+        { idle: true });
+    }
+    const slowest = [...this.pending.values()].reduce((a, b) => (b.timeoutMs > a.timeoutMs ? b : a));
+    this.arm(slowest.timeoutMs, slowest.timeoutReason);
+  }
+
+  // timeoutMs: the longest silence allowed before the worker counts as hung (training chunks reset it).
+  request(type, payload = {}, { onProgress, timeoutMs = this.replyTimeoutMs } = {}) {
+    const id = this.nextId++;
+    const timeoutReason = `the Python worker stopped responding (no reply to "${type}" in ${Math.round(timeoutMs / 1000)} s)`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress, timeoutMs, timeoutReason });
+      // Sending proves nothing about the worker's health, so only a more patient request may extend the deadline.
+      // An idle deadline (the heartbeat's) gives way to the request's own.
+      if (!this.watchdog || this.armedIdle || timeoutMs > this.armedMs) this.arm(timeoutMs, timeoutReason);
+      this.worker.postMessage({ id, type, payload });
+    });
+  }
+
+  // Give up on this worker: fail what is pending, then start over with a fresh one.
+  lose(reason) {
+    this.quiet();
+    this.worker.terminate();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of pending) request.reject(new WorkerError({ message: reason }));
+    this.handlers.lost?.(reason);
+    this.start();
+  }
+}

@@ -1,0 +1,271 @@
+// The page's run against the worker: Train (`configure`, then `train` in chunks), Pause, Resume, Stop, one step under
+// the microscope, Reset, Generate, an experiment's turn with the Session, a model from a checkpoint, and after a lost
+// worker the last model brought back. It keeps which run is current (answers and chunks of an abandoned run are
+// dropped) and what that run has shown (summary, events, samples), and tells the views through base/events.js.
+// base/phases.js decides which phase comes next; this module only moves the page there.
+
+import { AFTER_TRAINING, afterFailedTraining, afterLoading, experimentRefusal, halting, hasModel, isRunning }
+  from "../base/phases.js";
+import { finishedRun } from "../learn/experiments.js";
+import { textsWithSettings } from "../runs/runs.js";
+import { chunkDeadlineMs, eventsUpTo, lostText, stepOnceDeadlineMs } from "../python/recovery.js";
+import { emit, pythonReady } from "../base/events.js";
+import { showBanner, showMessage } from "./run-view.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class RunControl {
+  // request(type, payload, options): a Session request; page: {phase(), setPhase(phase), refresh()}; form(): the
+  // settings form; data: the DataPanel; checks: the Checks; lastModel: the LastModel; hooks: {startWorker(), edited():
+  // the Code card's edited model.py or undefined, keeper(): the ModelKeeper or null, commit(): the form's settings
+  // become a history entry}.
+  constructor({ request, page, form, data, checks, lastModel, hooks }) {
+    Object.assign(this, { request, page, form, data, checks, lastModel, hooks });
+    this.run = 0;                   // bumped whenever the page's run changes
+    this.summary = null;            // the `configure` (or `load`) reply of the run on screen
+    this.events = [];               // its training events, as the chart shows them
+    this.runData = null;            // the data it trained on (the `configure` payload), null when the page lacks it
+    this.samples = [];
+    this.sampleCount = 0;
+    this.timings = {};              // when Train was pressed, training started, took its first step, ended; the
+                                    // seconds Python spent in its chunks
+    this.trainWhenReady = false;    // the embed widget's Train, pressed before Python was there
+    this.restoring = null;          // a lost worker's last model, loaded once the new worker is ready
+  }
+
+  async train() {
+    if (this.page.phase() === "dormant") {
+      this.timings.trainPressed = performance.now();
+      this.trainWhenReady = true;
+      return this.hooks.startWorker();
+    }
+    const run = ++this.run;
+    this.timings = { ...this.timings, trainStart: performance.now(), trainEnd: null, firstStep: null, python: 0 };
+    showBanner(null);
+    showMessage("train-message", null);
+    this.page.setPhase("starting");
+    const data = this.data.current().data;
+    let summary;
+    try {
+      summary = await this.request("configure",
+        { config: this.form().config(), data, edited: this.hooks.edited() || undefined });
+    } catch (error) {
+      if (run !== this.run) return;
+      showMessage("train-message", error);
+      return this.page.setPhase("idle");
+    }
+    if (run !== this.run) return;
+    this.summary = summary;
+    this.checks.configured(summary);
+    this.events = [];
+    this.lastModel.started(performance.now());
+    this.runData = data;
+    emit("configured", summary);
+    this.continueTraining(run);
+  }
+
+  async continueTraining(run = this.run) {
+    this.page.setPhase("training");
+    try {
+      const result = await this.request("train", {},
+        { onProgress: (chunk) => this.progress(run, chunk), timeoutMs: chunkDeadlineMs(this.checks.cost) });
+      if (run !== this.run) return;
+      if (result.reason === "done") this.timings.trainEnd = performance.now();
+      if (result.reason === "diverged") {
+        showMessage("train-message", { message: result.message });
+        emit("diverged", { step: result.step, loss: result.loss, message: result.message });
+      }
+      this.keepLastModel(run);
+      this.page.setPhase(AFTER_TRAINING[result.reason]);
+      emit("finished", { reason: result.reason, message: result.message });
+      // The names are what a run is for: a finished run shows them at once (when the sampling settings are usable).
+      if (result.reason === "done" && !$("generate").disabled) this.generate();
+    } catch (error) {
+      if (run !== this.run) return;
+      showMessage("train-message", error);
+      this.page.setPhase(afterFailedTraining(this.events.length > 0 || Boolean(this.summary?.step)));
+      emit("finished", { reason: "error", message: error.message });
+    }
+    this.keepInBrowser(run);
+  }
+
+  // What this browser keeps becomes the model the worker holds now: after training ends or pauses, and Step once.
+  keepInBrowser(run) {
+    if (run === this.run && hasModel(this.page.phase())) this.hooks.keeper()?.keep(this.summary, this.events);
+  }
+
+  progress(run, chunk) {
+    if (run !== this.run) return;       // a chunk of a run the page has already abandoned
+    if (chunk.events.length) this.timings.firstStep ??= performance.now();
+    this.timings.python = (this.timings.python ?? 0) + (chunk.elapsed ?? 0);    // a loaded model has no train()
+    this.events.push(...chunk.events);
+    emit("progress", chunk);
+    if (this.lastModel.due(performance.now())) this.keepLastModel(run);
+  }
+
+  keepLastModel(run) {
+    this.lastModel.keep(
+      () => ({ config: this.summary.config, data: this.runData }),
+      () => run === this.run);
+  }
+
+  // One training step under the microscope, while paused: the step the loop would take next, with what it did.
+  async stepOnce() {
+    const run = this.run;
+    $("step-once").disabled = true;
+    try {
+      const reply = await this.request("step_once", {}, { timeoutMs: stepOnceDeadlineMs(this.checks.cost) });
+      if (run !== this.run) return;
+      const events = reply.evaluated ? [reply.evaluated, reply.event] : [reply.event];
+      this.progress(run, { events, step: reply.step, num_steps: reply.num_steps, done: reply.done,
+        steps_per_sec: null });
+      emit("stepped", reply);
+      if (reply.done) {
+        this.page.setPhase("done");
+        emit("finished", { reason: "done" });
+      }
+      this.keepInBrowser(run);
+    } catch (error) {
+      if (run === this.run) showMessage("train-message", error);
+    }
+    this.page.refresh();
+  }
+
+  // Pause or Stop: the worker ends its chunk and answers the `train` request (a paused run stops at once).
+  halt(kind) {
+    const next = halting(this.page.phase(), kind);
+    this.page.setPhase(next);
+    if (next === "stopped") return emit("finished", { reason: "stop" });
+    this.request(kind).catch((error) => showMessage("train-message", error));
+  }
+
+  reset() {
+    if (isRunning(this.page.phase())) this.request("stop").catch(() => {});
+    this.run++;
+    this.events = [];
+    this.lastModel.forget();
+    emit("cleared");
+    showMessage("train-message", null);
+    this.page.setPhase("idle");
+    this.checks.preview();
+  }
+
+  async generate(event) {
+    event?.preventDefault();
+    const run = this.run;
+    $("generate").disabled = true;
+    try {
+      const { samples } = await this.request("sample", this.form().sampling());
+      if (run !== this.run) return this.page.refresh();   // the model these names came from is gone (Reset, new run)
+      this.samples = samples;
+      this.sampleCount++;
+      emit("sampled", { samples });
+      showMessage("sample-message", null);
+    } catch (error) {
+      showMessage("sample-message", error);
+    }
+    this.page.refresh();
+  }
+
+  // A task that needs the Session to itself (an experiment trains its own runs): the page's run is given up first, the
+  // controls wait while it runs, and the page is idle (Ready) afterwards. The task hears of a run that finished all its
+  // steps (learn/experiments.js's finishedRun): until the task configures another, the Session still holds its model.
+  async exclusive(task) {
+    const refusal = experimentRefusal(this.page.phase());
+    if (refusal) throw new Error(refusal);
+    const defaults = Object.fromEntries(this.form().specs.map((spec) => [spec.name, spec.default]));
+    const finished = finishedRun(
+      { phase: this.page.phase(), summary: this.summary, data: this.runData, events: this.events, defaults });
+    if (this.page.phase() !== "idle") this.reset();
+    this.run++;
+    this.page.setPhase("experiment");
+    try {
+      return await task(finished);
+    } finally {
+      // A worker lost meanwhile has put the page back to loading; otherwise the page is ready again.
+      if (this.page.phase() === "experiment") {
+        this.page.setPhase("idle");
+        this.checks.preview();
+      }
+    }
+  }
+
+  // Python, loaded if it is not yet (the embed widget loads it only when asked).
+  wake() {
+    if (this.page.phase() === "dormant") this.hooks.startWorker();
+    return pythonReady;
+  }
+
+  // A model from a checkpoint (a file, or the one this browser kept) becomes the page's model: its settings in the
+  // form, its curve if the page kept one, its step; then it samples, and resumes if Python has its data.
+  adopt(summary, events) {
+    this.run++;
+    this.summary = summary;
+    if (summary.num_docs !== null) this.checks.configured(summary);
+    this.events = [...events];
+    this.runData = summary.resumable ? this.data.current().data : null;    // Python took the page's data as its own
+    showMessage("train-message", null);
+    const form = this.form();
+    form.setTexts(textsWithSettings(form.texts(), summary.config));
+    this.hooks.commit();
+    emit("configured", summary);
+    const { num_steps: numSteps } = summary.config;
+    emit("progress", { events: this.events, step: summary.step, num_steps: numSteps, done: summary.step >= numSteps,
+      steps_per_sec: null });
+    this.page.setPhase(afterLoading(summary));
+    this.checks.schedule();
+  }
+
+  // A model loaded without its training data resumes once the chosen data is that data.
+  async attachData(payload) {
+    const run = this.run;
+    const attached = await this.hooks.keeper()?.dataChosen(this.summary, payload);
+    if (!attached || run !== this.run || this.page.phase() !== "stopped") return;
+    this.summary = attached;
+    this.runData = payload;
+    this.data.show(attached);
+    this.page.setPhase("paused");
+  }
+
+  // The worker was lost: its run is abandoned; its last model comes back once the new worker is ready.
+  lost(reason) {
+    this.run++;
+    this.restoring = this.lastModel.copy;
+    showBanner(lostText(reason, this.lastModel.copy));
+  }
+
+  // Python is ready (again): a Train pressed before it was goes ahead, or a lost worker's model comes back.
+  ready() {
+    if (this.trainWhenReady) {
+      this.trainWhenReady = false;
+      this.train();
+    } else if (this.restoring) {
+      const copy = this.restoring;
+      this.restoring = null;
+      this.restore(copy);
+    }
+  }
+
+  // After a lost worker restarted: the run's checkpoint with its data, then the page as it was.
+  async restore(copy) {
+    const run = ++this.run;
+    this.page.setPhase("starting");
+    try {
+      const summary = await this.request("load", { checkpoint: copy.checkpoint, data: copy.data });
+      if (run !== this.run) return;
+      const events = eventsUpTo(this.events, summary.step);
+      this.summary = summary;
+      this.events = events;
+      this.runData = copy.data;
+      this.lastModel.restored(copy, summary.step);
+      emit("configured", summary);
+      emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps, done: false,
+        steps_per_sec: null });
+      this.page.setPhase("stopped");
+    } catch (error) {
+      if (run !== this.run) return;
+      showMessage("train-message", error);
+      this.page.setPhase("idle");
+    }
+  }
+}

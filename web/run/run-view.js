@@ -1,0 +1,161 @@
+// Small display-only views: the loading stages, the training progress readout (bar, step, steps/s, ETA, losses),
+// the generated names, the controls (buttons, reasons, status pill) as base/phases.js decides them, and messages.
+// Each touches only its own elements; `followRun` subscribes the run's views to the page's events.
+
+import { on } from "../base/events.js";
+
+const $ = (id) => document.getElementById(id);
+
+// The views that follow a run: the loss chart, the progress readout and the generated names.
+export function followRun(chart) {
+  const trainingView = new TrainingView();
+  const samplesView = new SamplesView();
+  on("configured", (summary) => {
+    chart.reset(summary.vocab_size);
+    samplesView.clear();
+    trainingView.start(summary.config.num_steps);
+  });
+  on("phase", ({ phase }) => {
+    if (phase === "training") trainingView.resume();
+  });
+  on("progress", (chunk) => {
+    chart.add(chunk.events);
+    trainingView.update(chunk, chart.latest());
+  });
+  on("diverged", (divergence) => chart.markDivergence(divergence));
+  on("cleared", () => {
+    chart.reset(null);
+    trainingView.clear();
+    samplesView.clear();
+  });
+  on("lost", () => trainingView.clear());
+  on("sampled", ({ samples }) => samplesView.show(samples));
+}
+
+// The page-wide notice (the worker was lost); null hides it.
+export function showBanner(text) {
+  $("banner").textContent = text ?? "";
+  $("banner").hidden = text === null;
+}
+
+// error: {message, traceback?} or null to hide the message.
+export function showMessage(id, error) {
+  $(id).textContent = error ? error.message : "";
+  $(id).hidden = !error;
+  if (error?.traceback) console.warn(error.traceback);
+}
+
+// Applies base/phases.js's answer for this phase to the controls; the answer decides, this only writes it.
+export function showControls(phase, controls) {
+  for (const id of ["settings-main", "settings-more", "sampling-fields"]) $(id).disabled = !controls.fieldsEnabled;
+  $("settings-locked").hidden = !controls.locked;
+  $("train").disabled = !controls.train;
+  $("train").textContent = controls.trainLabel;
+  $("train-reason").textContent = controls.trainReason;
+  for (const id of ["pause", "resume", "stop", "reset", "generate"]) $(id).disabled = !controls[id];
+  $("step-once").disabled = !controls.stepOnce;
+  $("sample-reason").textContent = controls.sampleReason;
+  $("status").textContent = controls.status;
+  $("status").dataset.state = phase;
+}
+
+const STAGES = ["download", "python", "install", "ready"];
+
+export class LoadingView {
+  stage({ stage, percent, detail }) {
+    const index = STAGES.indexOf(stage);
+    for (const [i, name] of STAGES.entries()) {
+      const item = document.querySelector(`[data-stage="${name}"]`);
+      item.dataset.state = i < index ? "done" : i === index ? "active" : "waiting";
+      const text = item.querySelector("[data-detail]");
+      if (i === index) text.textContent = stage === "download" ? `${percent}%` : detail || "";
+      else text.textContent = "";
+    }
+    // Downloading is most of the wait on a first visit; the later stages share the last part of the bar.
+    const overall = { download: 0.7 * percent, python: 75, install: 80 + 0.2 * percent }[stage] ?? 0;
+    $("loading-bar").value = overall;
+  }
+
+  ready(pyodideVersion) {
+    this.stage({ stage: "ready", percent: 100 });
+    $("loading-bar").value = 100;
+    $("loading").hidden = true;
+    $("pyodide-version").textContent = `Pyodide ${pyodideVersion}`;
+  }
+
+  restart() {
+    $("loading").hidden = false;
+    $("loading-error").hidden = true;
+    this.stage({ stage: "download", percent: 0 });
+  }
+
+  failed(message) {
+    $("loading-error").textContent = `Python could not start: ${message}`;
+    $("loading-error").hidden = false;
+  }
+}
+
+function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return "–";
+  if (seconds < 1) return "<1 s";
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 90) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+const SPEED_WINDOW_MS = 3000;     // steps/s over the last few seconds of wall-clock time, message overhead included
+
+export class TrainingView {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.numSteps = 0;
+    this.marks = [];
+    $("train-bar").value = 0;
+    for (const id of ["stat-step", "stat-speed", "stat-eta", "stat-loss", "stat-holdout"]) $(id).textContent = "–";
+  }
+
+  start(numSteps) {
+    this.clear();
+    this.numSteps = numSteps;
+    $("train-bar").max = numSteps;
+    $("stat-step").textContent = `0 / ${numSteps.toLocaleString("en")}`;
+  }
+
+  // After a pause the clock restarts, so the pause itself does not count against the speed.
+  resume() {
+    this.marks = [];
+  }
+
+  update(chunk, latest) {
+    const now = performance.now();
+    this.marks.push([now, chunk.step]);
+    while (this.marks.length > 2 && now - this.marks[0][0] > SPEED_WINDOW_MS) this.marks.shift();
+    const [t0, s0] = this.marks[0];
+    const speed = now > t0 ? (1000 * (chunk.step - s0)) / (now - t0) : chunk.steps_per_sec;
+    $("train-bar").value = chunk.step;
+    $("stat-step").textContent = `${chunk.step.toLocaleString("en")} / ${chunk.num_steps.toLocaleString("en")}`;
+    $("stat-speed").textContent = speed > 0 ? speed.toFixed(speed < 10 ? 1 : 0) : "–";
+    $("stat-eta").textContent = chunk.done ? "done" : formatDuration((chunk.num_steps - chunk.step) / speed);
+    if (latest.smooth !== undefined) $("stat-loss").textContent = latest.smooth.toFixed(3);
+    if (latest.holdout !== null) $("stat-holdout").textContent = latest.holdout.toFixed(3);
+  }
+}
+
+export class SamplesView {
+  clear() {
+    $("samples").replaceChildren();
+  }
+
+  show(samples) {
+    $("samples").replaceChildren(...samples.map((name) => {
+      const item = document.createElement("li");
+      item.textContent = name === "" ? "(empty)" : name;
+      if (name === "") item.classList.add("empty");
+      return item;
+    }));
+  }
+}

@@ -1,0 +1,90 @@
+// Keeps the runs: it follows the page's events (base/events.js), and when a run finishes or is stopped it draws a few
+// names from it and files its record (runs.js) in the list the run-list view shows. It owns the list; Vary and
+// Delete come back here. Persistence can read `runs` and listen with `onChange`, and put records back with `load`.
+
+import { addRun, deleteRun, makeRecord, nextRunId } from "./runs.js";
+import { RunListView } from "./runs-view.js";
+
+export class RunKeeper {
+  // currentData(): the data payload sent with `configure`; sampling(): the Samples form's payload for `sample`;
+  // vary(run): load a run's settings into the form; onSamples(names): names drawn for a new record.
+  constructor({ on, currentData, sampling, vary, onSamples = () => {}, onChange = () => {} }) {
+    this.runs = [];
+    this.request = null;
+    this.current = null;         // the run being trained: {summary, data, events, activeMs, since, kept}
+    this.sampling = sampling;
+    this.onSamples = onSamples;
+    this.onChange = onChange;
+    this.view = new RunListView({
+      onVary: (run) => vary(run),
+      onDelete: (run) => this.set(deleteRun(this.runs, run.id)),
+    });
+    on("ready", ({ request }) => { this.request = request; });
+    on("configured", (summary) => {
+      this.current = { summary, data: currentData(), events: [], activeMs: 0, since: null, kept: false };
+    });
+    on("progress", (chunk) => this.current?.events.push(...chunk.events));
+    on("phase", ({ phase }) => this.clock(phase));
+    on("finished", ({ reason, message = "" }) => {
+      if (["stop", "done", "error", "diverged"].includes(reason)) {
+        this.keep(reason === "diverged" || /diverged/.test(message));
+      }
+    });
+    on("cleared", () => { this.current = null; });
+    on("lost", () => { this.current = null; });
+    on("sampled", ({ samples }) => this.resample(samples));
+    this.view.show(this.runs);
+  }
+
+  // Training time only: the clock runs while a train request is out, not while the run is paused.
+  clock(phase) {
+    const run = this.current;
+    if (!run) return;
+    const running = ["training", "pausing", "stopping"].includes(phase);
+    if (running && run.since === null) run.since = performance.now();
+    if (!running && run.since !== null) {
+      run.activeMs += performance.now() - run.since;
+      run.since = null;
+    }
+  }
+
+  async keep(diverged) {
+    const run = this.current;
+    if (!run || run.kept || run.events.length === 0) return;
+    run.kept = true;
+    this.clock("stopped");
+    const record = makeRecord({
+      id: nextRunId(this.runs), config: run.summary.config, data: run.data, numDocs: run.summary.num_docs,
+      vocabSize: run.summary.vocab_size, events: run.events, durationS: run.activeMs / 1000,
+      command: run.summary.command ?? null, diverged, edited: Boolean(run.summary.edited),
+    });
+    run.id = record.id;
+    this.set(addRun(this.runs, record));
+    try {
+      const { samples } = await this.request("sample", this.sampling());
+      this.resample(samples, record.id);
+      this.onSamples(samples);
+    } catch {
+      // A run whose sampling settings are invalid is kept without names; Generate can add them later.
+    }
+  }
+
+  // Names generated from the newest kept run (by Generate, or when it was kept) belong to its record.
+  resample(samples, id = this.current?.kept ? this.current.id : null) {
+    const record = this.runs.find((run) => run.id === id);
+    if (!record) return;
+    record.samples = [...samples];
+    this.set([...this.runs]);
+  }
+
+  // Put records back (persistence), replacing the list.
+  load(records) {
+    this.set([...records]);
+  }
+
+  set(runs) {
+    this.runs = runs;
+    this.view.show(runs);
+    this.onChange(runs);
+  }
+}
