@@ -7,7 +7,8 @@
 
 import { WorkerClient } from "./python/client-control.js";
 import { WORKER_URL, takeEarlyWorker } from "./python/early-start-control.js";
-import { SettingsForm, settingSpecs } from "./settings/settings.js";
+import { settingSpecs } from "./settings/settings.js";
+import { SettingsForm } from "./settings/settings-view.js";
 import { problem } from "./settings/hash.js";
 import { DataPanel } from "./settings/data-view.js";
 import { LossChart } from "./run/chart-view.js";

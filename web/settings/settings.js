@@ -1,8 +1,8 @@
-// The settings form. What the settings are (names, kinds, defaults, ranges, help, group) comes from Python through
+// The settings, described. What they are (names, kinds, defaults, ranges, help, group) comes from Python through
 // the `schema` reply (schema.json): Config's fields, and the request fields that are not Config (the sampling seed;
 // the data source, which the Data panel draws); the page's own two settings (theme, editable) are described here,
-// alike. A new field shows up here by itself; this file only adds presentation: a label, and whether a field is
-// shown outside "More settings". Values are sent to Python as typed, and Python's `check` is the one validator.
+// alike. A new field shows up by itself; this file only adds presentation (a label, and whether a field is shown
+// outside "More settings"), the one spelling of numbers and the words for a range. The form is settings-view.js.
 
 const PRESENTATION = {
   n_embd: { label: "Embedding width", main: true },
@@ -52,10 +52,10 @@ export function editableNames(text) {
   return (text ?? "").split(",").map((name) => name.trim()).filter(Boolean);
 }
 
-const isSampling = (spec) => spec.group === "sampling";
-const isPage = (spec) => spec.group === "page";
+export const isSampling = (spec) => spec.group === "sampling";
+export const isPage = (spec) => spec.group === "page";
 // Where a field is drawn: the containers SettingsForm is given.
-const place = (spec) => (isPage(spec) ? "share" : isSampling(spec) ? "sampling" : spec.main ? "main" : "more");
+export const place = (spec) => (isPage(spec) ? "share" : isSampling(spec) ? "sampling" : spec.main ? "main" : "more");
 
 // The one spelling of numbers, shared with Python (microgpt/config.py NUMBER): decimal digits with an optional sign,
 // point and exponent. Number() alone would also take "0x10", "0b1" and "" (as 0), which Python refuses.
@@ -72,156 +72,4 @@ export function rangeText({ kind, min, max, min_open: minOpen, choices }) {
   if (kind === "names") return `comma-separated, from ${choices.join(", ")}`;
   if (min === null || min === undefined || max === null || max === undefined) return "";
   return minOpen ? `above ${min}, at most ${max}` : `${min} to ${max}`;
-}
-
-function fieldRow(spec) {
-  const id = `setting-${spec.name}`;
-  const row = document.createElement("div");
-  row.className = "field";
-  row.dataset.field = spec.name;
-
-  const label = document.createElement("label");
-  label.htmlFor = id;
-  label.textContent = spec.label;
-  const code = document.createElement("code");
-  code.textContent = spec.name;
-  label.append(" ", code);
-
-  let input;
-  if (spec.kind === "choice") {
-    input = document.createElement("select");
-    for (const choice of spec.choices) input.add(new Option(choice, choice));
-  } else {
-    input = document.createElement("input");
-    input.type = "text";
-    input.autocomplete = "off";
-    input.spellcheck = false;
-    if (spec.kind === "int") input.inputMode = "numeric";
-    if (spec.kind === "float") input.inputMode = "decimal";
-  }
-  input.id = id;
-  input.name = spec.name;
-  input.value = String(spec.default);
-
-  const help = document.createElement("small");
-  help.id = `${id}-help`;
-  help.className = "help";
-  const range = spec.kind === "names" ? "" : rangeText(spec);   // its help gives an example; the full list is long
-  const facts = [spec.help, range, spec.default === "" ? "" : `default ${spec.default}`];
-  help.textContent = facts.filter(Boolean).join(" · ");
-
-  const error = document.createElement("small");
-  error.id = `${id}-error`;
-  error.className = "field-error";
-  error.setAttribute("role", "alert");
-  error.hidden = true;
-
-  // Said about the field's value in context: what a short context crops, the model's value when it differs.
-  const note = document.createElement("small");
-  note.id = `${id}-note`;
-  note.className = "field-note";
-  note.hidden = true;
-  const mark = document.createElement("span");
-  mark.className = "changed-mark";
-  mark.hidden = true;
-  label.append(mark);
-
-  input.setAttribute("aria-describedby", `${help.id} ${note.id} ${error.id}`);
-  row.append(label, input, help, note, error);
-  return { row, input, error, note, mark };
-}
-
-export class SettingsForm {
-  // schema: Python's `schema` reply; containers: {main, more, sampling, share} elements; onInput(name) is called
-  // after any edit. The sampling group's fields go to `sampling`, the page's to `share`, the others to `main` or
-  // `more`; the data group is the Data panel's. judge(spec, text) checks a page setting as typed (Python checks the
-  // others), and every setting while `judgeAll` is set (the embed before Python is there).
-  constructor(schema, containers, onInput, judge) {
-    this.configNames = schema.fields.map((field) => field.name);
-    this.specs = settingSpecs(schema).filter((spec) => spec.group !== "data");
-    this.controls = new Map();
-    this.judgeAll = false;
-    for (const spec of this.specs) {
-      const control = fieldRow(spec);
-      containers[place(spec)].append(control.row);
-      control.input.addEventListener("input", () => {
-        if (isPage(spec) || this.judgeAll) this.showError(spec.name, judge(spec, control.input.value));
-        onInput(spec.name);
-      });
-      this.controls.set(spec.name, { ...control, spec });
-    }
-  }
-
-  // Every Config field: numbers where the text is one, else the text itself, so that Python's message names
-  // exactly what was typed.
-  config() {
-    return Object.fromEntries(this.configNames.map((name) => [name, this.value(name)]));
-  }
-
-  // The sampling group's fields, as the `sample` request takes them.
-  sampling() {
-    return Object.fromEntries(this.specs.filter(isSampling).map(({ name }) => [name, this.value(name)]));
-  }
-
-  value(name) {
-    const { input, spec } = this.controls.get(name);
-    const text = input.value;
-    const numeric = spec.kind === "int" || spec.kind === "float";
-    return numeric && Number.isFinite(parseNumber(text)) ? parseNumber(text) : text;
-  }
-
-  // The text of every field as typed, by name (what the URL hash is written from).
-  texts() {
-    return Object.fromEntries([...this.controls].map(([name, { input }]) => [name, input.value]));
-  }
-
-  // Show these texts; a field not named gets its default (restoring a link or a history entry).
-  setTexts(texts) {
-    for (const [name, { input, spec }] of this.controls) input.value = texts[name] ?? String(spec.default);
-  }
-
-  // errors: {field: message} from Python, about every setting but the page's own. Returns the messages that belong
-  // to no field on the form.
-  showErrors(errors) {
-    const unplaced = [];
-    for (const [name, { spec }] of this.controls) if (!isPage(spec)) this.showError(name, errors[name]);
-    for (const [name, message] of Object.entries(errors)) if (!this.controls.has(name)) unplaced.push(message);
-    return unplaced;
-  }
-
-  showError(name, message) {
-    const { input, error } = this.controls.get(name);
-    error.textContent = message ?? "";
-    error.hidden = !message;
-    input.setAttribute("aria-invalid", message ? "true" : "false");
-  }
-
-  // text: a sentence about this field's value in context, or "" for none.
-  setNote(name, text) {
-    const { note } = this.controls.get(name);
-    note.textContent = text;
-    note.hidden = !text;
-  }
-
-  // changes: [{name, trained}] from guidance.changedSettings; every other field is unmarked.
-  markChanged(changes) {
-    const trained = new Map(changes.map((change) => [change.name, change.trained]));
-    for (const [name, { row, mark }] of this.controls) {
-      row.classList.toggle("changed", trained.has(name));
-      mark.hidden = !trained.has(name);
-      mark.textContent = trained.has(name) ? `model: ${trained.get(name)}` : "";
-    }
-  }
-
-  // Settings of a running model cannot change under it; sampling settings stay editable.
-  setLocked(locked) {
-    for (const { input, spec } of this.controls.values()) if (!isSampling(spec) && !isPage(spec)) input.disabled = locked;
-  }
-
-  // Whether Python found a problem in the sampling settings (sampling: true) or in the model's (false). The page's
-  // own settings stop nothing: a bad one is left out of the link, and its field says why.
-  hasErrors({ sampling }) {
-    return [...this.controls.values()]
-      .some(({ error, spec }) => !isPage(spec) && isSampling(spec) === sampling && !error.hidden);
-  }
 }
