@@ -11,7 +11,7 @@ import { settingSpecs } from "./settings/settings.js";
 import { SettingsForm } from "./settings/settings-view.js";
 import { problem } from "./settings/hash.js";
 import { DataPanel } from "./settings/data-view.js";
-import { LossChart } from "./run/chart-view.js";
+import { LossChart } from "./run/loss-chart-view.js";
 import { LoadingView, followRun, showControls, showMessage } from "./run/run-view.js";
 import { ShareLink } from "./settings/share-control.js";
 import { EmbedView } from "./settings/embed-view.js";

@@ -3,16 +3,15 @@
 // Python trains, samples and measures (final losses, mean sample length, share of samples in the training data);
 // this module only sends the requests and draws the replies. An arm already run with the same settings is reused.
 
-import uPlot from "../vendor/uPlot.esm.js";
 import { EXPERIMENTS, arms, findExperiment, outcome, sameTraining, trainingKey, trainings } from "./experiments.js";
 import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
+import { Chart, axis, chartWidth } from "../base/chart-view.js";
 
 const $ = (id) => document.getElementById(id);
 const TRAIN_SILENCE_MS = 120_000;
 const DASHES = [[], [7, 4], [2, 3]];       // with colour, so that arms differ by more than colour
 
-const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 const armKey = (arm) => `${trainingKey(arm)}|${JSON.stringify(arm.sampling)}`;
 
 export class ExperimentView {
@@ -23,7 +22,8 @@ export class ExperimentView {
     this.request = null;
     this.results = new Map();      // armKey -> {events, samples, mean_length, in_training, diverged, shared}
     this.running = false;
-    this.plot = null;
+    this.curves = [];
+    this.chart = new Chart($("experiment-chart"), (colour) => this.chartOf(this.curves, colour));
     this.select = $("experiment-select");
     this.select.replaceChildren(...EXPERIMENTS.map((experiment) => {
       const option = document.createElement("option");
@@ -109,19 +109,12 @@ export class ExperimentView {
     const [first] = sharing;
     await this.request("configure", { config: first.config, data: first.data });
     const events = [];
-    let diverged = null;
-    try {
-      const result = await this.request("train", {}, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
-        events.push(...chunk.events);
-        this.live = { arm: first, events };
-        this.drawChart();
-      } });
-      // A diverged run ends as a result ({reason: "diverged", step, message}) or, from older workers, as an error.
-      if (result?.reason === "diverged") diverged = { step: result.step, message: result.message };
-    } catch (error) {
-      if (!/diverged/.test(error.message)) throw error;
-      diverged = { step: events.length + 1, message: error.message };
-    }
+    const result = await this.request("train", {}, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
+      events.push(...chunk.events);
+      this.live = { arm: first, events };
+      this.drawChart();
+    } });
+    const diverged = result.reason === "diverged" ? { step: result.step, message: result.message } : null;
     this.live = null;
     await this.sampleArms(sharing, events, diverged);
   }
@@ -167,24 +160,29 @@ export class ExperimentView {
     if (this.live && !curves.some(({ label }) => label === this.live.arm.label)) {
       curves.push({ label: this.live.arm.label, events: this.live.events });
     }
-    const records = curves.map(({ events }, id) => makeRecord({ id, config: {}, data: null, events }));
     $("experiment-chart-block").hidden = curves.length === 0;
     if (curves.length === 0) return;
-    const data = overlayData(records);
-    const container = $("experiment-chart");
-    const width = Math.max(200, Math.floor(container.getBoundingClientRect().width));
+    this.curves = curves;
+    this.chart.draw();
+    $("experiment-chart").dataset.curves = String(curves.length);
+  }
+
+  // The curves overlaid for uPlot ({options, data}): one colour and dash per trained model.
+  chartOf(curves, colour) {
+    const records = curves.map(({ events }, id) => makeRecord({ id, config: {}, data: null, events }));
+    const width = chartWidth($("experiment-chart"));
     const series = [{ label: "step" }, ...curves.map(({ label }, i) => ({
-      label, stroke: cssVar(`--run-${i}`), width: 2, dash: DASHES[i], points: { show: false }, spanGaps: true,
+      label, stroke: colour(`--run-${i}`), width: 2, dash: DASHES[i], points: { show: false }, spanGaps: true,
     }))];
-    this.plot?.destroy();
-    this.plot = new uPlot({
-      width, height: width < 480 ? 200 : 240, scales: { x: { time: false } }, cursor: { drag: { x: false, y: false } },
-      axes: [{ label: "step", labelSize: 18, size: 36, stroke: cssVar("--muted"), grid: { stroke: cssVar("--line") } },
-        { label: "loss (smoothed)", labelSize: 18, size: 44, stroke: cssVar("--muted"),
-          grid: { stroke: cssVar("--line") } }],
-      series,
-    }, data, container);
-    container.dataset.curves = String(curves.length);
+    const axes = axis(colour, "--muted", "--line");
+    return {
+      options: {
+        width, height: width < 480 ? 200 : 240, scales: { x: { time: false } }, cursor: { drag: { x: false, y: false } },
+        axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: "loss (smoothed)", size: 44 }],
+        series,
+      },
+      data: overlayData(records),
+    };
   }
 
   drawSamples(results) {

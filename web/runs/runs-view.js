@@ -4,9 +4,8 @@
 // y-axis, the ln(vocabulary) baseline, one colour and dash per run, and a legend naming what differs; hovering a step
 // lists every run's loss there. What the runs are and how they differ comes from runs.js; this file only draws.
 
-import uPlot from "../vendor/uPlot.esm.js";
 import { formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve } from "./runs.js";
-import { cssColor as css, onSchemeChange } from "../base/colors-view.js";
+import { Chart, axis, chartWidth } from "../base/chart-view.js";
 
 const $ = (id) => document.getElementById(id);
 const loss = (value) => (value === null || value === undefined ? "–" : value.toFixed(4));
@@ -20,9 +19,8 @@ export class RunListView {
     this.chartBox = $("compare-chart");
     this.selected = new Set();
     this.runs = [];
-    this.plot = null;
+    this.chart = new Chart(this.chartBox, (colour) => this.chartOf(this.chosen(), colour));
     new ResizeObserver(() => this.fit()).observe(this.chartBox);
-    onSchemeChange(() => this.draw());
   }
 
   // runs: the kept records, oldest first. A run not seen before is ticked, so a new run shows up on the chart.
@@ -110,43 +108,50 @@ export class RunListView {
 
   draw() {
     const runs = this.chosen();
-    this.plot?.destroy();
-    this.plot = null;
     $("compare-empty").hidden = runs.length > 0;
+    this.chart.draw();
     if (runs.length === 0) return;
+    const labels = legendLabels(runs);
+    this.chartBox.setAttribute("aria-label", `Smoothed training loss of ${runs.length} runs: ` +
+      runs.map((run, i) => `${labels[i]} ends at ${loss(run.final_loss)}`).join("; "));
+  }
+
+  // The overlay of these runs for uPlot ({options, data}), or null when none is ticked.
+  chartOf(runs, colour) {
+    if (runs.length === 0) return null;
     const labels = legendLabels(runs);
     const baselines = [...new Set(runs.map((run) => run.vocab_size ?? 27))];
     const [steps, ...curves] = overlayData(runs);
     const data = [steps, ...curves, ...baselines.map((size) => steps.map(() => Math.log(size)))];
     const [low, high] = this.range();
-    const axis = { stroke: css("--muted"), grid: { stroke: css("--line") }, ticks: { stroke: css("--line") } };
-    this.plot = new uPlot({
+    const axes = axis(colour, "--muted", "--line");
+    const options = {
       width: this.width(), height: this.width() < 480 ? 220 : 280,
       scales: { x: { time: false }, y: { auto: false, range: [low, high] } },
       cursor: { drag: { x: false, y: false } },
-      axes: [{ ...axis, label: "step", labelSize: 18, size: 36 }, { ...axis, label: "smoothed loss", labelSize: 18, size: 44 }],
+      axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: "smoothed loss", size: 44 }],
       series: [
         { label: "step" },
         ...runs.map((run, i) => {
-          const { colour, dash } = runStyle(run.id);
-          return { label: labels[i], stroke: css(`--run-${colour}`), dash, width: 2, spanGaps: true,
+          const style = runStyle(run.id);
+          return { label: labels[i], stroke: colour(`--run-${style.colour}`), dash: style.dash, width: 2, spanGaps: true,
             points: { show: false }, value: (_, value) => loss(value) };
         }),
-        ...baselines.map((size) => ({ label: `uniform guess ln(${size})`, stroke: css("--muted"), width: 1.25,
+        ...baselines.map((size) => ({ label: `uniform guess ln(${size})`, stroke: colour("--muted"), width: 1.25,
           dash: [6, 4], points: { show: false }, value: (_, value) => loss(value) })),
       ],
-    }, data, this.chartBox);
-    this.chartBox.setAttribute("aria-label", `Smoothed training loss of ${runs.length} runs: ` +
-      runs.map((run, i) => `${labels[i]} ends at ${loss(run.final_loss)}`).join("; "));
+    };
+    return { options, data };
   }
 
   width() {
-    return Math.max(200, Math.floor(this.chartBox.getBoundingClientRect().width));
+    return chartWidth(this.chartBox);
   }
 
   fit() {
-    if (this.plot && this.plot.width !== this.width()) {
-      this.plot.setSize({ width: this.width(), height: this.width() < 480 ? 220 : 280 });
+    const { plot } = this.chart;
+    if (plot && plot.width !== this.width()) {
+      plot.setSize({ width: this.width(), height: this.width() < 480 ? 220 : 280 });
     }
   }
 }

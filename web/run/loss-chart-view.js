@@ -1,11 +1,10 @@
 // The loss chart: a small uPlot wrapper with one job, `add(events)`. It keeps every training step's loss, a smoothed
-// curve, the held-out losses, and the uniform-guess baseline ln(vocab size), and redraws at most once per frame.
-// Its colours are the stylesheet's --chart-* variables, re-read when the colour scheme changes. Values are readable
-// three ways: the legend follows the pointer, the arrow keys move a cursor when the chart has focus (and say the
-// values to screen readers), and a table lists the losses every 100 steps.
+// curve, the held-out losses, and the uniform-guess baseline ln(vocab size), and redraws at most once per frame. Its
+// colours are the stylesheet's --chart-* variables (base/chart-view.js draws it again in a new scheme). Values are
+// readable three ways: the legend follows the pointer, the arrow keys move a cursor when the chart has focus (and say
+// the values to screen readers), and a table lists the losses every 100 steps.
 
-import uPlot from "../vendor/uPlot.esm.js";
-import { cssColor, onSchemeChange } from "../base/colors-view.js";
+import { Chart, axis, chartWidth } from "../base/chart-view.js";
 
 const SMOOTHING = 0.97;       // EMA weight: single-document losses are noisy, the trend is what matters
 const MAX_DRAWN = 4000;       // points drawn per series; longer runs are thinned for drawing, never for the record
@@ -29,9 +28,9 @@ export class LossChart {
     this.clear(null);
     this.pendingDraw = 0;
     this.cursor = null;
-    this.build();
+    this.chart = new Chart(container, (colour) => ({ options: this.options(colour), data: this.drawable() }));
+    this.chart.draw();
     new ResizeObserver(() => this.fit()).observe(container);
-    onSchemeChange(() => this.build());
     if (frame) {
       frame.addEventListener("keydown", (event) => this.key(event));
       frame.addEventListener("focus", () => this.moveCursor(this.cursor ?? Infinity));
@@ -40,16 +39,15 @@ export class LossChart {
     table?.closest("details")?.addEventListener("toggle", () => this.fillTable());
   }
 
-  // (Re)create the plot with the current scheme's colours; uPlot draws legend markers once, so it is rebuilt.
-  build() {
-    this.colors = Object.fromEntries(COLOR_NAMES.map((name) => [name, cssColor(`--chart-${name}`)]));
-    this.plot?.destroy();
-    this.plot = new uPlot(this.options(), this.drawable(), this.container);
+  get plot() {
+    return this.chart?.plot ?? null;
   }
 
-  options() {
+  // colour(name): a stylesheet colour resolved for the canvas.
+  options(colour) {
+    this.colors = Object.fromEntries(COLOR_NAMES.map((name) => [name, colour(`--chart-${name}`)]));
     const { colors } = this;
-    const axis = { labelSize: 18, stroke: colors.axis, grid: { stroke: colors.grid }, ticks: { stroke: colors.grid } };
+    const axes = axis(colour, "--chart-axis", "--chart-grid");
     const loss = (u, value) => format(value);
     return {
       width: this.width(),
@@ -58,8 +56,8 @@ export class LossChart {
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
       axes: [
-        { ...axis, label: "step", size: 36, incrs: STEP_TICKS, values: (u, ticks) => this.stepLabels(ticks) },
-        { ...axis, label: "loss", size: 44 },
+        { ...axes, label: "step", size: 36, incrs: STEP_TICKS, values: (u, ticks) => this.stepLabels(ticks) },
+        { ...axes, label: "loss", size: 44 },
       ],
       series: [
         { label: "step", value: (u, value) => (value === null ? "–" : String(value)) },
@@ -81,9 +79,8 @@ export class LossChart {
     return ticks.map(String);
   }
 
-  // Rounded down: clientWidth rounds to nearest, and half a pixel too wide makes a phone scroll sideways.
   width() {
-    return Math.max(200, Math.floor(this.container.getBoundingClientRect().width));
+    return chartWidth(this.container);
   }
 
   // The stylesheet may set --chart-height (the embed widget does, to fit a blog column); else by width.
