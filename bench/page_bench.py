@@ -14,7 +14,6 @@
 """
 
 import argparse
-import importlib.util
 import json
 import pathlib
 import shutil
@@ -27,6 +26,7 @@ from playwright.sync_api import sync_playwright
 
 from microgpt.session import Session
 from tests.chromium import launch_options   # the Chromium the e2e tests drive
+from tests.site import load_build_module
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -45,13 +45,6 @@ LONG_TASKS = """window.__longTasks = [];
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
 }).observe({ type: "longtask", buffered: true });"""
-
-
-def load_build_module():
-    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def bench_site(dist):

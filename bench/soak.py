@@ -22,7 +22,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from bench.page_bench import load_build_module
+from tests.site import load_build_module
 from tests.chromium import launch_options   # the Chromium the e2e tests drive
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -2,11 +2,12 @@
 pytest-xdist (scripts/test.py) the golden run then starts at once on one worker while the other runs the rest,
 instead of alone at the end."""
 
-import importlib.util
 import json
 import pathlib
 
 import pytest
+
+from tests.site import load_build_module
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -30,11 +31,7 @@ def names_path():
 
 @pytest.fixture(scope="session")
 def builder():
-    """build.py by path: a plain `import build` could find the PyPI package of that name instead."""
-    spec = importlib.util.spec_from_file_location("microgpt_build", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_build_module()
 
 
 def pytest_collection_modifyitems(items):
