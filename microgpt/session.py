@@ -333,7 +333,7 @@ class Session:
         try:
             reply = trace.step_on(run, payload.get("name"), payload.get("position"), graph)
         except TrainingDiverged as error:       # the step was not taken: the run keeps its last finite model
-            raise UserError(str(error)) from None
+            raise UserError(self.diverged_message(error)) from None
         return {**reply, "step": run.step, "num_steps": run.config.num_steps, "done": run.done}
 
     def do_embeddings(self, payload):
