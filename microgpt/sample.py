@@ -80,6 +80,19 @@ def sample_names(model, tokenizer, config, stream, sample_seed=None, num_samples
     return generate_many(model, tokenizer, rng, config.num_samples, config.temperature, config.prefix)
 
 
+def timeline_rng(seed, step):
+    """The random stream of the names a run of training seed `seed` shows at `step` (the page's timeline of names as
+    the model learns): its own, derived from the seed and the step, so drawing them leaves the run's stream untouched
+    and the same run shows the same names."""
+    return random.Random(f"timeline {seed} {step}")
+
+
+def timeline_names(model, tokenizer, config, step, count):
+    """`count` names from the model as it is at `step`, at the run's temperature and without its prefix, drawn from
+    `timeline_rng` (never from the run's stream)."""
+    return generate_many(model, tokenizer, timeline_rng(config.seed, step), count, config.temperature)
+
+
 def sample_stats(samples, training_docs):
     """How samples compare with what the model was trained on: their mean length (characters) and the share of them
     that are, letter for letter, documents of the training split (memorised rather than invented)."""

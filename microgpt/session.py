@@ -16,7 +16,7 @@ from .config import (SOURCES, Config, ConfigError, describe, field_problems, par
                      train_command)
 from .data import (BUILTIN_DESCRIPTION, MAX_VOCAB, DataError, Tokenizer, builtin_documents, check_vocabulary,
                    describe_documents, parse_documents, split_sizes, summarize)
-from .sample import check_prefix, sample_names, sample_stats
+from .sample import check_prefix, sample_names, sample_stats, timeline_names
 from .shapes import forward_shapes
 from .train import Run, TrainingDiverged
 
@@ -27,6 +27,7 @@ PASTED_DATA_FILE = "your-data.txt"  # in the reproducing command, the file the u
 MAX_PAYLOAD_CHARS = checkpoint.MAX_BYTES + 1000    # the largest request is `load` with the largest checkpoint
 MAX_PAYLOAD_DEPTH = 3                              # {"config": {...}} and {"data": {...}} are 2 deep
 MAX_BUDGET_MS = 10_000                             # a chunk longer than this would not let pause be heard
+MAX_TIMELINE = 8                                   # names per held-out evaluation in a `train` chunk's timeline
 
 
 class UserError(ValueError):
@@ -185,21 +186,30 @@ class Session:
 
     def do_train(self, payload):
         """Train until the time budget (`budget_ms`, default CHUNK_BUDGET_MS) is spent, the run is done or it diverges;
-        report every step. A held-out evaluation is checked against the budget between its documents (see
+        report every step. With `timeline` (names per evaluation, 0 to MAX_TIMELINE), each held-out evaluation (and
+        the untrained model, when the chunk starts at step 0) also has that many names from the model at its step,
+        drawn without touching the run's random stream. A held-out evaluation is checked against the budget between its documents (see
         `Run.steps`), so a chunk lasts the budget plus at most one step or one document, evaluation or not."""
         run = self.require_run()
         budget = payload.get("budget_ms", CHUNK_BUDGET_MS)
         if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 <= budget <= MAX_BUDGET_MS:
             raise UserError(f"budget_ms: {shown(budget)} is not a number of milliseconds from 0 (one step) to "
                             f"{MAX_BUDGET_MS}")
+        count = payload.get("timeline", 0)
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_TIMELINE:
+            raise UserError(f"timeline: {shown(count)} is not a whole number of names from 0 (none) to {MAX_TIMELINE}")
         budget /= 1000
         start = time.perf_counter()
         steps = run.steps(out_of_time=lambda: time.perf_counter() - start >= budget)
-        events, diverged = [], None
+        events, diverged, timeline = [], None, []
+        if count and run.step == 0 and run.evaluating is None and run.can_train:
+            timeline.append(self.timeline_entry(run, count, None))
         try:
             for record in steps:
                 record["elapsed"] = time.perf_counter() - start
                 events.append(record)
+                if count and "holdout_loss" in record:      # the model is still the one this step made
+                    timeline.append(self.timeline_entry(run, count, record["holdout_loss"]))
                 if record["elapsed"] >= budget:
                     break
         except TrainingDiverged as error:
@@ -209,9 +219,18 @@ class Session:
         elapsed = time.perf_counter() - start
         reply = {"events": events, "step": run.step, "num_steps": run.config.num_steps, "done": run.finished,
                  "steps_per_sec": len(events) / elapsed if elapsed > 0 else None, "elapsed": elapsed}
+        if count:
+            reply["timeline"] = timeline
         if diverged:
             reply["diverged"] = diverged
         return reply
+
+    @staticmethod
+    def timeline_entry(run, count, holdout_loss):
+        """Names from the model as it is now, at its step (the timeline of a `train` chunk), from their own random
+        stream (sample.timeline_rng): the run's stream and its losses are the same with the timeline or without."""
+        return {"step": run.step, "holdout_loss": holdout_loss,
+                "names": timeline_names(run.model, run.tokenizer, run.config, run.step, count)}
 
     def diverged_message(self, error):
         """Why training stopped at a step it could not take: a non-number (NaN) from edited code is the edit's doing,

@@ -7,6 +7,7 @@ import pytest
 
 from microgpt import cost
 from microgpt.config import Config
+from microgpt.sample import generate_many, timeline_rng
 from microgpt.session import CHUNK_BUDGET_MS, Session, UserError
 from microgpt.train import Run
 
@@ -131,6 +132,57 @@ def test_a_chunk_can_end_inside_an_evaluation_and_the_next_finishes_it(monkeypat
     once = call(again, "step_once")
     assert once["evaluated"] == {k: v for k, v in events[4].items() if k != "elapsed"}
     assert once["event"]["step"] == 6 and once["event"]["loss"] == events[5]["loss"] and once["step"] == 6
+
+
+def train_all(session, payload):
+    chunks = [call(session, "train", payload)]
+    while not chunks[-1]["done"]:
+        chunks.append(call(session, "train", payload))
+    return chunks
+
+
+@pytest.mark.parametrize("engine", ["scalar", "fast"])
+def test_the_timeline_of_names_leaves_the_run_bit_identical(engine):
+    """Names drawn at each held-out evaluation come from their own random stream: the losses, the held-out losses and
+    the run's own stream (the names sampled after training) are the same, bit for bit, with the timeline or without."""
+    runs = {}
+    for count in (0, 4):
+        s = Session()
+        call(s, "configure", {"config": {**TINY, "engine": engine}, "data": {"source": "text", "text": TEXT}})
+        chunks = train_all(s, {"budget_ms": 1, "timeline": count})
+        events = [event for chunk in chunks for event in chunk["events"]]
+        timeline = [entry for chunk in chunks for entry in chunk.get("timeline", [])]
+        after = call(s, "sample", {"num_samples": 10})["samples"]      # continues the run's own stream
+        assert all(("timeline" in chunk) == bool(count) for chunk in chunks)
+        runs[count] = ([(e["step"], e["loss"], e.get("holdout_loss")) for e in events], after, timeline,
+                       s.run.rng.getstate())
+    assert runs[0][0] == runs[4][0] and runs[0][1] == runs[4][1] and runs[0][3] == runs[4][3]
+    timeline = runs[4][2]
+    assert [entry["step"] for entry in timeline] == [0, 5, 10, 15, 20]
+    assert [entry["holdout_loss"] for entry in timeline] == [None] + [h for _, _, h in runs[4][0] if h is not None]
+    assert all(len(entry["names"]) == 4 and all(isinstance(n, str) for n in entry["names"]) for entry in timeline)
+
+
+def test_the_timeline_names_come_from_the_model_at_their_step():
+    """The names at step 10 are what the model trained to step 10 draws from the timeline's stream for step 10."""
+    s = Session()
+    call(s, "configure", {"config": TINY, "data": {"source": "text", "text": TEXT}})
+    timeline = [entry for chunk in train_all(s, {"timeline": 3}) for entry in chunk.get("timeline", [])]
+    config = Config.from_dict(TINY)
+    for step in (0, 10, 20):
+        run = Run(config, [line for line in TEXT.split("\n") if line])
+        for _ in run.steps(until=step):
+            pass
+        expected = generate_many(run.model, run.tokenizer, timeline_rng(config.seed, step), 3, config.temperature)
+        assert next(entry["names"] for entry in timeline if entry["step"] == step) == expected
+    assert timeline_rng(1, 10).random() != timeline_rng(1, 15).random() != timeline_rng(2, 10).random()
+
+
+def test_the_timeline_asks_for_a_sensible_number_of_names(session):
+    for bad in (-1, 9, 2.5, True, "4"):
+        with pytest.raises(UserError, match="timeline: .* is not a whole number of names from 0 \\(none\\) to 8"):
+            call(session, "train", {"timeline": bad})
+    assert call(session, "state")["step"] == 0, "a refused chunk takes no step"
 
 
 def test_seeded_samples_are_reproducible(session):
