@@ -139,6 +139,14 @@ def test_after_training_a_heatmap_per_layer_and_head_and_a_point_per_character(d
     assert driver.page.locator("#emb-table-body tr").count() == driver.state("summary.vocab_size")
 
 
+def smoothed_final(curve, weight=0.97):
+    """The last smoothed training loss of a run's curve (a debiased EMA, as web/base/losses.js smooths)."""
+    ema = 0.0
+    for _, loss, _ in curve:
+        ema = weight * ema + (1 - weight) * loss
+    return ema / (1 - weight ** len(curve))
+
+
 def test_two_learning_rates_are_listed_overlaid_and_named_in_the_legend(driver):
     first = train(driver, num_steps=30, learning_rate=0.01)
     second = train(driver, num_steps=30, learning_rate=0.03)
@@ -146,10 +154,15 @@ def test_two_learning_rates_are_listed_overlaid_and_named_in_the_legend(driver):
     assert items.nth(0).locator(".run-name").text_content() == f"#{second['id']} learning_rate 0.01 → 0.03"
     assert items.nth(1).get_attribute("data-run") == str(first["id"])
     for item, run in ((items.nth(0), second), (items.nth(1), first)):
+        terms = item.locator(".run-facts dt").all_text_contents()
         facts = item.locator(".run-facts dd").all_text_contents()
-        assert facts[:3] == [f"{run['final_loss']:.4f}", f"{run['final_holdout']:.4f}", "30 / 30"]
+        assert terms[:2] == ["Loss (smoothed)", "Held-out loss"]
+        assert facts[:3] == [f"{smoothed_final(run['curve']):.3f}", f"{run['final_holdout']:.3f}", "30 / 30"]
         assert item.locator(".run-samples").text_content().strip() != "no samples"
         assert item.locator(".run-command code").text_content().startswith("python -m microgpt train")
+    # One final-loss figure: the run list's is the Training card's, named alike, with the same decimals.
+    assert driver.page.text_content("#stat-loss") == f"{smoothed_final(second['curve']):.3f}"
+    assert driver.page.text_content("#stat-holdout") == f"{second['final_holdout']:.3f}"
 
     # Only these two on the chart: untick every other run.
     driver.page.evaluate("""ids => document.querySelectorAll("#run-list .run").forEach((item) => {

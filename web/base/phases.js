@@ -7,6 +7,8 @@
 // The embed widget starts in `dormant` (no worker at all) and loads Python only when Train is pressed.
 // An experiment (learn/experiments.js) trains its own runs: idle | stopped | done → experiment → idle.
 
+import { formatLoss } from "./losses.js";
+
 export const PHASES = ["dormant", "loading", "idle", "starting", "training", "pausing", "paused", "stopping",
   "stopped", "done", "experiment"];
 
@@ -86,7 +88,7 @@ export function announcement(phase, previous, { step, numSteps, holdout } = {}) 
     case "experiment": return "An experiment is running.";
     case "stopped": return `Stopped${at}. The model is kept.`;
     case "done": return `Training done: ${count(numSteps)} steps` +
-      `${holdout === null || holdout === undefined ? "" : `, held-out loss ${holdout.toFixed(3)}`}. Names follow.`;
+      `${holdout === null || holdout === undefined ? "" : `, held-out loss ${formatLoss(holdout)}`}. Names follow.`;
     default: return "";
   }
 }

@@ -7,6 +7,7 @@ import { EXPERIMENTS, arms, findExperiment, outcome, sameTraining, trainingKey, 
 import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
+import { finalLosses } from "../base/losses.js";
 
 const $ = (id) => document.getElementById(id);
 const TRAIN_SILENCE_MS = 120_000;
@@ -138,8 +139,7 @@ export class ExperimentView {
     this.drawChart();
     this.drawSamples(results);
     const lines = complete ? outcome(this.experiment, results.map(({ arm, result }) => ({
-      label: arm.label, finalLoss: result.events.at(-1)?.loss ?? null,
-      finalHoldout: result.events.findLast((event) => event.holdout_loss !== undefined)?.holdout_loss ?? null,
+      label: arm.label, finalLoss: finalLosses(result.events).smoothed, finalHoldout: finalLosses(result.events).holdout,
       meanLength: result.mean_length, inTraining: result.in_training, diverged: result.diverged,
       shared: result.shared,
     }))) : [];

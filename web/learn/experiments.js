@@ -7,6 +7,7 @@
 //   field it changes), values (the baseline's first), expect (one or two sentences, said before running)}.
 
 import { SAMPLING_FIELDS, formatValue } from "../runs/runs.js";
+import { HELD_OUT_LOSS, SMOOTHED_LOSS, formatLoss } from "../base/losses.js";
 
 // The baseline every experiment starts from: the page's defaults, trained for fewer steps so that an experiment
 // (two or three of these) takes seconds in the page. Sampling is seeded so each arm's names are reproducible.
@@ -117,7 +118,7 @@ export function finishedRun({ phase, summary, data, events, defaults }) {
   return { config: summary.config, data, events: [...events], defaults };
 }
 
-const number = (value, digits = 3) => (value === null || value === undefined ? "–" : value.toFixed(digits));
+const number = (value, digits) => (value === null || value === undefined ? "–" : value.toFixed(digits));
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)} %`);
 
 // results: per arm {label, finalHoldout, finalLoss, meanLength, inTraining, diverged: {step}|null, shared}. The
@@ -125,8 +126,8 @@ const percent = (share) => (share === null || share === undefined ? "–" : `${M
 export function outcome(experiment, results) {
   const lines = results.map((result) => {
     if (result.diverged) return `${result.label}: diverged at step ${result.diverged.step} (the loss stopped being a number).`;
-    const loss = result.finalHoldout !== null ? `held-out loss ${number(result.finalHoldout)}`
-      : `training loss ${number(result.finalLoss)} (no held-out data)`;
+    const loss = result.finalHoldout !== null ? `${HELD_OUT_LOSS} ${formatLoss(result.finalHoldout)}`
+      : `${SMOOTHED_LOSS} ${formatLoss(result.finalLoss)} (no held-out data)`;
     return `${result.label}: ${loss}, names ${number(result.meanLength, 1)} letters long on average, ` +
       `${percent(result.inTraining)} of them copied from the training data.`;
   });
@@ -138,7 +139,7 @@ export function outcome(experiment, results) {
     if (!other.shared && a !== null && b !== null) {
       const change = b - a;
       parts.push(Math.abs(change) < 0.02 ? `its loss is within 0.02 of the baseline's`
-        : `its loss is ${number(Math.abs(change))} ${change > 0 ? "higher" : "lower"}`);
+        : `its loss is ${formatLoss(Math.abs(change))} ${change > 0 ? "higher" : "lower"}`);
     }
     if (base.meanLength !== null && other.meanLength !== null) {
       const change = other.meanLength - base.meanLength;

@@ -5,15 +5,14 @@
 // the values to screen readers), and a table lists the losses every 100 steps.
 
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
+import { Smoother, formatLoss as format } from "../base/losses.js";
 
-const SMOOTHING = 0.97;       // EMA weight: single-document losses are noisy, the trend is what matters
 const MAX_DRAWN = 4000;       // points drawn per series; longer runs are thinned for drawing, never for the record
 const TABLE_EVERY = 100;      // rows of the text alternative: steps 1, 100, 200, …, the last one
 const COLOR_NAMES = ["axis", "grid", "raw", "smooth", "holdout", "baseline", "diverged"];
 // Steps are whole numbers: tick spacings that are whole too, so no axis ever reads 2.5.
 const STEP_TICKS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
 
-const format = (value) => (value === null || value === undefined ? "–" : value.toFixed(3));
 
 
 export class LossChart {
@@ -103,7 +102,7 @@ export class LossChart {
     this.raw = [];
     this.smooth = [];
     this.holdout = [];
-    this.ema = 0;
+    this.smoother = new Smoother();
     this.diverged = null;     // {step, loss}: where the run blew up, drawn as one marked point
   }
 
@@ -124,10 +123,9 @@ export class LossChart {
   // events: [{step, loss, holdout_loss?}] from one training chunk, in order.
   add(events) {
     for (const { step, loss, holdout_loss: holdout } of events) {
-      this.ema = SMOOTHING * this.ema + (1 - SMOOTHING) * loss;
       this.steps.push(step);
       this.raw.push(loss);
-      this.smooth.push(this.ema / (1 - SMOOTHING ** this.steps.length));  // debiased, so early points are not pulled to 0
+      this.smooth.push(this.smoother.add(loss));
       this.holdout.push(holdout ?? null);
     }
     if (!this.pendingDraw) this.pendingDraw = requestAnimationFrame(() => { this.pendingDraw = 0; this.draw(); });

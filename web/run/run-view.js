@@ -3,6 +3,7 @@
 // Each touches only its own elements; `followRun` subscribes the run's views to the page's events.
 
 import { on } from "../base/events.js";
+import { formatLoss } from "../base/losses.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -140,8 +141,8 @@ export class TrainingView {
     $("stat-step").textContent = `${chunk.step.toLocaleString("en")} / ${chunk.num_steps.toLocaleString("en")}`;
     $("stat-speed").textContent = speed > 0 ? speed.toFixed(speed < 10 ? 1 : 0) : "–";
     $("stat-eta").textContent = chunk.done ? "done" : formatDuration((chunk.num_steps - chunk.step) / speed);
-    if (latest.smooth !== undefined) $("stat-loss").textContent = latest.smooth.toFixed(3);
-    if (latest.holdout !== null) $("stat-holdout").textContent = latest.holdout.toFixed(3);
+    if (latest.smooth !== undefined) $("stat-loss").textContent = formatLoss(latest.smooth);
+    if (latest.holdout !== null) $("stat-holdout").textContent = formatLoss(latest.holdout);
   }
 }
 

@@ -4,11 +4,11 @@
 // y-axis, the ln(vocabulary) baseline, one colour and dash per run, and a legend naming what differs; hovering a step
 // lists every run's loss there. What the runs are and how they differ comes from runs.js; this file only draws.
 
-import { formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve } from "./runs.js";
+import { finalFigures, formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve } from "./runs.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
+import { formatLoss as loss } from "../base/losses.js";
 
 const $ = (id) => document.getElementById(id);
-const loss = (value) => (value === null || value === undefined ? "–" : value.toFixed(4));
 
 export class RunListView {
   // onVary(run), onDelete(run): the page decides what those do.
@@ -66,7 +66,8 @@ export class RunListView {
     const facts = document.createElement("dl");
     facts.className = "run-facts";
     const steps = run.curve.length ? run.curve[run.curve.length - 1][0] : 0;
-    for (const [term, value] of [["Loss", loss(run.final_loss)], ["Held-out", loss(run.final_holdout)],
+    const final = finalFigures(run);
+    for (const [term, value] of [["Loss (smoothed)", loss(final.smoothed)], ["Held-out loss", loss(final.holdout)],
       ["Steps", `${steps.toLocaleString("en")} / ${run.config.num_steps.toLocaleString("en")}`],
       ["Time", formatDuration(run.duration_s)], ["Data", run.data.description]]) {
       const pair = document.createElement("div");
@@ -113,7 +114,7 @@ export class RunListView {
     if (runs.length === 0) return;
     const labels = legendLabels(runs);
     this.chartBox.setAttribute("aria-label", `Smoothed training loss of ${runs.length} runs: ` +
-      runs.map((run, i) => `${labels[i]} ends at ${loss(run.final_loss)}`).join("; "));
+      runs.map((run, i) => `${labels[i]} ends at ${loss(finalFigures(run).smoothed)}`).join("; "));
   }
 
   // The overlay of these runs for uPlot ({options, data}), or null when none is ticked.

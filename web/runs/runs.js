@@ -5,8 +5,10 @@
 // record = {id, config, data: {source, text, description, fingerprint}, vocab_size, curve: [[step, loss, holdout|null]…],
 //           samples, duration_s, final_loss, final_holdout, command, diverged, edited, finished_at}
 
+import { SMOOTHING, finalLosses, smoothLosses } from "../base/losses.js";
+
 export const MAX_RUNS = 20;
-export const SMOOTHING = 0.97;      // the same EMA weight as the live loss chart, so both curves read alike
+export { SMOOTHING };      // the same EMA as the live loss chart (base/losses.js), so both curves read alike
 
 // Sampling settings do not change what training computes: runs that differ only there are the same run.
 export const SAMPLING_FIELDS = ["num_samples", "temperature", "prefix"];
@@ -108,13 +110,11 @@ export function legendLabels(runs) {
 }
 
 // Debiased exponential moving average of the training losses (early points are not pulled towards 0).
-export function smoothCurve(curve, weight = SMOOTHING) {
-  let ema = 0;
-  return curve.map(([, loss], i) => {
-    ema = weight * ema + (1 - weight) * loss;
-    return ema / (1 - weight ** (i + 1));
-  });
-}
+export const smoothCurve = (curve, weight = SMOOTHING) => smoothLosses(curve.map(([, loss]) => loss), weight);
+
+// A run's final figures as every card names them (base/losses.js): {smoothed, holdout}, from its curve.
+export const finalFigures = (run) =>
+  finalLosses(run.curve.map(([step, loss, holdout]) => ({ step, loss, holdout_loss: holdout })));
 
 // uPlot's aligned data for an overlay: one x (every step any run reached) and one smoothed series per run, null
 // where a run has no such step. A non-finite loss ends a run's line (a diverged run stops where it broke).
