@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .config import Config, shown
 from .model import init_weights
+from .watch import WATCH
 
 EDITABLE = "microgpt.model"
 EDITED_FILENAME = "<edited model.py>"
@@ -150,6 +151,7 @@ def load_edited_model(source):
         code = compile(source, EDITED_FILENAME, "exec")
     except SyntaxError as error:
         raise EditError(f"edited model.py, line {error.lineno}: {error.msg}") from None
+    WATCH.watch(code)                     # so that code which never returns says so (watch.py)
     module = types.ModuleType("microgpt.edited_model")
     module.__package__ = "microgpt"        # so that `from .engine import Value` finds the running engine
     module.__file__ = EDITED_FILENAME

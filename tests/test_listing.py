@@ -2,6 +2,7 @@
 scalar engine, and a broken edit is reported at its line while the current model stays."""
 
 import inspect
+import itertools
 import json
 
 import pytest
@@ -11,6 +12,7 @@ import microgpt.fast
 import microgpt.model
 from microgpt import listing
 from microgpt.session import Session, UserError
+from microgpt.watch import WATCH
 
 TINY = {"n_embd": 8, "n_head": 2, "block_size": 8, "num_steps": 6, "eval_every": 0, "engine": "fast"}
 TEXT = "anna\nbob\ncyril\ndora\neve\nfrank\ngus\nhanna\nivo\njo\n"
@@ -188,3 +190,37 @@ def test_text_python_cannot_read_names_its_line(character, words):
     source = ORIGINAL.replace("# 2) MLP block", f"# 2) MLP{character} block")
     with pytest.raises(UserError, match=f"^edited model.py, line {line_of(source, 'MLP')}: holds {words}"):
         call(Session(), "edit", {"source": source})
+
+
+def test_an_edit_that_does_not_return_says_so_from_inside_naming_its_line(monkeypatch):
+    """While a request runs edited code, the watch beats about once a second from inside it with how long the request
+    has run and the edit's line (the page's worker is blocked, so this is how it tells a looping edit from a dead
+    worker). The original model and the engines are not watched: training them gives no beat at all. A clock that
+    advances 10 ms at every look stands in for a slow loop."""
+    looks = itertools.count()
+    beats = []
+    monkeypatch.setattr(WATCH, "clock", lambda: next(looks) * 0.01)
+    monkeypatch.setattr(WATCH, "beat", lambda seconds, line: beats.append((seconds, line)))
+    session = Session()
+    WATCH.begin()
+    try:
+        call(session, "configure", {"config": {**TINY, "engine": "scalar"}, "data": DATA})
+        train_all(session)
+    finally:
+        WATCH.end()
+    assert beats == []
+
+    looping = ORIGINAL + "\n_turns = 0\nwhile _turns < 100_000:\n    _turns += 1\n"
+    loop_line = looping.splitlines().index("while _turns < 100_000:") + 1
+    WATCH.begin()
+    try:
+        call(session, "edit", {"source": looping})
+    finally:
+        WATCH.end()
+    in_loop = [line for _, line in beats if line in (loop_line, loop_line + 1)]
+    assert len(in_loop) >= 5 and beats[0][1] in in_loop     # then the trial document runs the edit's model
+    seconds = [seconds for seconds, _ in beats]
+    assert seconds == sorted(seconds) and seconds[0] >= 1 and all(b - a > 0.99 for a, b in zip(seconds, seconds[1:]))
+    beats.clear()
+    call(session, "edit", {"source": looping})          # between requests nobody is told anything
+    assert beats == []

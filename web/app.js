@@ -12,7 +12,8 @@ import { SettingsForm } from "./settings/settings-view.js";
 import { problem } from "./settings/hash.js";
 import { DataPanel } from "./settings/data-view.js";
 import { LossChart } from "./run/loss-chart-view.js";
-import { LoadingView, followRun, showControls, showMessage } from "./run/run-view.js";
+import { LoadingView, followRun, showControls, showEditStuck, showMessage } from "./run/run-view.js";
+import { EDIT_NOTICE_S, editBusyText } from "./python/recovery.js";
 import { ShareLink } from "./settings/share-control.js";
 import { EmbedView } from "./settings/embed-view.js";
 import { announcement, controls, focusAfter, hasModel, isLocked } from "./base/phases.js";
@@ -148,8 +149,10 @@ const handlers = {
     runControl.ready();
   },
   failed: (error) => { loadingView.failed(error.message); console.error(error.traceback || error.message); },
-  lost: (reason) => {
-    runControl.lost(reason);
+  editBusy: (busy) => showEditStuck(busy && busy.seconds >= EDIT_NOTICE_S ? editBusyText(busy) : null),
+  lost: (reason, { edit = false } = {}) => {
+    if (edit) codePanel?.dropEdit(reason);
+    runControl.lost(reason, { edit });
     checks.lost();
     emit("lost", { reason });
     loadingView.restart();
@@ -200,6 +203,7 @@ function main() {
     .finally(() => { formSettled = true; });
   if (EMBED) $("loading").hidden = true;
   else startWorker();
+  $("edit-stuck-stop").addEventListener("click", () => client?.stopEdit());
   $("train").addEventListener("click", () => runControl.train());
   $("pause").addEventListener("click", () => runControl.halt("pause"));
   $("resume").addEventListener("click", () => runControl.continueTraining());

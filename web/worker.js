@@ -31,6 +31,7 @@ const GLUE = `
 import json, os, traceback
 from importlib import invalidate_caches, metadata
 from microgpt.session import Session, UserError
+from microgpt.watch import WATCH
 
 _session = Session()
 
@@ -53,7 +54,11 @@ def write_installed_files():
 def installer():
     return (metadata.distribution("microgpt").read_text("INSTALLER") or "").strip()
 
+def set_beat(beat):
+    WATCH.beat = beat
+
 def call(kind, payload_json):
+    WATCH.begin()
     try:
         return '{"result":' + _session.handle(kind, payload_json) + '}'
     except UserError as error:
@@ -61,6 +66,8 @@ def call(kind, payload_json):
     except BaseException as error:
         return json.dumps({"error": {"message": f"{type(error).__name__}: {error}",
                                      "traceback": traceback.format_exc()}})
+    finally:
+        WATCH.end()
 `;
 
 let call = null;            // the Python `call` function, once loaded
@@ -143,7 +150,7 @@ async function fromSnapshot(key) {
   try {
     const pyodide = await loadPyodide({ indexURL: here("./pyodide/"), _loadSnapshot: bytes });
     pyodide.globals.get("write_installed_files")();
-    call = pyodide.globals.get("call");
+    adopt(pyodide);
     const probe = invoke("schema", {});
     if (probe.error) throw new Error(probe.error.message);
     return { from: "snapshot", bytes: bytes.byteLength, installer: pyodide.globals.get("installer")() };
@@ -188,8 +195,15 @@ async function freshStart(key, wheels) {
       console.warn("microgpt: no snapshot of this start:", error.message);
     }
   }
-  call = pyodide.globals.get("call");
+  adopt(pyodide);
   return { from: "fresh", bytes: snapshot ? snapshot.byteLength : 0, installer: pyodide.globals.get("installer")() };
+}
+
+// Python's entry point, and the beat the edited model.py's watch (microgpt/watch.py) gives from inside code that has
+// not returned for a second or more: the page tells such an edit from a dead worker by it.
+function adopt(pyodide) {
+  call = pyodide.globals.get("call");
+  pyodide.globals.get("set_beat")((seconds, line) => post({ type: "heartbeat", payload: { edit: { seconds, line } } }));
 }
 
 function invoke(type, payload) {
@@ -214,6 +228,8 @@ function answer(type, payload) {
       ? "the edited model.py ended Python itself (os._exit, or a crash no Python code can catch)"
       : `Python ended unexpectedly (${error.message || error})`;
     pythonEnded = `${type} stopped: ${cause}; a fresh Python is starting`;
+    // The page hears first whether the edit is to blame (then it is not applied again), then of the crash.
+    post({ type: "ended", payload: { message: pythonEnded, edit: type === "edit" || editInUse } });
     setTimeout(() => { throw new Error(pythonEnded); });
     return { error: { message: pythonEnded, traceback: String(error.stack || "") } };
   }

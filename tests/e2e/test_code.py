@@ -2,6 +2,8 @@
 (ReLU → tanh gives other losses; a syntax error names its line and keeps the model; Restore gives the original)."""
 
 import inspect
+import re
+import time
 
 import microgpt.engine
 import microgpt.model
@@ -102,7 +104,8 @@ def line_of(source, text):
 
 def test_an_edit_that_exits_or_ends_python_gets_an_answer_and_the_page_comes_back(driver):
     """However the edited code leaves Python (SystemExit at import or in training, os._exit, which ends Pyodide's
-    Python itself), Apply and Restore come back and a message names the edit."""
+    Python itself), Apply and Restore come back and a message names the edit; an edit that ended Python is not
+    applied again in the fresh worker."""
     wait_code(driver)
     page = driver.page
     driver.reset()
@@ -139,3 +142,70 @@ def test_an_edit_that_exits_or_ends_python_gets_an_answer_and_the_page_comes_bac
     assert driver.state("edited") and page.is_hidden("#code-edit-message")
     page.click("#code-restore")
     page.wait_for_function("!window.__microgpt.edited")
+
+    # os._exit in training: after the fresh worker the edit is not applied again (it would end Python again).
+    apply_edit(driver, in_training.replace("import sys; sys.exit(1)", "import os; os._exit(0)"))
+    assert driver.state("edited")
+    page.evaluate("document.querySelector('#banner').textContent = ''")
+    driver.train(wait_for=None)
+    page.wait_for_function("document.querySelector('#banner').textContent.includes('ended Python itself')",
+                           timeout=60_000)
+    assert "original model.py" in page.text_content("#banner")
+    page.wait_for_function("['idle', 'stopped'].includes(window.__microgpt.phase) && "
+                           "!document.querySelector('#code-apply').disabled", timeout=60_000)
+    assert not driver.state("edited") and page.is_enabled("#train")
+    page.click("#code-restore")
+
+
+def test_an_edit_that_does_not_return_is_named_in_seconds_and_stop_brings_the_page_back(driver):
+    """An edit that never returns (a loop at import, at Apply; a loop inside the forward, in training) is said to be
+    the edit's, at its line, within seconds, with a Stop that restarts Python with the original code and the last
+    model. Left alone, the worker's deadline replaces it, naming the edit, not the worker. Neither edit is applied
+    again."""
+    wait_code(driver)
+    page = driver.page
+    train_with(driver, SETTINGS)
+    page.wait_for_function("window.__microgpt.lastModelStep === 6")
+
+    at_import = ORIGINAL + "\nwhile True:\n    pass\n"
+    loop_line = line_of(at_import, "while True:")
+    if not page.is_visible("#code-editor"):
+        page.click("#code-edit summary")
+    page.fill("#code-editor", at_import)
+    page.click("#code-apply")
+    applied_at = time.monotonic()
+    page.wait_for_selector("#edit-stuck:not([hidden])", timeout=10_000)
+    assert time.monotonic() - applied_at < 6
+    notice = page.text_content("#edit-stuck-text")
+    assert "The edited model.py has not returned for" in notice
+    assert re.search(rf"running line ({loop_line}|{loop_line + 1})\)", notice), notice
+    page.screenshot(path="/tmp/faults-edit-stuck.png")
+    page.click("#edit-stuck-stop")
+    page.wait_for_selector("#edit-stuck", state="hidden")
+    banner = page.text_content("#banner")
+    assert banner.startswith("You stopped the edited model.py: it ran ") and "original model.py" in banner
+    assert "model comes back as it was at step 6" in banner and "worker" not in banner
+    driver.wait_phase("stopped", timeout=90_000)
+    assert driver.state("summary.step") == 6 and not driver.state("edited")
+    assert "you stopped the edited model.py" in page.text_content("#code-edit-message")
+    assert page.input_value("#code-editor") == at_import          # the edit stays, to be fixed
+    assert len(driver.generate()) == 20
+
+    in_training = ORIGINAL.replace("        for li in range(self.config.n_layer):",
+                                   "        if pos_id >= 3:\n"
+                                   "            while True: pass\n"
+                                   "        for li in range(self.config.n_layer):")
+    apply_edit(driver, in_training)
+    assert driver.state("edited")
+    driver.train(wait_for=None)
+    page.wait_for_selector("#edit-stuck:not([hidden])", timeout=15_000)
+    assert f"running line {line_of(in_training, 'while True: pass')})" in page.text_content("#edit-stuck-text")
+    # Nobody presses Stop: the chunk's deadline replaces the worker, and the edit is named.
+    page.wait_for_selector("#banner:text('The edited model.py did not return')", timeout=30_000)
+    assert page.is_hidden("#edit-stuck")
+    driver.wait_phase("stopped", "idle", timeout=90_000)
+    page.wait_for_function("!document.querySelector('#code-apply').disabled")
+    assert not driver.state("edited") and page.is_enabled("#train")
+    assert "the edited model.py did not return" in page.text_content("#code-edit-message")
+    page.click("#code-restore")
+    assert driver.console_errors == []

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chunkDeadlineMs, costText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS, stepOnceDeadlineMs }
-  from "../../web/python/recovery.js";
+import { chunkDeadlineMs, costText, editBusyText, editStuckText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS,
+  stepOnceDeadlineMs } from "../../web/python/recovery.js";
 
 test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
   assert.equal(chunkDeadlineMs(null), 10_000);
@@ -35,4 +35,16 @@ test("a restored model keeps the curve up to its checkpoint, and the banner says
     "The Python worker crashed. A new one is starting; your settings are kept, and the model comes back as it was " +
     "at step 120.");
   assert.match(lostText("the Python worker crashed", null), /no trained model to keep/);
+});
+
+test("an edit that does not return is named with its line, and the banner says the original code comes back", () => {
+  assert.match(editBusyText({ seconds: 3.2, line: 12 }),
+    /^The edited model\.py has not returned for 3 s \(it is running line 12\)\. Stop restarts Python/);
+  const stopped = editStuckText({ seconds: 4.6, line: 12 }, { stopped: true });
+  assert.equal(stopped, "you stopped the edited model.py: it ran 5 s without returning, at line 12");
+  assert.equal(editStuckText({ seconds: 19, line: 3 }), "the edited model.py did not return: it ran 19 s without " +
+    "returning, at line 3");
+  assert.equal(lostText(stopped, { step: 6 }, { edit: true }), "You stopped the edited model.py: it ran 5 s without " +
+    "returning, at line 12. Python starts again with the original model.py (your edit stays in the editor, not " +
+    "applied); your settings are kept, and the model comes back as it was at step 6.");
 });

@@ -180,6 +180,7 @@ export class CodePanel {
 
   async send(source) {
     this.busy = true;
+    this.dropped = false;
     this.refresh();
     try {
       await this.request("edit", { source });
@@ -187,11 +188,22 @@ export class CodePanel {
       this.say(null);
       this.onEdit(this.edited);
     } catch (error) {
-      this.say(error);
+      if (!this.dropped) this.say(error);     // dropEdit has said what happened, better than the bare reason
     } finally {
       this.busy = false;
       this.refresh();
     }
+  }
+
+  // The edited code ended Python or did not return, and Python was restarted: the edit is not applied again (it would
+  // do the same), and stays in the editor with what happened.
+  dropEdit(reason) {
+    this.edit.applied = null;
+    this.busy = false;
+    this.dropped = true;
+    this.say({ message: `${reason}. The original model.py is in use again.` });
+    this.onEdit(false);
+    this.refresh();
   }
 
   apply() {

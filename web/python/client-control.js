@@ -5,6 +5,8 @@
 // chunk's is the cap on one chunk's wall time). A crash (`error`) or an unreadable message (`messageerror`) counts at
 // once.
 
+import { editStuckText } from "./recovery.js";
+
 export class WorkerError extends Error {
   constructor({ message, traceback = "" }) {
     super(message);
@@ -31,6 +33,8 @@ export class WorkerClient {
 
   start(early = null) {
     this.ready = false;
+    this.inEdit = null;         // the last beat from inside the edited model.py ({seconds, line}), until it returns
+    this.ended = null;          // the worker's word that Python ended ({message, edit}), before its crash
     this.worker = early ? early.worker : new Worker(this.url, { type: "module" });
     this.worker.onmessage = this.worker.onmessageerror = this.worker.onerror = (event) => this.handle(event);
     this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
@@ -42,6 +46,8 @@ export class WorkerClient {
     if (event.type === "message") return this.receive(event.data);
     if (event.type === "messageerror") return this.lose("the Python worker sent a message that could not be read");
     event.preventDefault();
+    // Python ended under a request (the worker said why just before): the edit is to blame when it was in use.
+    if (this.ended) return this.lose(this.ended.message, { edit: this.ended.edit });
     return this.lose(`the Python worker crashed (${event.message || "no details"})`);
   }
 
@@ -54,6 +60,7 @@ export class WorkerClient {
     this.armedIdle = idle;
     this.watchdog = setTimeout(() => {
       if (idle && document.visibilityState === "hidden") this.arm(ms, reason, { idle });
+      else if (this.inEdit) this.lose(editStuckText(this.inEdit), { edit: true });
       else this.lose(reason);
     }, ms);
   }
@@ -66,7 +73,21 @@ export class WorkerClient {
   receive(message) {
     const { id, type, payload } = message;
     if (type === "heartbeat") {
+      // A beat from inside the edited model.py (microgpt/watch.py): the worker lives, but the edit has not returned.
+      // It does not push the deadline back: code that never returns must not hold the page forever.
+      if (payload?.edit) {
+        this.inEdit = payload.edit;
+        return this.handlers.editBusy?.(payload.edit);
+      }
       if (this.ready) this.rearm();
+      return undefined;
+    }
+    if (this.inEdit) {
+      this.inEdit = null;
+      this.handlers.editBusy?.(null);
+    }
+    if (type === "ended") {
+      this.ended = payload;
       return undefined;
     }
     if (type === "loading") {
@@ -120,14 +141,24 @@ export class WorkerClient {
     });
   }
 
-  // Give up on this worker: fail what is pending, then start over with a fresh one.
-  lose(reason) {
+  // The reader's Stop for an edit that does not return: the worker cannot hear a request while Python runs, so it is
+  // replaced, and the edit is not applied again.
+  stopEdit() {
+    if (this.inEdit) this.lose(editStuckText(this.inEdit, { stopped: true }), { edit: true });
+  }
+
+  // Give up on this worker: fail what is pending, then start over with a fresh one. edit: the edited model.py is the
+  // cause (it ended Python, or did not return).
+  lose(reason, { edit = false } = {}) {
     this.quiet();
     this.worker.terminate();
+    this.inEdit = null;
+    this.ended = null;
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const request of pending) request.reject(new WorkerError({ message: reason }));
-    this.handlers.lost?.(reason);
+    this.handlers.editBusy?.(null);
+    this.handlers.lost?.(reason, { edit });
     this.start();
   }
 }

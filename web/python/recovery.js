@@ -38,9 +38,25 @@ export function costText(numParams, cost) {
 // The curve of a restored model: the steps it had taken when its checkpoint was made.
 export const eventsUpTo = (events, step) => events.filter((event) => event.step <= step);
 
-// What the banner says after a lost worker, by whether a model will be restored.
-export function lostText(reason, lastModel) {
-  const what = `${reason[0].toUpperCase()}${reason.slice(1)}. A new one is starting; your settings are kept`;
+// What the banner says after a lost worker, by whether a model will be restored. edit: the edited model.py was the
+// cause, so the new worker starts with the original code (the edit stays in the editor, not applied).
+export function lostText(reason, lastModel, { edit = false } = {}) {
+  const fresh = edit ? "Python starts again with the original model.py (your edit stays in the editor, not applied)"
+    : "A new one is starting";
+  const what = `${reason[0].toUpperCase()}${reason.slice(1)}. ${fresh}; your settings are kept`;
   return lastModel ? `${what}, and the model comes back as it was at step ${lastModel.step}.`
     : `${what} (there was no trained model to keep).`;
 }
+
+// An edited model.py that has not returned: the worker's beats from inside it (microgpt/watch.py) say for how long and
+// at which line. From EDIT_NOTICE_S on, the page says so and offers Stop.
+export const EDIT_NOTICE_S = 3;
+
+export const editBusyText = ({ seconds, line }) =>
+  `The edited model.py has not returned for ${Math.round(seconds)} s (it is running line ${line}). Stop restarts ` +
+  "Python with the original code and brings back your last model; your edit stays in the editor.";
+
+// Why a worker running the edit was replaced: it ran past its deadline, or the reader stopped it.
+export const editStuckText = ({ seconds, line }, { stopped = false } = {}) =>
+  `${stopped ? "you stopped the edited model.py" : "the edited model.py did not return"}: it ran ` +
+  `${Math.round(seconds)} s without returning, at line ${line}`;

@@ -228,10 +228,10 @@ export class RunControl {
   }
 
   // The worker was lost: its run is abandoned; its last model comes back once the new worker is ready.
-  lost(reason) {
+  lost(reason, { edit = false } = {}) {
     this.run++;
     this.restoring = this.lastModel.copy;
-    showBanner(lostText(reason, this.lastModel.copy));
+    showBanner(lostText(reason, this.lastModel.copy, { edit }));
   }
 
   // Python is ready (again): a Train pressed before it was goes ahead, or a lost worker's model comes back.

@@ -39,6 +39,14 @@ export function showBanner(text) {
   $("banner").hidden = text === null;
 }
 
+// The notice that the edited model.py has not returned, with its Stop (null hides it). Only its text changes while it
+// stays up, so a screen reader hears it once, not every second.
+export function showEditStuck(text) {
+  const shown = !$("edit-stuck").hidden;
+  if (text === null || !shown) $("edit-stuck").hidden = text === null;
+  $("edit-stuck-text").textContent = text ?? "";
+}
+
 // error: {message, traceback?} or null to hide the message.
 export function showMessage(id, error) {
   $(id).textContent = error ? error.message : "";
