@@ -1,5 +1,6 @@
-"""Learning by doing, end to end: a ready experiment states its expectation, runs both arms and shows two curves, two
-sample lists and the measured outcome; "Step once" while paused shows a row per position and training then goes on
+"""Learning by doing, end to end: a ready experiment asks for a prediction before it runs, runs both arms and shows
+two curves (each in its legend's colour, light and dark), two sample lists, the measured outcome marked against the
+prediction, and the expectation, revealed only then; "Step once" while paused shows a row per position and training then goes on
 exactly as it would have; the shapes of the forward pass follow the settings; an embed can show one experiment."""
 
 import re
@@ -15,13 +16,39 @@ def outcome_shown(page, timeout=300_000):
     page.wait_for_selector("#experiment-outcome-block:not([hidden])", timeout=timeout)
 
 
-def test_the_learning_rate_experiment_shows_expectation_curves_samples_and_outcome(new_driver, site):
+def arm_pixels(page):
+    """For each arm in the Experiments chart's legend: its marker's colour and how many of the canvas's pixels have it."""
+    return page.evaluate("""() => {
+        const box = document.querySelector('#experiment-chart');
+        const canvas = box.querySelector('canvas');
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        const markers = [...box.querySelectorAll('.u-legend .u-series')].slice(1)
+            .map((series) => getComputedStyle(series.querySelector('.u-marker')).borderTopColor);
+        return markers.map((colour) => {
+            const [r, g, b] = colour.match(/[\\d.]+/g).map(Number);
+            let pixels = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                const off = Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b);
+                if (off < 40 && data[i + 3] > 200) pixels++;
+            }
+            return [colour, pixels];
+        });
+    }""")
+
+
+def test_the_learning_rate_experiment_asks_a_prediction_then_marks_it_with_curves_samples_and_outcome(new_driver, site):
     driver = new_driver(site + "#experiment=learning-rate-x10")
     page = driver.page
     driver.open()
     assert page.input_value("#experiment-select") == "learning-rate-x10"
-    assert page.text_content("#experiment-expect").startswith("Ten times larger steps")
-    assert page.is_hidden("#experiment-outcome-block")
+    # The prediction comes first: Run waits for one (or a skip), and the expectation is not shown yet.
+    assert page.text_content("#experiment-question") == \
+        "With learning_rate 0.1 instead of learning_rate 0.01, the held-out loss will be…"
+    assert page.locator("#experiment-choices input").evaluate_all("inputs => inputs.map((input) => input.value)") == \
+        ["higher", "about the same", "lower", "skip"]
+    assert page.is_disabled("#experiment-run")
+    assert page.text_content("#experiment-status") == "Choose your prediction above (or skip it) to run the experiment."
+    assert page.is_hidden("#experiment-expect") and page.is_hidden("#experiment-outcome-block")
     assert "experiment=learning-rate-x10" in page.url and "experiment=learning-rate-x10" in \
         page.input_value("#experiment-link")
     # The page's own run, trained as the baseline arm would be: the experiment samples it instead of training again.
@@ -29,9 +56,12 @@ def test_the_learning_rate_experiment_shows_expectation_curves_samples_and_outco
     driver.set_setting("eval_every", 50)
     driver.train("done", timeout=300_000)
     trained = driver.state("events")
+    page.check("#experiment-choices input[value='higher']")
+    assert page.is_enabled("#experiment-run") and page.text_content("#experiment-status") == ""
     page.click("#experiment-run")
     driver.wait_phase("experiment")
     assert page.is_disabled("#train") and page.text_content("#status") == "Running an experiment"
+    assert page.is_disabled("#experiment-choices input[value='lower']")    # the prediction is fixed while it runs
     outcome_shown(page)
     driver.wait_phase("idle")
     assert page.text_content("#experiment-status") == "Done; reused: learning_rate 0.01 is the run you trained."
@@ -50,10 +80,34 @@ def test_the_learning_rate_experiment_shows_expectation_curves_samples_and_outco
         assert re.fullmatch(rf"{re.escape(arm)}: held-out loss \d\.\d{{3}}, names \d+\.\d letters long on average, "
                             r"\d+ % of them copied from the training data\.", line), line
     assert lines[2].startswith("learning_rate 0.1 against learning_rate 0.01: its loss is")
+    # The outcome, marked against the prediction and the expectation, which is now revealed.
+    losses = [float(re.search(r"held-out loss (\d\.\d{3})", line).group(1)) for line in lines[:2]]
+    marks = page.locator("#experiment-verdict li")
+    said = re.fullmatch(r"You said higher — it was (higher|lower|about the same)(?: by (\d\.\d{3}))?.*?( ✓| ✗)",
+                        marks.nth(0).text_content())
+    assert said, marks.nth(0).text_content()
+    assert said.group(1) == "higher" and said.group(3) == " ✓" and marks.nth(0).get_attribute("class") == "right"
+    assert abs(float(said.group(2)) - (losses[1] - losses[0])) <= 0.0015
+    assert marks.nth(1).text_content() == "The stated expectation said higher ✓"
+    assert page.is_visible("#experiment-expect") and page.text_content("#experiment-expect").startswith(
+        "Ten times larger steps")
+    assert page.is_disabled("#experiment-choices input[value='higher']")    # it ran: the prediction stays as given
+    # Each arm is drawn in its legend's colour, in light and in dark, and the chart is redrawn when the scheme changes.
+    light = arm_pixels(page)
+    assert len(light) == 2 and all(pixels > 50 for _, pixels in light), light
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function("colour => getComputedStyle(document.querySelector("
+                           "'#experiment-chart .u-legend .u-series:nth-child(2) .u-marker')).borderTopColor !== colour",
+                           arg=light[0][0])
+    dark = arm_pixels(page)
+    assert len(dark) == 2 and all(pixels > 50 for _, pixels in dark), dark
+    assert dark[0][0] != light[0][0]          # run 0's blue is lighter on a dark card
+    page.emulate_media(color_scheme="light")
     # Running it again reuses both arms: nothing is trained twice.
     page.click("#experiment-run")
     page.wait_for_function("document.querySelector('#experiment-status').textContent === "
                            "'Done; reused: 2 arms were run before.'")
+    assert marks.nth(0).text_content().startswith("You said higher")
     assert driver.console_errors == []
 
 
@@ -128,11 +182,14 @@ def test_an_embed_shows_one_experiment_and_loads_python_only_when_run(new_driver
     page = driver.page
     page.set_viewport_size({"width": 700, "height": 900})
     page.goto(driver.base_url)
-    page.wait_for_selector("#experiment-expect:has-text('One model, sampled three ways')")
+    page.wait_for_selector("#experiment-question:has-text('With temperature 1.5 instead of temperature 0.2')")
     assert page.is_visible("#experiments") and page.is_hidden("#settings") and page.is_hidden("#train")
     assert not [url for url in driver.requests if HEAVY.search(url)]
+    page.check("#experiment-choices input[value='skip']")
     page.click("#experiment-run")
     outcome_shown(page)
+    assert page.locator("#experiment-verdict li").first.text_content().startswith("You made no prediction — it was ")
+    assert page.text_content("#experiment-expect").startswith("One model, sampled three ways")
     assert page.get_attribute("#experiment-chart", "data-curves") == "1"      # one model, sampled three ways
     assert page.locator(".experiment-arm").count() == 3
     assert "temperature 1.5 against temperature 0.2: its names are" in page.text_content("#experiment-outcome")

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASELINE, CITIES, EXPERIMENTS, arms, findExperiment, finishedRun, outcome, sameTraining, trainingKey, trainings }
-  from "../../web/learn/experiments.js";
+import { BASELINE, CITIES, EXPERIMENTS, MEASURES, SKIP, arms, findExperiment, finishedRun, measured, outcome, question,
+  sameTraining, trainingKey, trainings, verdict } from "../../web/learn/experiments.js";
 
 // Every setting an arm sets, sampling and data included, as one flat object.
 const settings = (arm) => ({ ...arm.config, ...arm.sampling, data: JSON.stringify(arm.data) });
@@ -92,4 +92,77 @@ test("only a run trained to its end with the page's own model.py is offered to a
   assert.equal(finishedRun({ ...page, summary: { ...summary, edited: true } }), null);
   assert.equal(finishedRun({ ...page, summary: null }), null);
   assert.equal(finishedRun({ ...page, data: null }), null);      // a loaded model trained on data the page lacks
+});
+
+// One arm's measured numbers, as the view hands them to outcome() and verdict().
+const result = (label, finalHoldout, meanLength, extra = {}) =>
+  ({ label, finalHoldout, finalLoss: finalHoldout, meanLength, inTraining: 0, diverged: null, ...extra });
+
+test("every experiment asks one question whose choices include the answer its expectation gives", () => {
+  for (const experiment of EXPERIMENTS) {
+    assert.ok(experiment.measure in MEASURES, experiment.name);
+    const asked = question(experiment);
+    assert.deepEqual(asked.choices.map((choice) => choice.value), MEASURES[experiment.measure].choices);
+    assert.ok(MEASURES[experiment.measure].choices.includes(experiment.expected), experiment.name);
+    assert.ok(!asked.text.includes(experiment.expected), `${experiment.name}: the question must not give it away`);
+  }
+  assert.deepEqual(question(findExperiment("learning-rate-x10")), {
+    text: "With learning_rate 0.1 instead of learning_rate 0.01, the held-out loss will be…",
+    choices: [{ value: "higher", label: "higher" }, { value: "about the same", label: "about the same (within 0.05)" },
+      { value: "lower", label: "lower" }],
+  });
+  // With three arms the question is about the last, the farthest from the baseline.
+  assert.equal(question(findExperiment("context")).text, "With block_size 1 instead of block_size 16, the names will be…");
+  assert.equal(question(findExperiment("temperature")).choices[1].label, "about the same (within 0.5 letters)");
+});
+
+test("the measured outcome is marked against the prediction and the expectation", () => {
+  const x10 = findExperiment("learning-rate-x10");      // expected: higher
+  const higher = [result("learning_rate 0.01", 2.3585, 5), result("learning_rate 0.1", 2.6285, 5.3)];
+  assert.deepEqual(verdict(x10, higher, "higher"), [
+    { text: "You said higher — it was higher by 0.270 ✓", right: true },
+    { text: "The stated expectation said higher ✓", right: true },
+  ]);
+  assert.deepEqual(verdict(x10, higher, "lower")[0], { text: "You said lower — it was higher by 0.270 ✗", right: false });
+  assert.deepEqual(verdict(x10, higher, SKIP)[0], { text: "You made no prediction — it was higher by 0.270.", right: null });
+  // The expectation can be wrong too, and is marked so.
+  const lower = [result("a", 2.5, 5), result("b", 2.3, 5)];
+  assert.deepEqual(verdict(x10, lower, "lower"), [
+    { text: "You said lower — it was lower by 0.200 ✓", right: true },
+    { text: "The stated expectation said higher ✗", right: false },
+  ]);
+});
+
+test("'about the same' is a difference smaller than the stated margin, either way", () => {
+  const heads = findExperiment("heads");                // expected: about the same
+  const margin = MEASURES.loss.same;
+  assert.deepEqual(measured(heads, [result("a", 2.3, 5), result("b", 2.3 + margin * 0.9, 5)]),
+    { answer: "about the same", it: "about the same (0.045 higher, within 0.05)" });
+  assert.equal(measured(heads, [result("a", 2.3, 5), result("b", 2.3 - margin * 0.9, 5)]).it,
+    "about the same (0.045 lower, within 0.05)");
+  assert.equal(measured(heads, [result("a", 2.3, 5), result("b", 2.3, 5)]).it, "about the same (no difference, within 0.05)");
+  assert.equal(measured(heads, [result("a", 2.3, 5), result("b", 2.36, 5)]).answer, "higher");
+  assert.equal(measured(heads, [result("a", 2.3, 5), result("b", 2.24, 5)]).answer, "lower");
+  assert.equal(verdict(heads, [result("a", 2.3, 5), result("b", 2.31, 5)], "about the same")[0].right, true);
+  // Lengths: the names' mean length against its own margin, in letters.
+  const temperature = findExperiment("temperature");   // expected: longer
+  const runs = [result("t 0.2", 2, 4.8), result("t 1", 2, 5.7, { shared: true }), result("t 1.5", 2, 7.4, { shared: true })];
+  assert.deepEqual(verdict(temperature, runs, "shorter"), [
+    { text: "You said shorter — it was longer by 2.6 letters ✗", right: false },
+    { text: "The stated expectation said longer ✓", right: true },
+  ]);
+  assert.equal(measured(temperature, [result("a", 2, 5), result("b", 2, 5.4)]).it,
+    "about the same (0.4 letters longer, within 0.5 letters)");
+});
+
+test("a diverged arm counts as a higher loss, and leaves no names to compare", () => {
+  const x10 = findExperiment("learning-rate-x10");
+  const diverged = [result("a", 2.3, 5), result("b", null, null, { finalLoss: null, diverged: { step: 40 } })];
+  assert.deepEqual(verdict(x10, diverged, "higher")[0],
+    { text: "You said higher — it was higher: it diverged at step 40 (the loss stopped being a number) ✓", right: true });
+  const context = findExperiment("context");
+  assert.deepEqual(verdict(context, diverged, "shorter"), [
+    { text: "You said shorter — it was no names: it diverged at step 40", right: null },
+    { text: "The stated expectation said shorter", right: null },
+  ]);
 });

@@ -1,9 +1,11 @@
-// The Experiments card: pick a ready experiment (experiments.js decides what it is), read what to expect, run it,
-// and see both arms side by side: their loss curves overlaid, their samples in columns, and the measured outcome.
+// The Experiments card: pick a ready experiment (experiments.js decides what it is), predict what will change (or
+// skip), run it, and see the measured outcome marked against the prediction and the stated expectation, which is
+// revealed only then; both arms side by side: their loss curves overlaid, their samples in columns.
 // Python trains, samples and measures (final losses, mean sample length, share of samples in the training data);
 // this module only sends the requests and draws the replies. An arm already run with the same settings is reused.
 
-import { EXPERIMENTS, arms, findExperiment, outcome, sameTraining, trainingKey, trainings } from "./experiments.js";
+import { EXPERIMENTS, SKIP, arms, findExperiment, outcome, question, sameTraining, trainingKey, trainings, verdict }
+  from "./experiments.js";
 import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
@@ -14,6 +16,7 @@ const TRAIN_SILENCE_MS = 120_000;
 const DASHES = [[], [7, 4], [2, 3]];       // with colour, so that arms differ by more than colour
 
 const armKey = (arm) => `${trainingKey(arm)}|${JSON.stringify(arm.sampling)}`;
+const CHOOSE_FIRST = "Choose your prediction above (or skip it) to run the experiment.";
 
 export class ExperimentView {
   // hooks: {exclusive(task): runs task with the Session to itself, wake(): loads Python if it is not loaded,
@@ -23,6 +26,7 @@ export class ExperimentView {
     this.request = null;
     this.results = new Map();      // armKey -> {events, samples, mean_length, in_training, diverged, shared}
     this.running = false;
+    this.predictions = new Map();  // experiment name -> the learner's answer (or SKIP), fixed when it ran
     this.curves = [];
     this.chart = new Chart($("experiment-chart"), (colour) => this.chartOf(this.curves, colour));
     this.select = $("experiment-select");
@@ -34,6 +38,7 @@ export class ExperimentView {
     }));
     this.select.addEventListener("change", () => this.open(this.select.value, { link: true }));
     $("experiment-run").addEventListener("click", () => this.run());
+    $("experiment-choices").addEventListener("change", () => this.refresh());
     on("ready", ({ request }) => { this.request = request; this.refresh(); });
     on("lost", () => { this.request = null; this.refresh(); });
     this.open(EXPERIMENTS[0].name);
@@ -52,21 +57,54 @@ export class ExperimentView {
     this.experiment = experiment;
     this.select.value = name;
     $("experiment-expect").textContent = experiment.expect;
+    this.drawQuestion(experiment);
     $("experiment-link").value = new URL(`#experiment=${name}`, location.href).href;
     if (link) this.hooks.link(name);
     if (scroll) $("experiments").scrollIntoView({ block: "start" });
     this.draw();
+    this.refresh();
     return true;
   }
 
+  // The question and its answers as radio buttons, then "skip"; the answer given when it ran stays chosen.
+  drawQuestion(experiment) {
+    const asked = question(experiment);
+    $("experiment-question").textContent = asked.text;
+    const given = this.predictions.get(experiment.name);
+    $("experiment-choices").replaceChildren(...[...asked.choices, { value: SKIP, label: "skip: no prediction" }]
+      .map(({ value, label }) => {
+        const choice = document.createElement("label");
+        choice.className = value === SKIP ? "choice skip" : "choice";
+        const input = document.createElement("input");
+        input.type = "radio";
+        input.name = "experiment-prediction";
+        input.value = value;
+        input.checked = value === given;
+        choice.append(input, ` ${label}`);
+        return choice;
+      }));
+  }
+
+  // The learner's answer on screen, or null while none is chosen.
+  chosen() {
+    return document.querySelector("input[name='experiment-prediction']:checked")?.value ?? null;
+  }
+
+  // Run waits for a prediction (or skip); once an experiment has run, its prediction stays as it was given.
   refresh(text) {
-    $("experiment-run").disabled = this.running;
-    if (text !== undefined) $("experiment-status").textContent = text;
+    const ran = this.experiment && this.predictions.has(this.experiment.name) && this.complete();
+    $("experiment-predict").disabled = this.running || ran;
+    $("experiment-run").disabled = this.running || this.chosen() === null;
+    const status = $("experiment-status");
+    if (text !== undefined) status.textContent = text;
+    else if (!this.running && this.chosen() === null) status.textContent = CHOOSE_FIRST;
+    else if (status.textContent === CHOOSE_FIRST) status.textContent = "";
   }
 
   async run() {
-    if (this.running) return;
+    if (this.running || this.chosen() === null) return;
     const experiment = this.experiment;
+    if (!this.complete()) this.predictions.set(experiment.name, this.chosen());
     this.running = true;
     this.refresh("Loading Python…");
     try {
@@ -133,22 +171,36 @@ export class ExperimentView {
     return arms(this.experiment).map((arm) => ({ arm, result: this.results.get(armKey(arm)) ?? null }));
   }
 
+  complete() {
+    return this.armResults().every(({ result }) => result);
+  }
+
+  // Once every arm has its result: the outcome, marked against the prediction, and the expectation revealed.
   draw() {
     const results = this.armResults();
     const complete = results.every(({ result }) => result);
     this.drawChart();
     this.drawSamples(results);
-    const lines = complete ? outcome(this.experiment, results.map(({ arm, result }) => ({
+    const measured = complete ? results.map(({ arm, result }) => ({
       label: arm.label, finalLoss: finalLosses(result.events).smoothed, finalHoldout: finalLosses(result.events).holdout,
       meanLength: result.mean_length, inTraining: result.in_training, diverged: result.diverged,
       shared: result.shared,
-    }))) : [];
+    })) : null;
+    const lines = measured ? outcome(this.experiment, measured) : [];
     $("experiment-outcome").replaceChildren(...lines.map((line) => {
       const item = document.createElement("li");
       item.textContent = line;
       return item;
     }));
     $("experiment-outcome-block").hidden = lines.length === 0;
+    const marks = measured ? verdict(this.experiment, measured, this.predictions.get(this.experiment.name) ?? SKIP) : [];
+    $("experiment-verdict").replaceChildren(...marks.map(({ text, right }) => {
+      const item = document.createElement("li");
+      item.textContent = text;
+      if (right !== null) item.className = right ? "right" : "wrong";
+      return item;
+    }));
+    $("experiment-verdict-block").hidden = marks.length === 0;
   }
 
   // One curve per trained model (arms that share a model share its curve), the one in training drawn live.

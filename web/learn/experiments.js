@@ -1,13 +1,15 @@
-// Ready experiments, as data: each is a baseline and one change, with what to expect said before it runs. Adding one is
-// a row in TABLE and its sentences in EXPECT. This module has no DOM: it turns an experiment into the runs it needs
-// (arms), says which arms can share one training, and words the measured outcome; experiments-view.js runs and draws
-// them.
+// Ready experiments, as data: each is a baseline and one change, the question the learner answers before it runs and
+// what to expect, revealed after. Adding one is a row in TABLE and its sentences in EXPECT. This module has no DOM: it
+// turns an experiment into the runs it needs (arms), says which arms can share one training, and words the question,
+// the measured outcome and its marking against the learner's prediction and the expectation; experiments-view.js runs
+// and draws them.
 //
 // experiment = {name (the link's #experiment=NAME), title, setting (the one Config field, "data" or a sampling
-//   field it changes), values (the baseline's first), expect (one or two sentences, said before running)}.
+//   field it changes), values (the baseline's first), measure ("loss" or "length": what the learner predicts, for
+//   the last arm against the baseline), expected (the answer the expectation gives), expect (one or two sentences)}.
 
 import { SAMPLING_FIELDS, formatValue } from "../runs/runs.js";
-import { HELD_OUT_LOSS, SMOOTHED_LOSS, formatLoss } from "../base/losses.js";
+import { HELD_OUT_LOSS, LOSS_DIGITS, SMOOTHED_LOSS, formatLoss } from "../base/losses.js";
 
 // The baseline every experiment starts from: the page's defaults, trained for fewer steps so that an experiment
 // (two or three of these) takes seconds in the page. Sampling is seeded so each arm's names are reproducible.
@@ -26,18 +28,30 @@ munich hamburg lyon marseille porto seville valencia krakow riga vilnius tallinn
 zagreb sarajevo tirana skopje bucharest chisinau tbilisi yerevan baku almaty tashkent bishkek dushanbe ashgabat`
   .split(/\s+/).join("\n");
 
+// What a learner predicts, for the last arm against the baseline: its final held-out loss (the training loss when the
+// data has no held-out part) or its names' mean length. "about the same" means a difference within `same`: held-out
+// losses of runs that differ in a setting of no consequence here differ by about 0.02 (heads, layers), and the mean
+// length of 20 sampled names moves by a few tenths of a letter from one sample to the next.
+export const MEASURES = {
+  loss: { choices: ["higher", "about the same", "lower"], up: "higher", down: "lower", same: 0.05,
+    digits: LOSS_DIGITS, unit: "", what: "the held-out loss will be" },
+  length: { choices: ["shorter", "about the same", "longer"], up: "longer", down: "shorter", same: 0.5,
+    digits: 1, unit: " letters", what: "the names will be" },
+};
+
 // One row per experiment: its name (the link's #experiment=NAME), title, the one setting it changes (a Config field,
-// "data" or a sampling field) and that setting's values, the baseline's first.
+// "data" or a sampling field) and that setting's values, the baseline's first; what the learner predicts about the
+// last arm and the answer the expectation gives (measured in Python for these seeds: each holds).
 const TABLE = [
-  ["context",             "Context length 16 → 4 → 1",                  "block_size",    [16, 4, 1]],
-  ["learning-rate-tenth", "Learning rate × 0.1",                        "learning_rate", [0.01, 0.001]],
-  ["learning-rate-x10",   "Learning rate × 10",                         "learning_rate", [0.01, 0.1]],
-  ["heads",               "1 attention head vs 4",                      "n_head",        [4, 1]],
-  ["layers",              "1 layer vs 2",                               "n_layer",       [1, 2]],
-  ["width",               "Embedding width 16 vs 4",                    "n_embd",        [16, 4]],
-  ["temperature",         "Temperature 0.2 vs 1.0 vs 1.5, same model",  "temperature",   [0.2, 1.0, 1.5]],
-  ["steps",               "100 vs 1000 steps",                          "num_steps",     [100, 1000]],
-  ["data",                "Built-in names vs a list of cities",         "data",          ["builtin", "cities"]],
+  ["context",             "Context length 16 → 4 → 1",                  "block_size",    [16, 4, 1],    "length", "shorter"],
+  ["learning-rate-tenth", "Learning rate × 0.1",                        "learning_rate", [0.01, 0.001], "loss", "higher"],
+  ["learning-rate-x10",   "Learning rate × 10",                         "learning_rate", [0.01, 0.1],   "loss", "higher"],
+  ["heads",               "1 attention head vs 4",                      "n_head",        [4, 1],        "loss", "about the same"],
+  ["layers",              "1 layer vs 2",                               "n_layer",       [1, 2],        "loss", "about the same"],
+  ["width",               "Embedding width 16 vs 4",                    "n_embd",        [16, 4],       "loss", "higher"],
+  ["temperature",         "Temperature 0.2 vs 1.0 vs 1.5, same model",  "temperature",   [0.2, 1.0, 1.5], "length", "longer"],
+  ["steps",               "100 vs 1000 steps",                          "num_steps",     [100, 1000],   "loss", "lower"],
+  ["data",                "Built-in names vs a list of cities",         "data",          ["builtin", "cities"], "loss", "higher"],
 ];
 
 // What each experiment should show, said before it runs (one or two sentences).
@@ -62,8 +76,8 @@ const EXPECT = {
     "places. The list is small, so the held-out loss is higher and more samples are copies of the list.",
 };
 
-export const EXPERIMENTS = TABLE.map(([name, title, setting, values]) =>
-  ({ name, title, setting, values, expect: EXPECT[name] }));
+export const EXPERIMENTS = TABLE.map(([name, title, setting, values, measure, expected]) =>
+  ({ name, title, setting, values, measure, expected, expect: EXPECT[name] }));
 
 const DATA = { builtin: { source: "builtin" }, cities: { source: "text", text: CITIES } };
 const DATA_LABELS = { builtin: "built-in names", cities: "cities" };
@@ -138,15 +152,71 @@ export function outcome(experiment, results) {
     const [a, b] = [base.finalHoldout ?? base.finalLoss, other.finalHoldout ?? other.finalLoss];
     if (!other.shared && a !== null && b !== null) {
       const change = b - a;
-      parts.push(Math.abs(change) < 0.02 ? `its loss is within 0.02 of the baseline's`
+      parts.push(Math.abs(change) < MEASURES.loss.same ? `its loss is within ${MEASURES.loss.same} of the baseline's`
         : `its loss is ${formatLoss(Math.abs(change))} ${change > 0 ? "higher" : "lower"}`);
     }
     if (base.meanLength !== null && other.meanLength !== null) {
       const change = other.meanLength - base.meanLength;
-      parts.push(Math.abs(change) < 0.3 ? "its names are about as long"
+      parts.push(Math.abs(change) < MEASURES.length.same ? "its names are about as long"
         : `its names are ${number(Math.abs(change), 1)} letters ${change > 0 ? "longer" : "shorter"}`);
     }
     if (parts.length) lines.push(`${other.label} against ${base.label}: ${parts.join(", ")}.`);
   }
   return lines;
+}
+
+// The question asked before an experiment runs: {text, choices: [{value, label}]}; "about the same" says its margin.
+export function question(experiment) {
+  const list = arms(experiment);
+  const [base, other] = [list[0], list.at(-1)];
+  const measure = MEASURES[experiment.measure];
+  const margin = `within ${measure.same}${measure.unit}`;
+  return {
+    text: `With ${other.label} instead of ${base.label}, ${measure.what}…`,
+    choices: measure.choices.map((value) => ({ value, label: value === "about the same" ? `${value} (${margin})` : value })),
+  };
+}
+
+// The learner's answer when they chose not to predict.
+export const SKIP = "skip";
+
+// What the last arm measured against the baseline: {answer (one of the measure's choices, or null when there is
+// nothing to compare), it (the words after "it was")}. results: as for outcome(), baseline first.
+export function measured(experiment, results) {
+  const measure = MEASURES[experiment.measure];
+  const [base, other] = [results[0], results.at(-1)];
+  const value = (result) => (experiment.measure === "loss" ? result.finalHoldout ?? result.finalLoss : result.meanLength);
+  if (base.diverged) return { answer: null, it: `the baseline diverged at step ${base.diverged.step}: nothing to compare` };
+  if (other.diverged) {
+    return experiment.measure === "loss"
+      ? { answer: "higher", it: `higher: it diverged at step ${other.diverged.step} (the loss stopped being a number)` }
+      : { answer: null, it: `no names: it diverged at step ${other.diverged.step}` };
+  }
+  const [a, b] = [value(base), value(other)];
+  if (a === null || a === undefined || b === null || b === undefined) return { answer: null, it: "not measured" };
+  const change = b - a;
+  const { up, down } = measure;
+  const same = "about the same";
+  const size = `${Math.abs(change).toFixed(measure.digits)}${measure.unit}`;
+  if (Math.abs(change) < measure.same) {
+    const direction = change === 0 ? "no difference" : `${size} ${change > 0 ? up : down}`;
+    return { answer: same, it: `${same} (${direction}, within ${measure.same}${measure.unit})` };
+  }
+  return { answer: change > 0 ? up : down, it: `${change > 0 ? up : down} by ${size}` };
+}
+
+const MARK = { true: " ✓", false: " ✗", null: "" };
+
+// The measured outcome marked against the learner's prediction (said: a choice, or SKIP) and the stated
+// expectation: [{text, right (true, false, or null when unmarked)}].
+export function verdict(experiment, results, said) {
+  const { answer, it } = measured(experiment, results);
+  const mark = (claim) => (answer === null ? null : claim === answer);
+  const yours = said === SKIP || !said ? null : mark(said);
+  const expected = mark(experiment.expected);
+  return [
+    { text: said === SKIP || !said ? `You made no prediction — it was ${it}.`
+      : `You said ${said} — it was ${it}${MARK[yours]}`, right: yours },
+    { text: `The stated expectation said ${experiment.expected}${MARK[expected]}`, right: expected },
+  ];
 }
