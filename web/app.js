@@ -205,13 +205,13 @@ function main() {
   else startWorker();
   $("edit-stuck-stop").addEventListener("click", () => client?.stopEdit());
   $("train").addEventListener("click", () => runControl.train());
-  $("pause").addEventListener("click", () => runControl.halt("pause"));
-  $("resume").addEventListener("click", () => runControl.continueTraining());
+  // One button: Pause while training, Resume when paused (its name says which).
+  $("pause").addEventListener("click", () => (phase === "paused" ? runControl.continueTraining() : runControl.halt("pause")));
   $("step-once").addEventListener("click", () => runControl.stepOnce());
   $("stop").addEventListener("click", () => runControl.halt("stop"));
   $("reset").addEventListener("click", () => runControl.reset());
   // Not a #fragment link: the page's hash holds its settings.
-  $("jump").addEventListener("click", () => {
+  $("to-data").addEventListener("click", () => {
     $("data-title").scrollIntoView({ block: "start" });
     $("data-title").focus({ preventScroll: true });
   });

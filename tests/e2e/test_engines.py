@@ -70,7 +70,7 @@ def test_training_draws_the_chart_and_shows_names_with_pause_and_resume_on_the_w
     # Pause may come inside a step's held-out evaluation: that step's event still arrives.
     assert driver.state("events.length") - paused_at in (0, 1)
     assert driver.text("#stat-step").endswith(f"/ {STEPS}")
-    driver.click("#resume")
+    driver.click("#pause")      # the same button, now Resume
     driver.wait_phase("done", timeout=120)
     driver.wait_checked()
     assert [event["step"] for event in driver.state("events")] == list(range(1, STEPS + 1))

@@ -164,7 +164,7 @@ def test_on_a_phone_train_and_the_chart_come_first_and_every_tap_target_is_44px(
     assert train["y"] + train["height"] <= 844, "Train is on the first screen"
     assert page.locator("#chart-frame").bounding_box()["y"] < page.locator("#data-title").bounding_box()["y"]
     hash_before = page.evaluate("location.hash")
-    page.click("#jump")
+    page.click("#to-data")
     assert page.evaluate("location.hash") == hash_before, "the settings in the hash are left alone"
     page.wait_for_function("document.querySelector('#data-title').getBoundingClientRect().top < 100")
     small = page.eval_on_selector_all(
@@ -187,7 +187,8 @@ def test_keyboard_focus_follows_the_pressed_button_and_phases_are_announced(new_
     assert "Training" in page.text_content("#announce")
     page.keyboard.press("Enter")
     wait_phase(page, "paused")
-    page.wait_for_function("document.activeElement.id === 'resume'")
+    page.wait_for_function("document.activeElement.id === 'pause'")     # the same button, now named Resume
+    assert page.text_content("#pause") == "Resume"
     assert "Paused" in page.text_content("#announce")
     page.focus("#stop")
     page.keyboard.press("Enter")

@@ -91,7 +91,7 @@ def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, s
     cli("train", "--resume", paused, "--log", log, "--quiet")
     assert_close([json.loads(line)["loss"] for line in log.read_text().splitlines()], uninterrupted[step:])
 
-    page.click("#resume")
+    page.click("#pause")
     driver.wait_phase("done")
     driver.wait_checked()
     in_page = driver.state("losses")
@@ -124,7 +124,7 @@ def test_download_reload_and_load_keep_the_model_and_match_the_cli(new_driver, s
     assert page.text_content("#stat-step") == f"{step} / 400"
     assert f"Loaded {paused.name}: step {step} of 400. It samples now. Resume continues" in page.text_content(
         "#model-status")
-    page.click("#resume")
+    page.click("#pause")
     driver.wait_phase("done")
     driver.wait_checked()
     assert [event["step"] for event in driver.state("events")] == list(range(step + 1, 401))
@@ -183,7 +183,7 @@ def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(drive
     assert page.input_value("#setting-num_steps") == "60"
     status = page.text_content("#model-status")
     assert "To resume training, choose the data it was trained on: the built-in data, US census first names" in status
-    assert page.is_disabled("#resume")
+    assert page.is_disabled("#pause")
     assert driver.state("runData") is None      # the page's text is not its data: an experiment must not reuse it
     set_sampling(driver, 8, 5)
     assert driver.generate() == expected
@@ -193,7 +193,7 @@ def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(drive
     driver.wait_phase("paused")
     assert "Resume continues its training" in page.text_content("#model-status")
     assert driver.state("runData") == {"source": "builtin"}
-    page.click("#resume")
+    page.click("#pause")
     driver.wait_phase("done")
     assert_close(driver.state("losses"), native_losses(**SMALL, num_steps=60)[20:])
 

@@ -139,7 +139,7 @@ def test_step_once_shows_every_position_and_training_continues_unchanged(driver)
         f"mean of {rows.count()} loss terms = {step_loss:.4f}, the loss of step {taken + 1}"
     assert page.locator("#microscope-updates tr").count() == 5
     driver.wait_phase("paused")
-    page.click("#resume")
+    page.click("#pause")
     driver.wait_phase("done")
     native = native_run(driver.state("summary.config"), "\n".join(SMALL_NAMES))
     page_events = driver.state("events")

@@ -155,20 +155,23 @@ def test_pause_resume_and_stop_while_training(driver):
     paused_at = len(driver.state("events"))
     driver.page.wait_for_timeout(400)
     assert len(driver.state("events")) == paused_at
-    assert driver.page.is_enabled("#resume") and driver.page.is_disabled("#pause")
+    # One button: its name says Resume now, and the same button resumes.
+    assert driver.page.is_enabled("#pause") and driver.page.text_content("#pause") == "Resume"
+    assert driver.page.get_by_role("button", name="Resume").count() == 1
 
     samples_while_paused = driver.generate()
     assert len(samples_while_paused) == 20
 
-    driver.page.click("#resume")
+    driver.page.click("#pause")
     driver.wait_phase("training")
+    assert driver.page.text_content("#pause") == "Pause"
     driver.wait_step(paused_at + 20)
     steps = [event["step"] for event in driver.state("events")]
     assert steps == list(range(1, len(steps) + 1)), "resuming continues the same run"
 
     driver.page.click("#stop")
     driver.wait_phase("stopped", timeout=5_000)
-    assert driver.page.is_disabled("#resume")
+    assert driver.page.is_disabled("#pause")
     assert driver.page.text_content("#train") == "Train new model"
     vocab = set(driver.state("summary.vocab"))
     samples = driver.generate()

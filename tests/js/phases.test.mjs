@@ -8,7 +8,7 @@ import { AFTER_TRAINING, PHASES, afterFailedTraining, afterLoading, announcement
 
 // A page whose settings, sampling settings and data Python accepted.
 const usable = { formReady: true, settingsOk: true, samplingOk: true, dataOk: true, dataChosen: true };
-const enabledButtons = (c) => ["train", "pause", "resume", "stop", "reset", "generate"].filter((name) => c[name]);
+const enabledButtons = (c) => ["train", "pause", "stop", "reset", "generate"].filter((name) => c[name]);
 
 test("while Python loads nothing can be pressed, and the page says why", () => {
   const c = controls({ phase: "loading", ...usable, hasHistory: true });
@@ -49,6 +49,7 @@ test("Reset is offered once there is something to clear", () => {
 test("training locks the model's settings and data, but not the sampling settings' fieldset", () => {
   const c = controls({ phase: "training", ...usable, hasHistory: true });
   assert.deepEqual(enabledButtons(c), ["pause", "stop", "reset"]);
+  assert.equal(c.pauseLabel, "Pause");
   assert.equal(c.locked, true);
   assert.equal(c.dataEnabled, false);
   assert.equal(c.fieldsEnabled, true);
@@ -57,7 +58,8 @@ test("training locks the model's settings and data, but not the sampling setting
 
 test("paused: resume, stop or generate; the model stays locked", () => {
   const c = controls({ phase: "paused", ...usable, hasHistory: true });
-  assert.deepEqual(enabledButtons(c), ["resume", "stop", "reset", "generate"]);
+  assert.deepEqual(enabledButtons(c), ["pause", "stop", "reset", "generate"]);
+  assert.equal(c.pauseLabel, "Resume", "one button: Pause while training, Resume when paused");
   assert.equal(c.locked, true);
   assert.equal(c.sampleReason, "");
 });
@@ -135,7 +137,7 @@ test("the Model card: download a model that exists, load whenever none is traini
 
 test("focus moves on to what one presses next, and waits through passing phases", () => {
   assert.deepEqual(Object.fromEntries(PHASES.map((phase) => [phase, focusAfter(phase)])), {
-    dormant: null, loading: null, idle: "train", starting: null, training: "pause", pausing: null, paused: "resume",
+    dormant: null, loading: null, idle: "train", starting: null, training: "pause", pausing: null, paused: "pause",
     stopping: null, stopped: "generate", done: "generate", experiment: null,
   });
   // Every control named is one that phase enables.

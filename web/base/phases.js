@@ -71,8 +71,9 @@ export const experimentRefusal = (phase) => (canExperiment(phase) ? null
   : `the page is busy (${STATUS[phase]}); stop or finish training first`);
 
 // Where keyboard focus goes when the pressed button disabled itself: to what one presses next in the new phase
-// (Pause after Train, Resume after Pause, Generate once a model is kept, Train after Reset); null: not yet.
-const FOCUS_AFTER = { idle: "train", training: "pause", paused: "resume", stopped: "generate", done: "generate" };
+// (Pause after Train, the same button as Resume after Pause, Generate once a model is kept, Train after Reset); null:
+// not yet.
+const FOCUS_AFTER = { idle: "train", training: "pause", paused: "pause", stopped: "generate", done: "generate" };
 export const focusAfter = (phase) => FOCUS_AFTER[phase] ?? null;
 
 // The sentence a screen reader hears when the phase changes (a polite live region), or "" for a passing phase.
@@ -126,8 +127,8 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
     train: canTrain,
     trainLabel: phase === "stopped" || phase === "done" ? "Train new model" : "Train",
     trainReason,
-    pause: phase === "training",
-    resume: phase === "paused",
+    pause: phase === "training" || phase === "paused",   // one button: Pause while training, Resume when paused
+    pauseLabel: phase === "paused" ? "Resume" : "Pause",
     stepOnce: phase === "paused",          // one training step under the microscope, then paused again
     stop: phase === "training" || phase === "paused",
     reset: ready && phase !== "experiment" && !(phase === "idle" && !hasHistory),

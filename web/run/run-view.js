@@ -61,7 +61,8 @@ export function showControls(phase, controls) {
   $("train").disabled = !controls.train;
   $("train").textContent = controls.trainLabel;
   $("train-reason").textContent = controls.trainReason;
-  for (const id of ["pause", "resume", "stop", "reset", "generate"]) $(id).disabled = !controls[id];
+  for (const id of ["pause", "stop", "reset", "generate"]) $(id).disabled = !controls[id];
+  $("pause").textContent = controls.pauseLabel;
   $("step-once").disabled = !controls.stepOnce;
   $("sample-reason").textContent = controls.sampleReason;
   $("status").textContent = controls.status;
