@@ -89,7 +89,7 @@ class PageDriver:
 
     def set_setting(self, name, value):
         if not self.page.is_visible(f"#setting-{name}"):
-            self.page.click("summary:has-text('More settings')")
+            self.page.click("summary:has-text('All settings')")
         self.page.fill(f"#setting-{name}", str(value))
         self.wait_checked()
 

@@ -53,7 +53,7 @@ export class EmbedView {
     $("open-full").href = `./index.html${hash ? `#${hash}` : ""}`;
   }
 
-  // specs: the form's settings (with labels, `main` for those outside "More settings", `group`); values: {name: text}
+  // specs: the form's settings (with labels, `main` for those outside "All settings", `group`); values: {name: text}
   // as the link gave them.
   showSettings(specs, values, source) {
     const names = editableNames(values.editable);

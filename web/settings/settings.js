@@ -2,7 +2,7 @@
 // the `schema` reply (schema.json): Config's fields, and the request fields that are not Config (the sampling seed;
 // the data source, which the Data panel draws); the page's own two settings (theme, editable) are described here,
 // alike. A new field shows up by itself; this file only adds presentation (a label, and whether a field is shown
-// outside "More settings"), the one spelling of numbers and the words for a range. The form is settings-view.js.
+// outside "All settings"), the one spelling of numbers and the words for a range. The form is settings-view.js.
 
 const PRESENTATION = {
   n_embd: { label: "Embedding width", main: true },
