@@ -241,6 +241,7 @@ window.__microgpt = {
   get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },
   get lastModelStep() { return lastModel.step; },
   get chartColors() { return chart.colors; },
+  get experiment() { return experiments.summary(); },
 };
 
 main();

@@ -3,6 +3,7 @@
 // revealed only then; both arms side by side: their loss curves overlaid, their samples in columns.
 // Python trains, samples and measures (final losses, mean sample length, share of samples in the training data);
 // this module only sends the requests and draws the replies. An arm already run with the same settings is reused.
+// Which worker trains which arm, side by side or one after another, and Pause and Stop, are arms-control.js's.
 
 import { EXPERIMENTS, SKIP, arms, findExperiment, outcome, question, sameTraining, trainingKey, trainings, verdict }
   from "./experiments.js";
@@ -10,6 +11,9 @@ import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
 import { finalLosses } from "../base/losses.js";
+import { armWorkers, forcedWorkers, trainingText } from "./arms.js";
+import { ArmRunner } from "./arms-control.js";
+import { snapshotStored } from "../python/snapshot-control.js";
 
 const $ = (id) => document.getElementById(id);
 const TRAIN_SILENCE_MS = 120_000;
@@ -27,6 +31,8 @@ export class ExperimentView {
     this.results = new Map();      // armKey -> {events, samples, mean_length, in_training, diverged, shared}
     this.running = false;
     this.predictions = new Map();  // experiment name -> the learner's answer (or SKIP), fixed when it ran
+    this.runner = null;            // the ArmRunner of the experiment under way
+    this.live = new Map();         // label -> {arm, events}: the trainings under way, drawn live
     this.curves = [];
     this.chart = new Chart($("experiment-chart"), (colour) => this.chartOf(this.curves, colour));
     this.select = $("experiment-select");
@@ -39,6 +45,21 @@ export class ExperimentView {
     this.select.addEventListener("change", () => this.open(this.select.value, { link: true }));
     $("experiment-run").addEventListener("click", () => this.run());
     $("experiment-choices").addEventListener("change", () => this.refresh());
+    $("experiment-pause").addEventListener("click", () => {
+      if (!this.runner) return;
+      if (this.runner.paused) {
+        this.runner.resume();
+        this.refresh();
+        this.progressText(this.jobs, this.finished(this.jobs));
+      } else {
+        this.runner.pause();
+        this.refresh("Paused: every arm stops after its current chunk; Resume goes on.");
+      }
+    });
+    $("experiment-stop").addEventListener("click", () => {
+      this.runner?.stop();
+      this.refresh("Stopping every arm after its current chunk…");
+    });
     on("ready", ({ request }) => { this.request = request; this.refresh(); });
     on("lost", () => { this.request = null; this.refresh(); });
     this.open(EXPERIMENTS[0].name);
@@ -58,7 +79,9 @@ export class ExperimentView {
     this.select.value = name;
     $("experiment-expect").textContent = experiment.expect;
     this.drawQuestion(experiment);
-    $("experiment-link").value = new URL(`#experiment=${name}`, location.href).href;
+    const shared = new URL(`#experiment=${name}`, location.href);
+    shared.searchParams.delete("workers");      // the debug switch (arms.js) is no part of a shared link
+    $("experiment-link").value = shared.href;
     if (link) this.hooks.link(name);
     if (scroll) $("experiments").scrollIntoView({ block: "start" });
     this.draw();
@@ -95,6 +118,10 @@ export class ExperimentView {
     const ran = this.experiment && this.predictions.has(this.experiment.name) && this.complete();
     $("experiment-predict").disabled = this.running || ran;
     $("experiment-run").disabled = this.running || this.chosen() === null;
+    const halting = Boolean(this.runner) && !this.runner.stopped;
+    $("experiment-pause").hidden = $("experiment-stop").hidden = !this.running;
+    $("experiment-pause").disabled = $("experiment-stop").disabled = !halting;
+    $("experiment-pause").textContent = this.runner?.paused ? "Resume" : "Pause";
     const status = $("experiment-status");
     if (text !== undefined) status.textContent = text;
     else if (!this.running && this.chosen() === null) status.textContent = CHOOSE_FIRST;
@@ -105,6 +132,7 @@ export class ExperimentView {
     if (this.running || this.chosen() === null) return;
     const experiment = this.experiment;
     if (!this.complete()) this.predictions.set(experiment.name, this.chosen());
+    let runner = null;
     this.running = true;
     this.refresh("Loading Python…");
     try {
@@ -121,17 +149,24 @@ export class ExperimentView {
           reused.push(`${reusable.arm.label} is the run you trained`);
           todo = todo.filter((training) => training !== reusable);
         }
-        for (const [index, { arm }] of todo.entries()) {
-          this.refresh(`Training ${arm.label} (${index + 1} of ${todo.length})…`);
-          await this.train(this.sharing(experiment, arm));
-        }
+        const plan = armWorkers({ trainings: todo.length, cores: navigator.hardwareConcurrency,
+          memoryGb: navigator.deviceMemory, snapshot: todo.length > 1 && await snapshotStored(),
+          forced: forcedWorkers(location.search) });
+        runner = this.runner = new ArmRunner({ request: this.request, plan });
+        this.planned = plan;
+        const jobs = this.jobs = todo.map(({ arm }) => this.sharing(experiment, arm));
+        this.progressText(jobs, 0);
+        await runner.run(jobs, (sharing, request) => this.train(sharing, request, runner, jobs));
       });
       const earlier = trainings(armList).length - todo.length - reused.length;
       if (earlier > 0) reused.push(`${earlier === 1 ? "one arm was" : `${earlier} arms were`} run before`);
-      this.refresh(reused.length ? `Done; reused: ${reused.join(", ")}.` : "Done.");
+      this.refresh(this.endText(runner, reused));
     } catch (error) {
       this.refresh(`The experiment stopped: ${error.message}`);
     } finally {
+      runner?.close();
+      this.runner = null;
+      this.live.clear();
       this.running = false;
       this.refresh();
       if (experiment === this.experiment) this.draw();
@@ -143,28 +178,78 @@ export class ExperimentView {
     return arms(experiment).filter((other) => trainingKey(other) === trainingKey(arm));
   }
 
-  // Train one model and sample each arm that uses it.
-  async train(sharing) {
+  // What the status says when the experiment is over: done (with what was reused, and any arm trained again after its
+  // worker was lost), stopped, or which arms failed.
+  endText(runner, reused) {
+    const label = (job) => job[0].label;
+    if (runner?.stopped) {
+      const trained = this.armResults().filter(({ result }) => result && !result.shared).length;
+      return `Stopped: ${trained} of ${trainings(arms(this.experiment)).length} trainings finished` +
+        `${trained ? " (kept)" : ""}; Run experiment trains the rest.`;
+    }
+    const lines = [reused.length ? `Done; reused: ${reused.join(", ")}.` : "Done."];
+    if (runner?.failed.length) {
+      lines[0] = `Done, except ${runner.failed.map(({ job }) => label(job)).join(", ")}, which failed: ` +
+        `${runner.failed.map(({ reason }) => reason).join("; ")}.`;
+    }
+    for (const { job, reason } of runner?.retried ?? []) {
+      lines.push(`${label(job)} was trained again from the start: ${reason[0].toLowerCase()}${reason.slice(1)}.`);
+    }
+    if (runner?.plan.note) lines.push(`One arm at a time: ${runner.plan.note}.`);
+    return lines.join(" ");
+  }
+
+  // The status while arms train: which are under way, on how many workers.
+  progressText(jobs, done) {
+    const runner = this.runner;
+    if (!runner || runner.paused || runner.stopped || jobs.length === 0) return;
+    const labels = [...this.live.keys()];
+    const next = jobs[done]?.[0].label;
+    this.refresh(trainingText(labels.length ? labels : [next], { done, total: jobs.length,
+      workers: runner.plan.workers, note: runner.plan.note }));
+  }
+
+  // Train one model on `request`'s worker and sample each arm that uses it; a stopped training keeps nothing.
+  async train(sharing, request, runner, jobs) {
     const [first] = sharing;
-    await this.request("configure", { config: first.config, data: first.data });
+    await request("configure", { config: first.config, data: first.data });
     const events = [];
-    const result = await this.request("train", {}, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
+    this.live.set(first.label, { arm: first, events });
+    this.progressText(jobs, this.finished(jobs));
+    const result = await runner.train(request, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
       events.push(...chunk.events);
-      this.live = { arm: first, events };
       this.drawChart();
     } });
+    this.live.delete(first.label);
+    if (result.reason === "stop") return;
     const diverged = result.reason === "diverged" ? { step: result.step, message: result.message } : null;
-    this.live = null;
-    await this.sampleArms(sharing, events, diverged);
+    await this.sampleArms(sharing, events, diverged, request);
+    this.progressText(jobs, this.finished(jobs));
+  }
+
+  // How many of these jobs have their results.
+  finished(jobs) {
+    return jobs.filter((sharing) => this.results.has(armKey(sharing[0]))).length;
   }
 
   // Sample each arm from the model the Session holds (a diverged one has nothing to say) and keep the results.
-  async sampleArms(sharing, events, diverged) {
+  async sampleArms(sharing, events, diverged, request = this.request) {
     for (const [index, arm] of sharing.entries()) {
       const sampled = diverged ? { samples: [], mean_length: null, in_training: null }
-        : await this.request("sample", arm.sampling);
+        : await request("sample", arm.sampling);
       this.results.set(armKey(arm), { ...sampled, events, diverged, shared: index > 0 });
     }
+  }
+
+  // What the tests read (window.__microgpt.experiment): the plan, the extra workers alive, each arm's losses and names.
+  summary() {
+    return {
+      running: this.running, plan: this.planned ?? null, alive: this.runner?.alive ?? 0,
+      paused: this.runner?.paused ?? false,
+      arms: Object.fromEntries(this.armResults().filter(({ result }) => result).map(({ arm, result }) =>
+        [arm.label, { losses: result.events.map((event) => event.loss), samples: result.samples }])),
+      live: Object.fromEntries([...this.live].map(([label, { events }]) => [label, events.length])),
+    };
   }
 
   armResults() {
@@ -203,14 +288,13 @@ export class ExperimentView {
     $("experiment-verdict-block").hidden = marks.length === 0;
   }
 
-  // One curve per trained model (arms that share a model share its curve), the one in training drawn live.
+  // One curve per trained model (arms that share a model share its curve), those in training drawn live, in
+  // the arms' order (so each keeps its colour).
   drawChart() {
     const curves = [];
     for (const { arm, result } of this.armResults()) {
       if (result && !result.shared) curves.push({ label: arm.label, events: result.events });
-    }
-    if (this.live && !curves.some(({ label }) => label === this.live.arm.label)) {
-      curves.push({ label: this.live.arm.label, events: this.live.events });
+      else if (!result && this.live.has(arm.label)) curves.push({ label: arm.label, ...this.live.get(arm.label) });
     }
     $("experiment-chart-block").hidden = curves.length === 0;
     if (curves.length === 0) return;

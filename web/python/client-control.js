@@ -16,10 +16,13 @@ export class WorkerError extends Error {
 
 export class WorkerClient {
   // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}; early: a worker already started from
-  // `url` and the events it sent so far ({worker, events}, see early-start-control.js), adopted instead of a new one.
-  constructor(url, handlers, { early = null, loadTimeoutMs = 120_000, replyTimeoutMs = 20_000,
+  // `url` and the events it sent so far ({worker, events}, see early-start-control.js), adopted instead of a new one;
+  // name: the worker's name (its `self.name`; an experiment's extra workers are "arm 1", "arm 2", …).
+  constructor(url, handlers, { early = null, name = "", loadTimeoutMs = 120_000, replyTimeoutMs = 20_000,
     heartbeatTimeoutMs = 5_000 } = {}) {
     this.url = url;
+    this.name = name;
+    this.closed = false;
     this.handlers = handlers;
     this.loadTimeoutMs = loadTimeoutMs;
     this.replyTimeoutMs = replyTimeoutMs;
@@ -35,7 +38,7 @@ export class WorkerClient {
     this.ready = false;
     this.inEdit = null;         // the last beat from inside the edited model.py ({seconds, line}), until it returns
     this.ended = null;          // the worker's word that Python ended ({message, edit}), before its crash
-    this.worker = early ? early.worker : new Worker(this.url, { type: "module" });
+    this.worker = early ? early.worker : new Worker(this.url, { type: "module", name: this.name });
     this.worker.onmessage = this.worker.onmessageerror = this.worker.onerror = (event) => this.handle(event);
     this.arm(this.loadTimeoutMs, "Python did not finish loading in time");
     for (const event of early ? early.events : []) this.handle(event);
@@ -150,6 +153,21 @@ export class WorkerClient {
   // Give up on this worker: fail what is pending, then start over with a fresh one. edit: the edited model.py is the
   // cause (it ended Python, or did not return).
   lose(reason, { edit = false } = {}) {
+    if (this.closed) return;
+    this.end(reason);
+    this.handlers.lost?.(reason, { edit });
+    this.start();
+  }
+
+  // End this worker for good (an experiment's extra worker, once the experiment is over): what is pending fails with
+  // `reason`, and no fresh worker starts.
+  close(reason = "the worker was closed") {
+    if (this.closed) return;
+    this.closed = true;
+    this.end(reason);
+  }
+
+  end(reason) {
     this.quiet();
     this.worker.terminate();
     this.inEdit = null;
@@ -158,7 +176,5 @@ export class WorkerClient {
     this.pending.clear();
     for (const request of pending) request.reject(new WorkerError({ message: reason }));
     this.handlers.editBusy?.(null);
-    this.handlers.lost?.(reason, { edit });
-    this.start();
   }
 }

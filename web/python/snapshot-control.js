@@ -13,8 +13,8 @@ async function sha256(bytes) {
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-// Cache Storage keys are URLs; this one names no real file (nothing ever fetches it).
-const entryUrl = (key) => new URL(`./snapshot/${key}`, self.location.href).href;
+// Cache Storage keys are URLs; this one names no real file (nothing ever fetches it). Beside worker.js and the page.
+const entryUrl = (key) => new URL(`../snapshot/${key}`, import.meta.url).href;
 
 export const snapshotKey = (manifestText) => sha256(new TextEncoder().encode(manifestText));
 
@@ -39,6 +39,18 @@ export async function writeSnapshot(key, bytes) {
   }
   const headers = { "content-type": "application/octet-stream", "x-sha256": await sha256(bytes) };
   await cache.put(entryUrl(key), new Response(bytes, { headers }));
+}
+
+// Whether this deploy's snapshot is stored (the page asks before it starts extra workers for an experiment's arms:
+// each then restores Python instead of starting it). False when Cache Storage is missing or refused.
+export async function snapshotStored() {
+  try {
+    const manifest = await fetch(new URL("../manifest.json", import.meta.url), { cache: "no-cache" });
+    const key = await snapshotKey(await manifest.text());
+    return Boolean(await (await caches.open(SNAPSHOT_CACHE)).match(entryUrl(key)));
+  } catch {
+    return false;
+  }
 }
 
 export async function deleteSnapshot(key) {

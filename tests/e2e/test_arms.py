@@ -1,0 +1,120 @@
+"""An experiment's arms in parallel workers, end to end: trained side by side (one extra worker per arm, forced with
+the page's `?workers=N` switch, since this machine's two cores leave one for arms) they give exactly the losses and
+names of the same arms trained one after another in the page's worker; Pause and Stop act on every arm; a worker
+killed during the experiment is restarted, its arm trained again, the other arms go on; the extra workers end with
+the experiment."""
+
+import time
+
+from tests.e2e.test_learn import outcome_shown
+
+LABELS = ["block_size 16", "block_size 4", "block_size 1"]
+
+
+def snapshot_stored(page, timeout=60):
+    """Wait for the page's worker to have stored its memory snapshot (after `ready`, on a first visit)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("caches.open('microgpt-snapshot').then((cache) => cache.keys())"
+                            ".then((keys) => keys.length > 0)"):
+        assert time.monotonic() < deadline, "no memory snapshot stored"
+        time.sleep(0.2)
+
+
+def arm_workers(page):
+    """The names of the page's extra workers alive ("arm 1", …); the page's own worker has no name."""
+    return sorted(name for worker in page.workers if (name := worker.evaluate("self.name")))
+
+
+def wait_live(page, arms, steps=5):
+    """Wait until `arms` trainings are under way, each past `steps` events."""
+    page.wait_for_function("([arms, steps]) => Object.values(window.__microgpt.experiment.live)"
+                           ".filter((n) => n >= steps).length >= arms", arg=[arms, steps], timeout=120_000)
+
+
+def run_context(driver, query):
+    driver.page.goto(f"{driver.base_url}{query}#experiment=context")
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    skip_and_run(driver.page)
+
+
+def skip_and_run(page):
+    page.check("#experiment-choices input[value='skip']")
+    page.click("#experiment-run")
+
+
+def finish(driver):
+    outcome_shown(driver.page)
+    driver.wait_phase("idle")
+    return driver.state("experiment.arms")
+
+
+def test_arms_in_parallel_equal_arms_one_after_another_through_a_pause_and_a_killed_worker(new_driver):
+    driver = new_driver()
+    page = driver.page
+    driver.open()
+    snapshot_stored(page)
+    # Side by side, three extra workers, with a pause on the way.
+    run_context(driver, "?workers=3")
+    wait_live(page, 2)
+    assert driver.state("experiment.plan") == {"workers": 3, "note": ""}
+    assert arm_workers(page) == ["arm 1", "arm 2", "arm 3"]
+    assert "side by side (3 workers" in page.text_content("#experiment-status")
+    page.click("#experiment-pause")
+    page.wait_for_selector("#experiment-pause:has-text('Resume')")
+    time.sleep(1)       # the chunks under way end
+    paused = driver.state("experiment.live")
+    time.sleep(1)
+    assert driver.state("experiment.live") == paused, "an arm trained on while paused"
+    assert page.text_content("#experiment-status").startswith("Paused: every arm stops")
+    page.click("#experiment-pause")
+    parallel = finish(driver)
+    assert page.text_content("#experiment-status") == "Done."
+    assert list(parallel) == LABELS
+    page.wait_for_function("window.__microgpt.experiment.alive === 0")
+    deadline = time.monotonic() + 10
+    while arm_workers(page):
+        assert time.monotonic() < deadline, f"extra workers still alive: {arm_workers(page)}"
+        time.sleep(0.2)
+    assert driver.console_errors == []
+
+    # One after another, in the page's worker.
+    run_context(driver, "?workers=1")
+    wait_live(page, 1)
+    assert arm_workers(page) == []
+    sequential = finish(driver)
+    assert driver.state("experiment.plan") == {"workers": 1, "note": ""}
+    assert sequential == parallel          # every loss and every name, bit for bit
+    assert all(len(arm["losses"]) == 300 and len(arm["samples"]) == 20 for arm in parallel.values())
+
+    # Side by side again, and one arm's worker crashes under it: it is restarted, its arm trained again.
+    run_context(driver, "?workers=3")
+    wait_live(page, 3)
+    killed = next(worker for worker in page.workers if worker.evaluate("self.name") == "arm 2")
+    killed.evaluate("setTimeout(() => { throw new Error('killed by the test'); }); null")
+    again = finish(driver)
+    assert again == sequential
+    status = page.text_content("#experiment-status")
+    assert status.startswith("Done. ") and " was trained again from the start: the Python worker crashed (" in \
+        status and "killed by the test" in status, status
+    assert driver.state("phase") == "idle" and driver.state("experiment.alive") == 0
+
+
+def test_stop_ends_every_arm_and_keeps_none_half_trained(new_driver):
+    driver = new_driver()
+    page = driver.page
+    driver.open()
+    snapshot_stored(page)
+    page.goto(f"{driver.base_url}?workers=2#experiment=layers")
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    skip_and_run(page)
+    wait_live(page, 2)
+    assert arm_workers(page) == ["arm 1", "arm 2"]
+    page.click("#experiment-stop")
+    driver.wait_phase("idle")
+    assert page.text_content("#experiment-status") == \
+        "Stopped: 0 of 2 trainings finished; Run experiment trains the rest."
+    assert page.is_hidden("#experiment-outcome-block") and page.is_hidden("#experiment-stop")
+    assert driver.state("experiment.arms") == {} and driver.state("experiment.alive") == 0
+    assert driver.console_errors == []

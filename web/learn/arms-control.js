@@ -1,0 +1,156 @@
+// An experiment's trainings, run by learn/arms.js's plan: one after another in the page's worker, or side by side in
+// extra workers, one per arm. Each extra worker holds its own Python, restored from the memory snapshot the page's
+// worker stored (worker.js), and its own watchdog (python/client-control.js): a lost one is replaced as the page's
+// worker is, its arm is trained again from the start there, and the other arms go on. The extra workers end with the
+// experiment; the page's worker is not used while they train. Pause and Stop act on every arm under way.
+
+import { WorkerClient } from "../python/client-control.js";
+import { WORKER_URL } from "../python/early-start-control.js";
+
+// One extra worker: its client, and whether its Python is up.
+class ArmWorker {
+  constructor(index) {
+    this.losses = [];          // why it was lost, each time (its client then starts a fresh one)
+    this.state = "loading";    // "loading" | "ready" | "failed" | "closed"
+    this.waiters = [];
+    this.client = new WorkerClient(WORKER_URL, {
+      ready: () => this.settle("ready"),
+      failed: () => this.settle("failed"),
+      lost: (reason) => { this.losses.push(reason); this.state = "loading"; },
+    }, { name: `arm ${index + 1}` });
+  }
+
+  settle(state) {
+    this.state = state;
+    for (const resolve of this.waiters.splice(0)) resolve(state === "ready");
+  }
+
+  // True once Python is up (again), false when it failed to start or the worker was closed.
+  whenReady() {
+    if (this.state !== "loading") return Promise.resolve(this.state === "ready");
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  request(type, payload, options) {
+    return this.client.request(type, payload, options);
+  }
+
+  close() {
+    this.client.close("the experiment is over");
+    this.settle("closed");
+  }
+}
+
+export class ArmRunner {
+  // request: the page's worker's request function; plan: learn/arms.js's {workers, note}.
+  constructor({ request, plan }) {
+    this.mainRequest = request;
+    this.plan = plan;
+    this.workers = [];
+    this.paused = false;
+    this.stopped = false;
+    this.underway = new Set();     // the `train` requests under way: {request}
+    this.resumers = [];
+    this.retried = [];             // [{job, reason}]: jobs trained again after their worker was lost
+    this.failed = [];              // [{job, reason}]: jobs that did not train
+  }
+
+  // Runs `trainJob(job, request, runner)` for each job (in order on the page's worker, or each on an extra worker as
+  // soon as one is free) until all are done or Stop. A job's error ends the experiment on the page's worker (the page
+  // restarts it as for any run); on an extra worker a lost worker's job is trained once more on its replacement, and
+  // a job that still fails is named in `failed` while the others go on. Resolves when every worker has finished.
+  async run(jobs, trainJob) {
+    if (this.plan.workers <= 1) {
+      for (const job of jobs) {
+        if (this.stopped) break;
+        await trainJob(job, this.mainRequest, this);
+      }
+      return;
+    }
+    const queue = [...jobs];
+    this.workers = Array.from({ length: Math.min(this.plan.workers, jobs.length) }, (_, i) => new ArmWorker(i));
+    try {
+      await Promise.all(this.workers.map((worker) => this.lane(worker, queue, trainJob)));
+      for (const job of queue.splice(0)) {
+        if (!this.stopped) this.failed.push({ job, reason: "no worker could start Python for it" });
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  async lane(worker, queue, trainJob) {
+    while (queue.length && !this.stopped) {
+      if (!(await worker.whenReady())) return;
+      const job = queue.shift();
+      for (let attempt = 0; ; attempt++) {
+        const lost = worker.losses.length;
+        try {
+          await trainJob(job, (type, payload, options) => worker.request(type, payload, options), this);
+          break;
+        } catch (error) {
+          if (this.stopped) return;
+          const lostNow = worker.losses.length > lost;
+          if (lostNow && attempt === 0 && (await worker.whenReady())) {
+            this.retried.push({ job, reason: worker.losses.at(-1) });
+            continue;
+          }
+          this.failed.push({ job, reason: error.message });
+          if (worker.state !== "ready") return;
+          break;
+        }
+      }
+    }
+  }
+
+  // One training's `train` request, through pauses, to its end: the worker's result (reason "done", "diverged" or
+  // "stop"). A training that would start while paused waits for Resume first.
+  async train(request, options) {
+    for (;;) {
+      if (this.paused) await this.resumed();
+      if (this.stopped) return { reason: "stop" };
+      const entry = { request };
+      this.underway.add(entry);
+      let result;
+      try {
+        result = await request("train", {}, options);
+      } finally {
+        this.underway.delete(entry);
+      }
+      if (result.reason !== "pause") return result;
+    }
+  }
+
+  resumed() {
+    return new Promise((resolve) => this.resumers.push(resolve));
+  }
+
+  // Every arm under way ends its chunk and waits; Resume goes on, Stop ends them all.
+  pause() {
+    if (this.paused || this.stopped) return;
+    this.paused = true;
+    for (const { request } of this.underway) request("pause").catch(() => {});
+  }
+
+  resume() {
+    this.paused = false;
+    for (const resolve of this.resumers.splice(0)) resolve();
+  }
+
+  stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const { request } of this.underway) request("stop").catch(() => {});
+    this.resume();
+  }
+
+  // The extra workers end (their Python's memory goes back); the page's worker stays.
+  close() {
+    for (const worker of this.workers) worker.close();
+  }
+
+  // How many extra workers are alive now (for the tests).
+  get alive() {
+    return this.workers.filter((worker) => worker.state !== "closed").length;
+  }
+}

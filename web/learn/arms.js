@@ -1,0 +1,50 @@
+// How many workers train an experiment's arms, with no DOM (tests/js/arms.test.mjs). One worker (the page's own, one
+// arm after another) unless the browser has cores to spare, memory for another Python, and a memory snapshot to start
+// each extra Python from: then one extra worker per arm, up to the cores the browser reports less one for the page.
+// arms-control.js starts and ends those workers.
+
+// What one more worker holding a started Python costs, in MB: the bench's measure (docs/benchmarks.md, "Experiment
+// arms in parallel") rounded up.
+export const PER_WORKER_MB = 160;
+// The share of the device's memory extra workers may take: the page, the browser and the reader's other tabs keep
+// the rest.
+const MEMORY_SHARE = 0.25;
+
+// The debug switch `?workers=N` in the page's address (the tests and the benchmark force a count with it): N, a whole
+// number from 1 to 16, or null when absent or not such a number.
+export function forcedWorkers(search) {
+  const value = new URLSearchParams(search).get("workers");
+  return value !== null && /^(?:[1-9]|1[0-6])$/.test(value) ? Number(value) : null;
+}
+
+// trainings: how many distinct models the experiment still trains; cores: navigator.hardwareConcurrency (undefined
+// when the browser does not say); memoryGb: navigator.deviceMemory (Chromium only; undefined elsewhere); snapshot:
+// whether this deploy's memory snapshot is stored; forced: forcedWorkers(…). Returns {workers, note}: workers 1 means
+// the page's worker trains the arms one after another; 2 or more, that many extra workers train them side by side.
+// note: why an experiment that could use more workers gets one ("" when nothing is short).
+export function armWorkers({ trainings, cores, memoryGb, snapshot, forced = null }) {
+  const wanted = Math.min(trainings, forced ?? Math.max(1, (Number.isInteger(cores) ? cores : 1) - 1));
+  if (wanted <= 1) return { workers: 1, note: "" };
+  if (typeof memoryGb === "number" && memoryGb > 0) {
+    const fit = Math.floor((memoryGb * 1024 * MEMORY_SHARE) / PER_WORKER_MB);
+    if (fit < 2) {
+      return { workers: 1, note: `this device reports ${memoryGb} GB of memory, too little for a Python per arm` };
+    }
+    if (fit < wanted) return { workers: fit, note: "" };
+  }
+  if (!snapshot) {
+    return { workers: 1, note: "this browser keeps no memory snapshot of Python (storage refused, full, or not " +
+      "written yet), and each extra worker would have to start Python from scratch" };
+  }
+  return { workers: wanted, note: "" };
+}
+
+// What the status says while arms train: "Training context 16, block_size 4 side by side (2 workers)…",
+// "Training block_size 1 (3 of 3)…", or, with a note, "… one at a time: <note>…".
+export function trainingText(labels, { done, total, workers, note = "" }) {
+  if (workers > 1) {
+    return `Training ${labels.join(", ")} side by side (${workers} workers, ${done} of ${total} done)…`;
+  }
+  const shortage = note ? `, one at a time: ${note}` : "";
+  return `Training ${labels[0]} (${done + 1} of ${total})${shortage}…`;
+}
