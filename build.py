@@ -31,8 +31,10 @@ NODE_MODULES = ROOT / "node_modules"
 
 MICROPIP = "micropip==0.11.1"
 
-# The files loadPyodide fetches (seen in the e2e request log); the rest of the npm package is not needed at run time.
-PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+# The files loadPyodide fetches (seen in the e2e request log), and the source map pyodide.mjs names (a reader's DevTools
+# fetches it, and logs a 404 when it is missing); the rest of the npm package is not needed at run time.
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.mjs.map", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+                 "pyodide-lock.json"]
 VENDOR_FILES = {"uplot/dist/uPlot.esm.js": "vendor/uPlot.esm.js", "uplot/dist/uPlot.min.css": "vendor/uPlot.min.css",
                 "uplot/LICENSE": "vendor/uPlot.LICENSE",
                 # Syntax highlighting for the Code panel: the core and the Python grammar as ES modules, no theme

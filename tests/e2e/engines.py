@@ -10,7 +10,10 @@ to install.
 
 A driver does what the smoke path needs, on the page or on its child frame number `frame`: goto, reload, evaluate (the
 JSON value of an expression, promises awaited), wait (for an expression to be truthy), click, select, screenshot, and
-(Firefox only: WebKit's WebDriver reports no console) `errors()`, the console errors and uncaught errors so far.
+`errors()`, the console errors and uncaught errors so far, of the page and its frames: Firefox's from its console;
+WebKit's from the page's own list (window.__microgptErrors, kept by web/boot.js from the first script on: console.error
+calls, uncaught errors, unhandled rejections, elements that failed to load), since WebKitGTK's WebDriver reports no
+console (no log endpoint, no BiDi), read before each navigation and at the end.
 """
 
 import json
@@ -138,6 +141,7 @@ class WebKit(Driver):
         self.browser = webdriver.WebKitGTK(options=options, service=Service(executable_path=WEBKIT_DRIVER, env=env))
         self.browser.set_window_size(*VIEWPORT)
         self.browser.set_script_timeout(60)
+        self.collected = []         # the pages' errors read so far
 
     def in_frame(self, frame):
         self.browser.switch_to.default_content()
@@ -145,10 +149,24 @@ class WebKit(Driver):
             self.browser.switch_to.frame(frame)
 
     def goto(self, url):
+        self.collect()
         self.browser.get(url)
 
     def reload(self):
+        self.collect()
         self.browser.refresh()
+
+    def collect(self):
+        """Move the errors web/boot.js kept in this document and in each of its frames (a page without it has none)
+        to `collected`."""
+        self.in_frame(None)
+        frames = self.browser.execute_script("return window.frames.length")
+        for frame in [None, *range(frames)]:
+            self.collected += self.evaluate("window.__microgptErrors?.splice(0) ?? []", frame)
+
+    def errors(self):
+        self.collect()
+        return self.collected
 
     def evaluate(self, expression, frame=None):
         self.in_frame(frame)

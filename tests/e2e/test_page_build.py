@@ -64,6 +64,17 @@ def test_the_page_refers_only_to_relative_paths_inside_dist(builder):
             assert target.is_file() and dist.resolve() in target.parents, f"{source.name}: {reference} is not in dist/"
 
 
+def test_every_source_map_a_shipped_file_names_is_shipped_beside_it(builder):
+    """A reader's DevTools fetches the source map a script names; a missing one is a 404 in their console."""
+    builder.build()
+    dist = builder.DIST
+    named = {path.relative_to(dist): name for path in dist.rglob("*") if path.suffix in (".js", ".mjs", ".css")
+             for name in re.findall(r"[#@] sourceMappingURL=(\S+?)(?:\s*\*/)?\s*$", path.read_text(), re.M)}
+    assert named, "pyodide.mjs names its map: the search found nothing"
+    for path, name in named.items():
+        assert (dist / path).parent.joinpath(name).is_file(), f"{path} names {name}, which dist/ lacks"
+
+
 def test_a_rebuild_with_nothing_changed_runs_no_tool_and_touches_no_file(builder, monkeypatch):
     builder.build()
     before = {path: path.stat().st_mtime_ns for path in builder.DIST.rglob("*") if path.is_file()}
