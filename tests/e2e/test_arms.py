@@ -118,3 +118,25 @@ def test_stop_ends_every_arm_and_keeps_none_half_trained(new_driver):
     assert page.is_hidden("#experiment-outcome-block") and page.is_hidden("#experiment-stop")
     assert driver.state("experiment.arms") == {} and driver.state("experiment.alive") == 0
     assert driver.console_errors == []
+
+
+def test_without_a_memory_snapshot_the_arms_train_one_at_a_time_and_the_page_says_why(new_driver):
+    driver = new_driver()
+    page = driver.page
+    driver.open()
+    snapshot_stored(page)
+    page.goto(f"{driver.base_url}?workers=2#experiment=heads")
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    # Storage lost meanwhile (cleared, or evicted for want of room): extra workers would each start Python afresh.
+    page.evaluate("caches.delete('microgpt-snapshot')")
+    skip_and_run(page)
+    wait_live(page, 1)
+    assert arm_workers(page) == []
+    assert "(1 of 2), one at a time: this browser keeps no memory snapshot of Python" in \
+        page.text_content("#experiment-status")
+    finish(driver)
+    assert page.text_content("#experiment-status") == "Done. One arm at a time: this browser keeps no memory " \
+        "snapshot of Python (storage refused, full, or not written yet), and each extra worker would have to start " \
+        "Python from scratch."
+    assert driver.state("experiment.plan")["workers"] == 1
