@@ -179,3 +179,58 @@ def test_bad_hash_values_show_a_notice_and_fall_back_to_defaults(new_driver, sit
     driver.use_builtin()
     assert page.is_enabled("#train")
     assert driver.console_errors == []
+
+
+EMBED_FIELDS = """() => [...document.querySelectorAll('input:not([type=radio]):not([type=file]), select, textarea')]
+    .filter((field) => field.checkVisibility()).map((field) => field.name).sort()"""
+
+
+def embed_code(driver):
+    driver.page.click("#copy-embed")
+    driver.page.wait_for_function("document.querySelector('#share-output').value.startsWith('<iframe')")
+    return re.search(r'<iframe src="([^"]+)"', driver.page.input_value("#share-output")).group(1).replace("&amp;", "&")
+
+
+def test_the_embed_code_makes_the_ticked_settings_editable_learning_rate_and_context_length_by_default(new_driver):
+    author = new_driver()
+    without_clipboard(author)
+    author.open()
+    page = author.page
+    # Checkboxes, not a text field of names; the learning rate and the context length are ticked.
+    assert page.get_attribute("#setting-editable", "role") == "group"
+    assert page.locator("#share-fields input[type=text]").count() == 0
+    ticked = "[...document.querySelectorAll('#setting-editable input:checked')].map((box) => box.value)"
+    assert page.evaluate(ticked) == ["learning_rate", "block_size"]
+    assert page.text_content("label:has(#editable-block_size)") == " Context length block_size"
+    link = embed_code(author)
+    assert "#embed" in link and "editable" not in link, "the default ticks are the default: the link leaves them out"
+
+    reader = new_driver(link)
+    reader.page.goto(link)
+    reader.page.wait_for_function("window.__microgpt && window.__microgpt.idle")
+    assert reader.page.evaluate(EMBED_FIELDS) == ["block_size", "learning_rate"]
+    assert reader.page.is_visible("#embed-fields")
+
+    # Untick the context length, tick the temperature: the link says so, and the embed makes exactly those fields.
+    page.uncheck("#editable-block_size")
+    page.check("#editable-temperature")
+    page.wait_for_function("location.hash.includes('editable=learning_rate,temperature')")
+    link = embed_code(author)
+    assert "editable=learning_rate,temperature" in link
+    reader.page.goto(link)
+    reader.page.reload()
+    reader.page.wait_for_function("window.__microgpt && window.__microgpt.idle")
+    assert reader.page.evaluate(EMBED_FIELDS) == ["learning_rate", "temperature"]
+
+    # None ticked: an embed whose settings are all read-only; and a reload of the full page keeps the ticks.
+    page.uncheck("#editable-learning_rate")
+    page.uncheck("#editable-temperature")
+    page.wait_for_function("/editable=(&|$)/.test(location.hash)")
+    page.reload()
+    page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle'", timeout=90_000)
+    assert page.evaluate(ticked) == []
+    reader.page.goto(embed_code(author))
+    reader.page.reload()
+    reader.page.wait_for_function("window.__microgpt && window.__microgpt.idle")
+    assert reader.page.evaluate(EMBED_FIELDS) == []
+    assert author.console_errors == [] and reader.console_errors == []

@@ -1,9 +1,9 @@
 // The embed widget's own parts (the page with `#embed&…`, for an iframe in a blog post): the author's settings shown
-// read-only as a compact list, except those the link makes editable (`editable=learning_rate,temperature`), which
-// stay real form fields; a note saying how much Python weighs before anything heavy is loaded; the link that opens
-// the full app with the same settings; and the widget's height, posted to the host page so that its snippet can
-// size the iframe to fit (message shape below, the snippet's script in share-control.js). The rest of the widget is the
-// page itself, laid out by style.css.
+// read-only as a compact list, except those the link makes editable (`editable=learning_rate,temperature`; without
+// it, the learning rate and the context length), which stay real form fields; a note saying how much Python weighs
+// before anything heavy is loaded; the link that opens the full app with the same settings; and the widget's height,
+// posted to the host page so that its snippet can size the iframe to fit (message shape below, the snippet's script
+// in share-control.js). The rest of the widget is the page itself, laid out by style.css.
 
 import { isDefault } from "./hash.js";
 import { editableNames } from "./settings.js";
@@ -56,7 +56,7 @@ export class EmbedView {
   // specs: the form's settings (with labels, `main` for those outside "All settings", `group`); values: {name: text}
   // as the link gave them.
   showSettings(specs, values, source) {
-    const names = editableNames(values.editable);
+    const names = editableNames(values.editable ?? specs.find((spec) => spec.name === "editable").default);
     this.editable = specs.filter((spec) => names.includes(spec.name) && spec.group !== "page");
     const rows = [["Data", source === "text" ? "pasted text" : "built-in names"]];
     for (const spec of specs) {

@@ -2,7 +2,44 @@
 // help, its range and default, a note said in context, and the error Python's `check` gives it. Values are sent to
 // Python as typed, and Python's `check` is the one validator.
 
-import { isPage, isSampling, parseNumber, place, rangeText, settingSpecs } from "./settings.js";
+import { editableNames, editableText, isPage, isSampling, parseNumber, place, rangeText, settingSpecs }
+  from "./settings.js";
+
+// A setting that names settings (the embed's editable ones), as a checkbox per setting: its `value` is the names'
+// text, read and written like a text field's, and its checkboxes' input events bubble to it. spec.offered: the
+// settings with a box; a name a link gives beyond those gets a box of its own.
+function namesField(spec, id) {
+  const group = document.createElement("div");
+  group.name = spec.name;       // as a field's: the form and the tests read fields by name and value
+  group.className = "checks";
+  group.setAttribute("role", "group");
+  const labelOf = (name) => spec.labels?.[name] ?? name;
+  const box = (name) => {
+    const choice = document.createElement("label");
+    choice.className = "check";
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.name = spec.name;
+    input.value = name;
+    input.id = `${spec.name}-${name}`;
+    const code = document.createElement("code");
+    code.textContent = name;
+    choice.append(input, ` ${labelOf(name)} `, code);
+    group.append(choice);
+    return input;
+  };
+  for (const name of spec.offered) box(name);
+  const boxes = () => [...group.querySelectorAll("input[type=checkbox]")];
+  Object.defineProperty(group, "value", {
+    get: () => editableText(boxes().filter((input) => input.checked).map((input) => input.value), spec.offered),
+    set: (text) => {
+      const names = editableNames(text);
+      for (const name of names) if (!boxes().some((input) => input.value === name)) box(name);
+      for (const input of boxes()) input.checked = names.includes(input.value);
+    },
+  });
+  return group;
+}
 
 function fieldRow(spec) {
   const id = `setting-${spec.name}`;
@@ -18,7 +55,12 @@ function fieldRow(spec) {
   label.append(" ", code);
 
   let input;
-  if (spec.kind === "choice") {
+  if (spec.kind === "names") {
+    input = namesField(spec, id);
+    label.id = `${id}-label`;
+    label.removeAttribute("for");     // a group of checkboxes, labelled as one (aria-labelledby)
+    input.setAttribute("aria-labelledby", label.id);
+  } else if (spec.kind === "choice") {
     input = document.createElement("select");
     for (const choice of spec.choices) input.add(new Option(choice, choice));
   } else {
@@ -30,14 +72,15 @@ function fieldRow(spec) {
     if (spec.kind === "float") input.inputMode = "decimal";
   }
   input.id = id;
-  input.name = spec.name;
+  if (spec.kind !== "names") input.name = spec.name;
   input.value = String(spec.default);
 
   const help = document.createElement("small");
   help.id = `${id}-help`;
   help.className = "help";
-  const range = spec.kind === "names" ? "" : rangeText(spec);   // its help gives an example; the full list is long
-  const facts = [spec.help, range, spec.default === "" ? "" : `default ${spec.default}`];
+  // Checkboxes show their names and which are ticked: the help needs neither the range nor the default.
+  const names = spec.kind === "names";
+  const facts = [spec.help, names ? "" : rangeText(spec), names || spec.default === "" ? "" : `default ${spec.default}`];
   help.textContent = facts.filter(Boolean).join(" · ");
 
   const error = document.createElement("small");

@@ -28,13 +28,16 @@ const PRESENTATION = {
 
 // Settings of the page rather than of a run (group "page"), described like the schema's and chosen in the Share card
 // for the link being made: its colours (boot.js applies them before the first paint) and, for an embed, the settings
-// its readers may change (the lesson its author invites: "change the learning rate and see what shifts"). Python
-// never sees them.
+// its readers may change (the lesson its author invites: "change the learning rate and see what shifts"; by default
+// the learning rate and the context length), ticked among the settings a learner changes first (`offered`, in the
+// order the boxes are shown and the names written). Python never sees them.
 const PAGE_SETTINGS = [
   { name: "theme", kind: "choice", default: "auto", choices: ["auto", "light", "dark"], group: "page",
     label: "Colours", help: "auto follows the reader's system" },
-  { name: "editable", kind: "names", default: "", group: "page", label: "Readers of the embed may change",
-    help: "setting names, comma-separated, e.g. learning_rate,temperature; the others are shown read-only" },
+  { name: "editable", kind: "names", default: "learning_rate,block_size", group: "page",
+    label: "Readers of the embed may change", help: "the others are shown read-only",
+    offered: ["learning_rate", "block_size", "n_embd", "n_layer", "n_head", "num_steps", "temperature", "prefix",
+      "num_samples"] },
 ];
 
 // Every setting the schema describes and the page's own, with their presentation: what the form, the link and the
@@ -44,12 +47,20 @@ export function settingSpecs(schema) {
     ...spec, label: PRESENTATION[spec.name]?.label ?? spec.name, main: PRESENTATION[spec.name]?.main ?? false,
   }));
   const runSettings = specs.filter((spec) => spec.group !== "data").map((spec) => spec.name);
-  return [...specs, ...PAGE_SETTINGS.map((spec) => (spec.kind === "names" ? { ...spec, choices: runSettings } : spec))];
+  const labels = Object.fromEntries(specs.map((spec) => [spec.name, spec.label]));
+  return [...specs, ...PAGE_SETTINGS.map((spec) => (spec.kind === "names" ? { ...spec, choices: runSettings, labels,
+    offered: spec.offered.filter((name) => runSettings.includes(name)) } : spec))];
 }
 
 // The names an `editable` text lists (its value has passed the hash's rules, so every name is known).
 export function editableNames(text) {
   return (text ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+}
+
+// The `editable` text for the ticked names: the offered ones in their order, then any other a link named.
+export function editableText(names, offered) {
+  const ticked = new Set(names);
+  return [...offered.filter((name) => ticked.has(name)), ...names.filter((name) => !offered.includes(name))].join(",");
 }
 
 export const isSampling = (spec) => spec.group === "sampling";
