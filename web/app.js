@@ -66,9 +66,9 @@ const codePanel = EMBED ? null : new CodePanel({ request: ask });
 const runControl = new RunControl({ request, page, form: () => form, data, checks, lastModel, hooks: {
   startWorker, edited: () => codePanel?.edited, keeper: () => modelKeeper, commit: () => share.edited("commit"),
 } });
-const chart = new LossChart($("chart"),
-  { empty: $("chart-empty"), frame: $("chart-frame"), readout: $("chart-readout"), table: $("chart-table") });
-followRun(chart);
+const chart = new LossChart($("chart"), { empty: $("chart-empty"), frame: $("chart-frame"),
+  readout: $("chart-readout"), table: $("chart-table"), note: $("chart-offaxis") });
+followRun(chart, { runData: () => runControl.runData });
 // A model loaded without its training data has no split to show: the data panel keeps its preview.
 on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary); });
 on("configured", (summary) => { $("train-edited").hidden = !summary.edited; });
@@ -237,11 +237,13 @@ window.__microgpt = {
   get timings() { return runControl.timings; },
   get startup() { return startup; },
   get chart() { return chart.summary(); },
+  get chartData() { return chart.plot?.data.map((series) => [...series]) ?? null; },
   get runs() { return runKeeper?.runs ?? []; },
   get insight() { return insight ? { drawn: { ...insight.drawn }, drawMs: { ...insight.drawMs } } : null; },
   get lastModelStep() { return lastModel.step; },
   get chartColors() { return chart.colors; },
   get experiment() { return experiments.summary(); },
+  get compareMarks() { return runKeeper?.view.marks ?? []; },
 };
 
 main();

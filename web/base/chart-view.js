@@ -43,3 +43,40 @@ export class Chart {
     return this.plot;
   }
 }
+
+// A uPlot draw hook's marks for curves that leave the top of the axis (base/off-axis.js): a ▲ on the top edge at each
+// mark's peak step, in its curve's colour, and the highest one's value beside it on a halo of the card's colour
+// (`halo`), so no line crosses it. colourOf(label): a mark's colour.
+export function drawOffAxis(u, marks, colourOf, halo) {
+  if (!marks.length) return;
+  const { ctx } = u;
+  const ratio = devicePixelRatio || 1;
+  const size = 5 * ratio;
+  const top = u.bbox.top;
+  const highest = marks.reduce((best, mark) => (mark.value > best.value ? mark : best));
+  ctx.save();
+  for (const mark of marks) {
+    const x = u.valToPos(mark.step, "x", true);
+    if (!Number.isFinite(x)) continue;
+    ctx.fillStyle = colourOf(mark.label);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x - size, top + 1.7 * size);
+    ctx.lineTo(x + size, top + 1.7 * size);
+    ctx.closePath();
+    ctx.fill();
+    if (mark === highest) {
+      ctx.font = `${12 * ratio}px system-ui, sans-serif`;
+      ctx.textBaseline = "top";
+      const text = `▲ ${mark.value.toFixed(1)}`;
+      const width = ctx.measureText(text).width;
+      const left = Math.min(x + 1.6 * size, u.bbox.left + u.bbox.width - width);
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 4 * ratio;
+      ctx.strokeStyle = halo;
+      ctx.strokeText(text, left, top + 2 * size);
+      ctx.fillText(text, left, top + 2 * size);
+    }
+  }
+  ctx.restore();
+}

@@ -11,6 +11,7 @@ import { textsWithSettings } from "../runs/runs.js";
 import { chunkDeadlineMs, eventsUpTo, lostText, stepOnceDeadlineMs } from "../python/recovery.js";
 import { emit, pythonReady } from "../base/events.js";
 import { showBanner, showMessage } from "./run-view.js";
+import { TIMELINE_NAMES } from "./ghost.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -67,7 +68,7 @@ export class RunControl {
   async continueTraining(run = this.run) {
     this.page.setPhase("training");
     try {
-      const result = await this.request("train", {},
+      const result = await this.request("train", { timeline: TIMELINE_NAMES },
         { onProgress: (chunk) => this.progress(run, chunk), timeoutMs: chunkDeadlineMs(this.checks.cost) });
       if (run !== this.run) return;
       if (result.reason === "done") this.timings.trainEnd = performance.now();

@@ -4,30 +4,47 @@
 
 import { on } from "../base/events.js";
 import { formatLoss } from "../base/losses.js";
+import { ghostLabel, ghostOf, shortTimeline, timelineNames, timelineStep } from "./ghost.js";
 
 const $ = (id) => document.getElementById(id);
 
-// The views that follow a run: the loss chart, the progress readout and the generated names.
-export function followRun(chart) {
+// The views that follow a run: the loss chart (with the run before as its ghost), the progress readout, the names as
+// the model learns and the generated names. runData(): the data payload of the run just configured (null: unknown).
+export function followRun(chart, { runData = () => null } = {}) {
   const trainingView = new TrainingView();
   const samplesView = new SamplesView();
+  const timelineView = new TimelineView();
+  let shown = null;         // the run the chart shows: {summary, data, events}
+  let ghost = null;         // the run before it (run/ghost.js), once a new run starts from step 0
   on("configured", (summary) => {
+    const data = runData();
+    // A new run from its first step: the one the chart showed becomes the ghost. A model loaded or brought back
+    // part-way has no run before it to compare with.
+    if (summary.step === 0) ghost = (shown && ghostOf(shown.summary, shown.data, shown.events)) ?? ghost;
+    else ghost = null;
+    shown = { summary, data, events: [] };
     chart.reset(summary.vocab_size);
+    chart.setGhost(ghost && { ...ghost, label: ghostLabel(ghost, summary, data) });
     samplesView.clear();
+    timelineView.clear();
     trainingView.start(summary.config.num_steps);
   });
   on("phase", ({ phase }) => {
     if (phase === "training") trainingView.resume();
   });
   on("progress", (chunk) => {
+    shown?.events.push(...chunk.events);
     chart.add(chunk.events);
     trainingView.update(chunk, chart.latest());
+    if (chunk.timeline) timelineView.add(chunk.timeline);
   });
   on("diverged", (divergence) => chart.markDivergence(divergence));
   on("cleared", () => {
     chart.reset(null);
+    chart.setGhost(null);   // Reset empties the chart; the run stays the ghost of the next one
     trainingView.clear();
     samplesView.clear();
+    timelineView.clear();
   });
   on("lost", () => trainingView.clear());
   on("sampled", ({ samples }) => samplesView.show(samples));
@@ -152,6 +169,44 @@ export class TrainingView {
     $("stat-eta").textContent = chunk.done ? "done" : formatDuration((chunk.num_steps - chunk.step) / speed);
     if (latest.smooth !== undefined) $("stat-loss").textContent = formatLoss(latest.smooth);
     if (latest.holdout !== null) $("stat-holdout").textContent = formatLoss(latest.holdout);
+  }
+}
+
+// Names as the model learns: the rows of shortTimeline, "step 300" and its names.
+export class TimelineView {
+  constructor() {
+    this.entries = [];
+  }
+
+  clear() {
+    this.entries = [];
+    this.show();
+  }
+
+  add(entries) {
+    this.entries.push(...entries);
+    this.show();
+  }
+
+  show() {
+    const rows = shortTimeline(this.entries);
+    $("timeline-block").hidden = rows.length === 0;
+    $("timeline").replaceChildren(...rows.map((entry) => {
+      const item = document.createElement("li");
+      item.dataset.step = String(entry.step);
+      const step = document.createElement("span");
+      step.className = "timeline-step";
+      step.textContent = timelineStep(entry);
+      const names = document.createElement("span");
+      names.className = "timeline-names";
+      for (const name of timelineNames(entry)) {
+        const chip = document.createElement("span");
+        chip.textContent = name;
+        names.append(chip);
+      }
+      item.append(step, names);
+      return item;
+    }));
   }
 }
 

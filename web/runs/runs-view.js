@@ -4,9 +4,11 @@
 // y-axis, the ln(vocabulary) baseline, one colour and dash per run, and a legend naming what differs; hovering a step
 // lists every run's loss there. What the runs are and how they differ comes from runs.js; this file only draws.
 
-import { finalFigures, formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve } from "./runs.js";
-import { Chart, axis, chartWidth } from "../base/chart-view.js";
+import { finalFigures, formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve, verdicts }
+  from "./runs.js";
+import { Chart, axis, chartWidth, drawOffAxis } from "../base/chart-view.js";
 import { formatLoss as loss } from "../base/losses.js";
+import { offAxisMarks, offAxisText } from "../base/off-axis.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +20,7 @@ export class RunListView {
     this.list = $("run-list");
     this.chartBox = $("compare-chart");
     this.selected = new Set();
+    this.marks = [];          // where the compare chart's curves leave its fixed top (base/off-axis.js)
     this.runs = [];
     this.chart = new Chart(this.chartBox, (colour) => this.chartOf(this.chosen(), colour));
     new ResizeObserver(() => this.fit()).observe(this.chartBox);
@@ -111,6 +114,11 @@ export class RunListView {
     const runs = this.chosen();
     $("compare-empty").hidden = runs.length > 0;
     this.chart.draw();
+    $("compare-verdicts").replaceChildren(...verdicts(runs).map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }));
     if (runs.length === 0) return;
     const labels = legendLabels(runs);
     this.chartBox.setAttribute("aria-label", `Smoothed training loss of ${runs.length} runs: ` +
@@ -119,16 +127,28 @@ export class RunListView {
 
   // The overlay of these runs for uPlot ({options, data}), or null when none is ticked.
   chartOf(runs, colour) {
-    if (runs.length === 0) return null;
+    if (runs.length === 0) {
+      this.marks = [];
+      $("compare-offaxis").hidden = true;
+      return null;
+    }
     const labels = legendLabels(runs);
     const baselines = [...new Set(runs.map((run) => run.vocab_size ?? 27))];
     const [steps, ...curves] = overlayData(runs);
     const data = [steps, ...curves, ...baselines.map((size) => steps.map(() => Math.log(size)))];
     const [low, high] = this.range();
+    // The axis is fixed, so a curve above its top is marked ▲ there and said in the caption, never clipped silently.
+    const marks = offAxisMarks(runs.map((run, i) => ({ label: labels[i], steps, values: curves[i] })), high);
+    const halo = colour("--card");
+    const colours = new Map(runs.map((run, i) => [labels[i], colour(`--run-${runStyle(run.id).colour}`)]));
+    this.marks = marks;
+    $("compare-offaxis").textContent = offAxisText(marks, high, loss);
+    $("compare-offaxis").hidden = marks.length === 0;
     const axes = axis(colour, "--muted", "--line");
     const options = {
       width: this.width(), height: this.width() < 480 ? 220 : 280,
       scales: { x: { time: false }, y: { auto: false, range: [low, high] } },
+      hooks: { draw: [(u) => drawOffAxis(u, marks, (label) => colours.get(label), halo)] },
       cursor: { drag: { x: false, y: false } },
       axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: "smoothed loss", size: 44 }],
       series: [

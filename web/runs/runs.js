@@ -5,7 +5,8 @@
 // record = {id, config, data: {source, text, description, fingerprint}, vocab_size, curve: [[step, loss, holdout|null]…],
 //           samples, duration_s, final_loss, final_holdout, command, diverged, edited, finished_at}
 
-import { SMOOTHING, finalLosses, smoothLosses } from "../base/losses.js";
+import { SMOOTHED_LOSS, SMOOTHING, finalLosses, formatLoss, smoothLosses } from "../base/losses.js";
+import { CAP_FACTOR } from "../base/off-axis.js";
 
 export const MAX_RUNS = 20;
 export { SMOOTHING };      // the same EMA as the live loss chart (base/losses.js), so both curves read alike
@@ -87,12 +88,15 @@ export function differences(before, after) {
   return changes;
 }
 
+// Differences as the page writes them: "learning_rate 0.01 → 0.03, n_embd 16 → 32".
+export const changeText = (changes) => changes.map(({ name, before, after }) => `${name} ${before} → ${after}`).join(", ");
+
 // What a run is called in the list: what changed since the run before it ("learning_rate 0.01 → 0.03").
 export function runName(run, previous) {
   if (!previous) return "baseline";
   const changes = differences(previous, run);
   if (changes.length === 0) return `same settings as #${previous.id}`;
-  return changes.map(({ name, before, after }) => `${name} ${before} → ${after}`).join(", ");
+  return changeText(changes);
 }
 
 export const runNames = (runs) => runs.map((run, i) => runName(run, runs[i - 1]));
@@ -145,4 +149,76 @@ export function formatDuration(seconds) {
   if (seconds < 10) return `${seconds.toFixed(1)} s`;
   if (seconds < 90) return `${Math.round(seconds)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+// A run's highest single-step training loss: {step, loss}, or null for a run with no finite step.
+export function peakLoss(run) {
+  let peak = null;
+  for (const [step, loss] of run.curve) if (Number.isFinite(loss) && (!peak || loss > peak.loss)) peak = { step, loss };
+  return peak;
+}
+
+// The loss gap between held-out and training (smoothed) losses above which a run is said to memorise, and the growth
+// of that gap over the other run's that makes it worth saying.
+const MEMORISING_GAP = 0.3;
+const GAP_GROWTH = 0.1;
+const SAME_WITHIN = 0.005;   // final losses closer than this are "about the same"
+
+// A spike: a step whose loss is above CAP_FACTOR × ln(V), the loss of a uniform guess (base/off-axis.js), i.e. an
+// update so big it made the model worse than knowing nothing.
+function spike(run) {
+  const peak = peakLoss(run);
+  const limit = CAP_FACTOR * Math.log(run.vocab_size ?? 27);
+  if (!peak || peak.loss <= limit) return null;
+  const steps = run.curve.length ? run.curve[run.curve.length - 1][0] : 0;
+  return { ...peak, early: peak.step <= Math.max(1, 0.2 * steps) };
+}
+
+// One line comparing two runs from their measured numbers: which final loss (held-out when both have one, else the
+// smoothed training loss), by how much the later run is better or worse, and what the curves show (a spike means
+// steps too big; a growing gap between held-out and training loss means memorising; a diverged run has no figure).
+export function verdict(before, after) {
+  const [a, b] = [`#${before.id}`, `#${after.id}`];
+  const head = `${b} vs ${a}`;
+  const diverged = [before, after].filter((run) => run.diverged);
+  if (diverged.length) {
+    const which = diverged.map((run) => {
+      const last = run.curve.length ? run.curve[run.curve.length - 1][0] : 0;
+      return `#${run.id} diverged at step ${(last + 1).toLocaleString("en")}`;
+    }).join(" and ");
+    return `${head}: ${which}, so there is no final loss to compare; the steps were too big (try a smaller ` +
+      "learning_rate).";
+  }
+  const [first, second] = [finalFigures(before), finalFigures(after)];
+  const heldOut = first.holdout !== null && second.holdout !== null;
+  const [x, y] = heldOut ? [first.holdout, second.holdout] : [first.smoothed, second.smoothed];
+  if (x === null || y === null) return `${head}: no losses to compare yet.`;
+  const change = y - x;
+  const judged = Math.abs(change) < SAME_WITHIN ? `about the same (within ${SAME_WITHIN})`
+    : `${change > 0 ? "worse" : "better"} by ${formatLoss(Math.abs(change))}`;
+  const parts = [`${heldOut ? "held-out" : SMOOTHED_LOSS} ${formatLoss(y)} vs ${formatLoss(x)}: ${judged}`];
+  for (const run of [after, before]) {
+    const found = spike(run);
+    if (found) {
+      parts.push(`${run === after ? b : a}'s ${found.early ? "early " : ""}spike to ${found.loss.toFixed(1)} at step ` +
+        `${found.step.toLocaleString("en")} means the steps were too big`);
+    }
+  }
+  if (heldOut) {
+    const [gapBefore, gapAfter] = [first.holdout - first.smoothed, second.holdout - second.smoothed];
+    if (gapAfter > MEMORISING_GAP && gapAfter > gapBefore + GAP_GROWTH) {
+      parts.push(`${b} does better on its training names than on new ones (gap ${formatLoss(gapAfter)}): it is ` +
+        "memorising");
+    }
+  }
+  if (before.data.fingerprint !== after.data.fingerprint) {
+    parts.push("they trained on different data, so their losses measure different things");
+  }
+  return `${head}: ${parts.join("; ")}.`;
+}
+
+// The verdicts of the runs on the compare chart: each run against the one before it, in the order they were trained.
+export function verdicts(runs) {
+  const ordered = [...runs].sort((p, q) => p.id - q.id);
+  return ordered.slice(1).map((run, i) => verdict(ordered[i], run));
 }
