@@ -6,11 +6,12 @@
    built-in data) in this CPython through `microgpt.session.Session`; medians of --repeat runs each.
    Goal: Pyodide <= 2.5x native.
 3. Main-thread long tasks (> 50 ms, PerformanceObserver "longtask") while the page trains. Goal: none.
-4. Training with the three views inside the model (next character, attention, embeddings) open and on screen,
-   updating as training runs, vs the same run with them closed: steps/s side by side (runs interleaved, medians),
-   and long tasks while the views are open. Goal: open >= 0.9x closed, no long task.
+4. Training with the "Look inside" section open: the diagram of a followed name with every stage open (its numbers,
+   and the next-character bars, attention maps and embedding map in their stages) on screen, updating as training
+   runs, vs the same run with the section closed (not shown, so nothing asks): steps/s side by side (runs
+   interleaved, medians), and long tasks while it is open. Goal: open >= 0.9x closed, no long task.
 
-    python -m bench.page_bench [--repeat 3] [--steps 1000] [--engine fast] [--json out.json]
+    python -m bench.page_bench [--repeat 3] [--steps 1000] [--engine fast] [--json out.json] [--views-only]
 """
 
 import argparse
@@ -103,13 +104,19 @@ def time_page_training(browser, url, steps, engine):
 
 
 def time_views_training(browser, url, steps, engine, views_open):
-    """Steps/s of one run with the insight views open or closed, in a window as tall as the page (so open views are
-    on screen and update, and each frame paints more than on a laptop); the long tasks while it trained; and how many
-    replies each view drew and the main-thread ms spent drawing them."""
+    """Steps/s of one run with the Look inside section open or closed, in a window as tall as the page (so every
+    open stage is on screen and updates, and each frame paints more than on a laptop); the long tasks while it
+    trained; and how many replies each view drew and the main-thread ms spent drawing them. Open: a name followed at
+    a position, every stage of the diagram open (the diagram is built by the first trace, early in the run). Closed:
+    the section is not shown, so nothing in it asks."""
     context, page = open_page_to_train(browser, url, steps, engine, height=4000)
-    page.fill("#nt-prefix", "ma")
-    page.evaluate("""open => document.querySelectorAll("#insight details.view").forEach((view) => {
-        view.open = open; })""", views_open)
+    page.fill("#trace-name", "emma")
+    page.evaluate("open => { document.getElementById('insight').hidden = !open; }", views_open)
+    if views_open:
+        # Every stage opens as soon as the diagram is drawn (a stage's open state is kept across rebuilds).
+        page.evaluate("""() => new MutationObserver(() => document.querySelectorAll("#diagram details").forEach(
+            (details) => { if (!details.open) details.open = true; })).observe(document.getElementById("diagram"),
+            { childList: true, subtree: true })""")
     # The window grows to the whole page, so every open view is on screen (and so asks for updates).
     page.set_viewport_size({"width": 1280, "height": page.evaluate("document.documentElement.scrollHeight")})
     timings, tasks = train_until_done(page)
@@ -131,6 +138,33 @@ def time_native_training(config):
             return time.perf_counter() - start, losses
 
 
+def views_only(args):
+    """Part 4 alone: --repeat pairs of runs, section closed then open, interleaved."""
+    builder = load_build_module()
+    builder.build()
+    folder = bench_site(builder.DIST)
+    server = builder.serve(folder)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_options())
+            closed, opened = [], []
+            for _ in range(args.repeat):
+                closed.append(time_views_training(browser, builder.url(server), args.steps, args.engine, False))
+                opened.append(time_views_training(browser, builder.url(server), args.steps, args.engine, True))
+            browser.close()
+    finally:
+        server.shutdown()
+        shutil.rmtree(folder)
+    results = {"steps": args.steps, "engine": args.engine, "runs": args.repeat,
+               "closed_steps_per_s": [run[0] for run in closed], "open_steps_per_s": [run[0] for run in opened],
+               "long_tasks_closed": sum(len(run[1]) for run in closed),
+               "long_tasks_open": sum(len(run[1]) for run in opened), "view_updates_per_run": opened[0][2]}
+    results["ratio"] = statistics.median(results["open_steps_per_s"]) / statistics.median(results["closed_steps_per_s"])
+    print(json.dumps(results, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3,
@@ -138,7 +172,10 @@ def main():
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--engine", default="fast", choices=["fast", "scalar"])
     parser.add_argument("--json", type=pathlib.Path, help="also write the numbers here")
+    parser.add_argument("--views-only", action="store_true", help="only part 4: the Look inside section open vs closed")
     args = parser.parse_args()
+    if args.views_only:
+        return views_only(args)
 
     builder = load_build_module()
     builder.build()

@@ -76,9 +76,9 @@ on("phase", ({ phase: now }) => codePanel?.setRunning(isLocked(now)));
 const experiments = new ExperimentView({ exclusive: (task) => runControl.exclusive(task), wake: () => runControl.wake(),
   link: (name) => share?.showExperiment(name) });
 new MicroscopeView();
-new ShapesView({ onShapes: (module, byLine) => codePanel?.setNotes(module, byLine) });
+new ShapesView({ onShapes: (module, byLine, summary) => codePanel?.setNotes(module, byLine, summary) });
 // The run list and the views inside the model; the embed widget shows only training and samples.
-const insight = EMBED ? null : new InsightPanel(on);
+const insight = EMBED ? null : new InsightPanel(on, { step: (type, payload) => runControl.takeStep(type, payload) });
 const runKeeper = EMBED ? null : new RunKeeper({
   on, currentData: () => data.current().data, sampling: () => form.sampling(), vary: (run) => link.vary(run),
   onSamples: (names) => insight.samples(names), onChange: (kept) => modelKeeper?.keepRuns(kept),

@@ -1,5 +1,6 @@
-"""The views inside the model and the run list, end to end in Chromium: the next-character bars follow a typed
-prefix; after training there is a heatmap per layer × head and a point per vocabulary character; two runs that
+"""The views inside the model and the run list, end to end in Chromium: the next-character bars follow the name and
+position the diagram follows (test_diagram.py tests the diagram itself); after training there is a heatmap per
+layer × head and a point per vocabulary character; two runs that
 differ in learning_rate are both listed, overlaid and told apart by the legend; and the command a run shows
 reproduces its losses in the terminal."""
 
@@ -31,6 +32,16 @@ def wait_bars_for(driver, prefix):
                                   arg=f"After “{prefix}”" if prefix else "At the start of a name")
 
 
+def follow(driver, name, position):
+    """Type a name, pick a position, and wait for the diagram to show that trace."""
+    page = driver.page
+    page.locator("#trace").scroll_into_view_if_needed()
+    page.fill("#trace-name", name)
+    page.click(f"#trace-positions button[data-position='{position}']")
+    page.wait_for_function("([n, p]) => document.getElementById('trace-caption').textContent.startsWith(`“${n}” at position ${p}:`)",
+                           arg=[name, position])
+
+
 def train(driver, **settings):
     driver.reset()
     driver.use_builtin()
@@ -44,10 +55,10 @@ def train(driver, **settings):
     return driver.state("runs")[-1]
 
 
-def test_typing_a_prefix_changes_the_bars(driver):
+def test_the_followed_name_and_position_change_the_bars(driver):
     train(driver, num_steps=40, learning_rate=0.01)
+    follow(driver, "ma", 0)
     driver.page.locator("#next-token").scroll_into_view_if_needed()
-    driver.page.fill("#nt-prefix", "")
     wait_bars_for(driver, "")
     start = bars(driver)
     vocab_size = driver.state("summary.vocab_size")
@@ -60,7 +71,8 @@ def test_typing_a_prefix_changes_the_bars(driver):
         assert length == pytest.approx(chance, abs=0.01), "drawn on a fixed 0-100 % axis, not scaled to the largest"
     assert driver.page.is_visible("#nt-bars .bar-row.end .bar-note")
 
-    driver.page.type("#nt-prefix", "ma")
+    follow(driver, "ma", 2)
+    driver.page.locator("#next-token").scroll_into_view_if_needed()
     wait_bars_for(driver, "ma")
     after = bars(driver)
     assert after != start
@@ -68,43 +80,27 @@ def test_typing_a_prefix_changes_the_bars(driver):
     rows = driver.page.locator("#nt-table-body tr")
     assert rows.count() == 5, "the top 5 as a table"
 
-    driver.page.fill("#nt-prefix", "m!")
-    driver.page.wait_for_selector("#nt-message:not([hidden])")
-    assert "!" in driver.page.text_content("#nt-message")
-    driver.page.fill("#nt-prefix", "")
-    driver.page.wait_for_selector("#nt-message", state="hidden")
-
-
-def test_temperature_slider_flattens_the_bars_and_is_the_sampling_temperature(driver):
-    driver.page.locator("#next-token").scroll_into_view_if_needed()
-    driver.page.fill("#nt-prefix", "a")
-    wait_bars_for(driver, "a")
-    slider = driver.page.locator("#nt-temperature")
-    slider.focus()
-    driver.page.keyboard.press("Home")
-    driver.page.wait_for_function("document.getElementById('nt-caption').textContent.includes('temperature 0.1,')")
-    cold = bars(driver)[0][2]
-    driver.page.keyboard.press("End")
-    driver.page.wait_for_function("document.getElementById('nt-caption').textContent.includes('temperature 3,')")
-    hot = bars(driver)[0][2]
-    assert cold > hot, "a high temperature flattens the distribution"
-    assert driver.page.input_value("#setting-temperature") == "3"
-    driver.set_setting("temperature", 0.5)
-    assert driver.page.text_content("#nt-temperature-value") == "0.5"
+    driver.page.fill("#trace-name", "m!")
+    driver.page.wait_for_selector("#trace-message:not([hidden])")
+    assert "!" in driver.page.text_content("#trace-message")
+    driver.page.fill("#trace-name", "ma")
+    driver.page.wait_for_selector("#trace-message", state="hidden")
 
 
 def test_after_training_a_heatmap_per_layer_and_head_and_a_point_per_character(driver):
     run = train(driver, num_steps=30, n_layer=2, n_head=2, n_embd=8)
+    follow(driver, "anna", 0)
     driver.page.locator("#attention").scroll_into_view_if_needed()
-    driver.page.fill("#attn-text", "anna")
-    driver.page.wait_for_function("document.querySelectorAll('#attn-grid table').length === 4 && "
+    driver.page.wait_for_function("document.querySelectorAll('#diagram .heatmaps table').length === 4 && "
                                   "document.getElementById('attn-caption').textContent.includes('5 positions')")
-    maps = driver.page.locator("#attn-grid figure")
+    # Each layer's maps sit at its attention weights stage.
+    assert driver.page.locator("#diagram .stage[data-stage='layer2.weights'] .heatmap").count() == 2
+    maps = driver.page.locator("#diagram .heatmaps figure")
     assert maps.count() == run["config"]["n_layer"] * run["config"]["n_head"]
     assert "Layer 2 · head 2" in maps.nth(3).text_content()
     assert "%" in maps.nth(0).locator(".habit").text_content()
     # Each row of a map: the visible cells carry weights that add up to 1; the future cells are blank, not 0.
-    rows = driver.page.evaluate("""() => [...document.querySelectorAll("#attn-grid table")[0].tBodies[0].rows]
+    rows = driver.page.evaluate("""() => [...document.querySelectorAll("#diagram .heatmaps table")[0].tBodies[0].rows]
         .map((row) => [[...row.querySelectorAll("td.weight")].map((cell) => parseFloat(cell.textContent)),
                        [...row.querySelectorAll("td.future")].map((cell) => cell.textContent)])""")
     assert len(rows) == 5
@@ -112,12 +108,12 @@ def test_after_training_a_heatmap_per_layer_and_head_and_a_point_per_character(d
         assert len(weights) == query + 1 and len(future) == 4 - query
         assert sum(weights) == pytest.approx(1, abs=0.03)
         assert all(text == "" for text in future)
-    labels = driver.page.evaluate("""() => [...document.querySelectorAll("#attn-grid table")[0].tHead.rows[0]
+    labels = driver.page.evaluate("""() => [...document.querySelectorAll("#diagram .heatmaps table")[0].tHead.rows[0]
         .querySelectorAll("th")].map((cell) => cell.textContent)""")
     assert labels == [END_GLYPH, "a", "n", "n", "a"]
 
     # Keyboard: focus a map's cell, move with the arrows, and the weight is read out.
-    first = driver.page.locator("#attn-grid table").first.locator("td.weight").first
+    first = driver.page.locator("#diagram .heatmaps table").first.locator("td.weight").first
     first.focus()
     driver.page.keyboard.press("ArrowDown")
     driver.page.keyboard.press("ArrowRight")
@@ -125,9 +121,9 @@ def test_after_training_a_heatmap_per_layer_and_head_and_a_point_per_character(d
     assert "(position 1) looks at “a” (position 1) with weight" in readout
 
     # A sample is one click away.
-    driver.page.locator("#attn-samples button").first.click()
-    name = driver.page.locator("#attn-samples button").first.text_content()
-    assert driver.page.input_value("#attn-text") == name
+    driver.page.locator("#trace-samples button").first.click()
+    name = driver.page.locator("#trace-samples button").first.text_content()
+    assert driver.page.input_value("#trace-name") == name
 
     driver.page.locator("#embeddings").scroll_into_view_if_needed()
     driver.page.wait_for_function("document.getElementById('emb-caption').textContent.startsWith('Step 30')")

@@ -1,7 +1,8 @@
 """Learning by doing, end to end: a ready experiment asks for a prediction before it runs, runs both arms and shows
 two curves (each in its legend's colour, light and dark), two sample lists, the measured outcome marked against the
 prediction, and the expectation, revealed only then; "Step once" while paused shows a row per position and training then goes on
-exactly as it would have; the shapes of the forward pass follow the settings; an embed can show one experiment."""
+exactly as it would have; the shapes of the forward pass beside the code follow the settings; an embed can show one
+experiment."""
 
 import re
 
@@ -154,21 +155,23 @@ def test_step_once_shows_every_position_and_training_continues_unchanged(driver)
 def test_changing_n_embd_changes_the_shapes_beside_the_code(driver):
     driver.reset()
     page = driver.page
-    q_row = page.locator("#shapes-rows li", has_text="attn_wq")
-    assert "q: 16 → 4 heads × 4 · attn_wq 16 × 16 = 256 parameters" in q_row.text_content()
-    driver.set_setting("n_embd", 32)
-    page.wait_for_function("document.querySelector('#shapes-rows').textContent.includes('32 → 4 heads × 8')")
-    assert "attn_wq 32 × 32 = 1,024 parameters" in q_row.text_content()
-    assert "mlp hidden: 32 → 128" in page.text_content("#shapes-rows")
-    assert "14,528 parameters in all" in page.text_content("#shapes-note")
-    # The same annotations sit beside model.py's lines in the Code card.
     page.wait_for_selector("#code[data-loaded='true']")
     note = page.locator("#code-notes .code-note", has_text="attn_wq")
+    page.wait_for_function("document.querySelector('#code-notes').textContent.includes('attn_wq 16 × 16')")
+    assert note.text_content() == "q: 16 → 4 heads × 4 · attn_wq 16 × 16 = 256 parameters"
+    driver.set_setting("n_embd", 32)
+    page.wait_for_function("document.querySelector('#code-notes').textContent.includes('32 → 4 heads × 8')")
     assert note.text_content() == "q: 32 → 4 heads × 8 · attn_wq 32 × 32 = 1,024 parameters"
+    assert "mlp hidden: 32 → 128" in page.text_content("#code-notes")
+    assert "14,528 parameters in all" in page.text_content("#code-shapes")
+    # Each note sits on its line, in a gutter of its own: no note covers code.
     note_row, code_row = page.evaluate("""() => [
         [...document.querySelectorAll('#code-notes > span')].findIndex((row) => row.textContent.startsWith('q: ')),
         document.querySelector('#code-text').textContent.split('\\n').findIndex((l) => l.trim().startsWith('q = linear'))]""")
     assert note_row == code_row > 0
+    notes_left, code_right = page.evaluate("""() => [document.getElementById('code-notes').getBoundingClientRect().left,
+        document.querySelector('#code-view .code-body').getBoundingClientRect().right]""")
+    assert notes_left >= code_right - 0.5
     driver.set_setting("n_embd", 16)
     # A link naming no ready experiment says so, and which names there are.
     page.evaluate("location.hash = 'experiment=nope'")

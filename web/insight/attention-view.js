@@ -13,45 +13,43 @@ const $ = (id) => document.getElementById(id);
 const label = (reply, position) => (position === 0 ? END_GLYPH : reply.labels[position]);
 
 export class AttentionView extends InsightView {
-  // onEdit(): the text changed (typed, or a sample picked).
-  constructor({ onEdit }) {
-    super({ root: "attention", caption: "attn-caption", message: "attn-message", input: "attn-text" });
-    this.grid = $("attn-grid");
+  // text(): the name the section follows; slot(layer): where that layer's maps go (its attention weights stage), or
+  // null before the diagram has one.
+  constructor({ text, slot }) {
+    super({ root: "attention", caption: "attn-caption" });
+    this.text = text;
+    this.slot = slot;
     this.maps = [];               // per layer × head: {table, cells[query][key], caption}
     this.shape = "";
-    this.input.addEventListener("input", () => onEdit());
-    $("attn-samples").addEventListener("click", (event) => {
-      const button = event.target.closest("button");
-      if (!button) return;
-      this.input.value = button.dataset.name;
-      onEdit();
-    });
-    this.grid.addEventListener("keydown", (event) => this.move(event));
-    this.grid.addEventListener("focusin", (event) => this.readOut(event.target));
-    this.grid.addEventListener("pointerover", (event) => this.readOut(event.target));
+    for (const kind of ["keydown", "focusin", "pointerover"]) {
+      // The maps live in the diagram's stages: listen where they all are.
+      document.getElementById("diagram").addEventListener(kind, (event) => {
+        if (!event.target.closest?.(".heatmap")) return;
+        if (kind === "keydown") this.move(event);
+        else this.readOut(event.target);
+      });
+    }
+  }
+
+  // Open when any layer's maps can be seen (their stage is open).
+  isOpen() {
+    return [...document.querySelectorAll("#diagram .heatmaps")].some((slot) => slot.closest("details")?.open);
   }
 
   request() {
-    return { text: this.input.value };
+    return { text: this.text() };
   }
 
-  // Names to pick from: the newest samples.
-  showSamples(samples) {
-    const names = [...new Set(samples.filter((name) => name !== ""))].slice(0, 12);
-    $("attn-samples").replaceChildren(...names.map((name) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "chip";
-      button.dataset.name = name;
-      button.textContent = name;
-      return button;
-    }));
-    $("attn-pick").hidden = names.length === 0;
+  // The diagram was rebuilt: the maps are drawn again into its new slots.
+  replaced() {
+    this.shape = "";
+    if (this.reply) this.update(this.reply);
   }
 
   clear(message) {
-    this.grid.replaceChildren();
+    for (const slot of document.querySelectorAll("#diagram .heatmaps")) slot.replaceChildren();
     this.maps = [];
+    this.reply = null;
     this.shape = "";
     $("attn-readout").textContent = "";
     super.clear(message);
@@ -62,11 +60,12 @@ export class AttentionView extends InsightView {
     this.error(null);
     this.reply = reply;
     const shape = `${reply.weights.length}x${reply.weights[0].length}:${reply.labels.join("\u0000")}`;
-    if (shape !== this.shape) this.build(reply);
+    if (shape !== this.shape || this.maps.length === 0 || this.maps.some((map) => !map.table.isConnected)) this.build(reply);
     this.shape = shape;
     const habits = [];
     reply.weights.forEach((layer, l) => layer.forEach((matrix, h) => {
       const map = this.maps[l * layer.length + h];
+      if (!map) return;
       // Only cells whose shown weight changed are written, so a reply during training touches few of them.
       matrix.forEach((row, query) => row.forEach((weight, key) => {
         const cell = map.cells[query][key];
@@ -86,52 +85,57 @@ export class AttentionView extends InsightView {
 
   build(reply) {
     this.maps = [];
-    const figures = [];
     const positions = reply.labels.length;
-    reply.weights.forEach((layer, l) => layer.forEach((_, h) => {
-      const figure = document.createElement("figure");
-      figure.className = "heatmap";
-      const caption = document.createElement("figcaption");
-      const title = document.createElement("b");
-      title.textContent = `Layer ${l + 1} · head ${h + 1}`;
-      const habit = document.createElement("span");
-      habit.className = "habit";
-      caption.append(title, habit);
-      const table = document.createElement("table");
-      // Bigger cells for a short name, smaller for a long one, so the four maps fit a phone either way.
-      table.style.setProperty("--cell", positions <= 8 ? "1.55rem" : positions <= 12 ? "1.25rem" : "1.05rem");
-      table.setAttribute("aria-label", `Attention weights, layer ${l + 1}, head ${h + 1}: rows are queries, ` +
-        "columns are keys; use the arrow keys to move between cells");
-      table.dataset.layer = String(l + 1);
-      table.dataset.head = String(h + 1);
-      const head = table.createTHead().insertRow();
-      head.append(document.createElement("td"));
-      for (let key = 0; key < positions; key++) head.append(header(label(reply, key), "col"));
-      const body = table.createTBody();
-      const cells = [];
-      for (let query = 0; query < positions; query++) {
-        const row = body.insertRow();
-        row.append(header(label(reply, query), "row"));
-        cells.push([]);
-        for (let key = 0; key < positions; key++) {
-          const cell = row.insertCell();
-          cell.dataset.query = String(query);
-          cell.dataset.key = String(key);
-          if (key > query) {
-            cell.className = "future";
-            cell.setAttribute("aria-label", "future: not visible to this query");
-          } else {
-            cell.className = "weight";
-            cell.tabIndex = query === 0 && key === 0 ? 0 : -1;
-            cells[query].push(cell);
-          }
+    reply.weights.forEach((layer, l) => {
+      const slot = this.slot(l + 1);
+      if (!slot) return;
+      // As wide as the card allows: the heads side by side, each cell a square of the map's width (CSS).
+      slot.style.setProperty("--heads", String(layer.length));
+      slot.replaceChildren(...layer.map((_, h) => this.buildMap(reply, l, h, positions)));
+    });
+  }
+
+  buildMap(reply, l, h, positions) {
+    const figure = document.createElement("figure");
+    figure.className = "heatmap";
+    const caption = document.createElement("figcaption");
+    const title = document.createElement("b");
+    title.textContent = `Layer ${l + 1} · head ${h + 1}`;
+    const habit = document.createElement("span");
+    habit.className = "habit";
+    caption.append(title, habit);
+    const table = document.createElement("table");
+    table.style.setProperty("--n", String(positions + 1));
+    table.setAttribute("aria-label", `Attention weights, layer ${l + 1}, head ${h + 1}: rows are queries, ` +
+      "columns are keys; use the arrow keys to move between cells");
+    table.dataset.layer = String(l + 1);
+    table.dataset.head = String(h + 1);
+    const head = table.createTHead().insertRow();
+    head.append(document.createElement("td"));
+    for (let key = 0; key < positions; key++) head.append(header(label(reply, key), "col"));
+    const body = table.createTBody();
+    const cells = [];
+    for (let query = 0; query < positions; query++) {
+      const row = body.insertRow();
+      row.append(header(label(reply, query), "row"));
+      cells.push([]);
+      for (let key = 0; key < positions; key++) {
+        const cell = row.insertCell();
+        cell.dataset.query = String(query);
+        cell.dataset.key = String(key);
+        if (key > query) {
+          cell.className = "future";
+          cell.setAttribute("aria-label", "future: not visible to this query");
+        } else {
+          cell.className = "weight";
+          cell.tabIndex = query === 0 && key === 0 ? 0 : -1;
+          cells[query].push(cell);
         }
       }
-      figure.append(caption, table);
-      figures.push(figure);
-      this.maps.push({ table, cells, habit });
-    }));
-    this.grid.replaceChildren(...figures);
+    }
+    figure.append(caption, table);
+    this.maps.push({ table, cells, habit });
+    return figure;
   }
 
   // Arrow keys move the focus inside one map, staying on the visible (past and present) cells.

@@ -1,29 +1,46 @@
-// Wires the three insight views (next character, attention, embeddings) to Python: each view asks for its data when
-// its input changes, one request at a time (insight.js's Pacer). While training runs, the views take turns: at a
-// chunk boundary at most one view asks, at most every PACE_MS (≤ 2 requests per second for all views together), and
-// only a view that is open and on screen, so that looking inside does not slow training. Replies for a run the page
-// has moved past are dropped. The views draw; this file decides nothing about what they show.
+// Wires the "Look inside" section to Python: the diagram of one followed name (`trace`) and the views that live in
+// its stages (next character, attention, embeddings) share its one input, and each asks for its data when that
+// input changes, one request at a time (insight.js's Pacer). While training runs, they take turns: at a chunk
+// boundary at most one asks, at most every PACE_MS (≤ 2 requests per second for all together), and only one that is
+// open and on screen, so that looking inside does not slow training. "Step once on this name" and the graph of one
+// neuron ask only when pressed. Replies for a run the page has moved past are dropped. The views draw; this file
+// decides nothing about what they show.
 
 import { Pacer } from "./insight.js";
 import { isRunning } from "../base/phases.js";
+import { DiagramView } from "./diagram-view.js";
 import { NextTokenView } from "./next-token-view.js";
 import { AttentionView } from "./attention-view.js";
 import { EmbeddingView } from "./embedding-map-view.js";
+import { GraphView } from "./graph-view.js";
 
 const PACE_MS = 500;      // while training: one view's request per chunk boundary, ≤ 2 per second in all
 const TEMPERATURE_FIELD = "setting-temperature";
 
 export class InsightPanel {
-  // on: base/events.js's `on`; the panel follows the run through the page's events.
-  constructor(on) {
+  // on: base/events.js's `on`; the panel follows the run through the page's events. step(type, payload): one
+  // training step through the run's own bookkeeping (run-control.js takeStep), resolving with the reply.
+  constructor(on, { step }) {
     this.request = null;           // (type, payload) => Promise, once Python answers
+    this.step = step;
     this.hasModel = false;
+    this.canStep = false;
+    this.stepping = false;
     this.generation = 0;           // bumped when the run changes: older replies are dropped
+    const diagram = new DiagramView({ onInput: () => this.refresh({ edited: true }), onToggle: () => this.refresh({ edited: true }) });
+    this.diagram = diagram;
+    const prefix = () => {
+      const { name, position } = diagram.request();
+      return [...name].slice(0, position).join("");
+    };
     this.views = {
-      next_token: new NextTokenView({ onEdit: () => this.edited("next_token"), onTemperature: (value) => this.shareTemperature(value) }),
-      attention: new AttentionView({ onEdit: () => this.edited("attention") }),
+      trace: diagram,
+      next_token: new NextTokenView({ prefix, onEdit: () => this.edited("next_token"),
+        onTemperature: (value) => this.shareTemperature(value) }),
+      attention: new AttentionView({ text: () => diagram.name(), slot: (layer) => diagram.heatmapSlot(layer) }),
       embeddings: new EmbeddingView(),
     };
+    this.graph = new GraphView({ onDraw: () => this.drawGraph() });
     this.turn = new Pacer(PACE_MS);         // the training-time gate shared by all views
     this.lastTurn = -1;
     this.pacers = Object.fromEntries(Object.keys(this.views).map((type) => [type, new Pacer(PACE_MS)]));
@@ -31,24 +48,31 @@ export class InsightPanel {
     this.drawn = Object.fromEntries(Object.keys(this.views).map((type) => [type, 0]));
     this.drawMs = Object.fromEntries(Object.keys(this.views).map((type) => [type, 0]));
     this.onScreen = new Map(Object.keys(this.views).map((type) => [type, false]));
+    // The diagram is seen when its section is; a part when its stage is open and on screen.
+    this.roots = { trace: document.getElementById("insight"), next_token: this.views.next_token.root,
+      attention: this.views.attention.root, embeddings: this.views.embeddings.root };
     const observer = new IntersectionObserver((entries) => {
       for (const entry of entries) this.onScreen.set(entry.target.dataset.view, entry.isIntersecting);
       this.refresh({ edited: true });
     });
-    for (const [type, view] of Object.entries(this.views)) {
-      view.root.dataset.view = type;
-      observer.observe(view.root);
-      view.root.addEventListener("toggle", () => this.refresh({ edited: true, only: type }));
+    for (const [type, root] of Object.entries(this.roots)) {
+      root.dataset.view = type;
+      observer.observe(root);
     }
     document.addEventListener("visibilitychange", () => this.refresh({ edited: true }));
+    document.getElementById("trace-step").addEventListener("click", () => this.stepOnName());
     on("ready", ({ request }) => this.attach(request));
-    on("configured", () => this.started());
+    on("configured", (summary) => this.started(summary));
     on("progress", () => this.stepped());
     on("finished", () => this.refresh({ edited: true }));
     on("cleared", () => this.cleared());
     on("lost", () => this.cleared());
     on("sampled", ({ samples }) => this.samples(samples));
-    on("phase", ({ phase }) => document.getElementById("insight").classList.toggle("training", isRunning(phase)));
+    on("phase", ({ phase, controls }) => {
+      document.getElementById("insight").classList.toggle("training", isRunning(phase));
+      this.canStep = Boolean(controls?.stepOnce);
+      this.showStepping();
+    });
     // The Samples form keeps the one sampling temperature; the slider follows what is typed there.
     document.addEventListener("input", (event) => {
       if (event.target.id === TEMPERATURE_FIELD) {
@@ -66,15 +90,19 @@ export class InsightPanel {
   }
 
   visible(type) {
-    return this.views[type].isOpen() && this.onScreen.get(type) && document.visibilityState === "visible";
+    const open = type === "trace" || this.views[type].isOpen();
+    return open && this.onScreen.get(type) && document.visibilityState === "visible";
   }
 
   // A new model exists (configured or loaded): everything shown so far belongs to the old one.
-  started() {
+  started(summary) {
     this.generation++;
     this.hasModel = true;
     for (const view of Object.values(this.views)) view.clear("Asking the model…");
+    this.graph.clear();
     for (const pacer of Object.values(this.pacers)) pacer.answered();
+    if (summary?.examples) this.diagram.showNames({ training: summary.examples });
+    this.showStepping();
     this.refresh({ edited: true });
   }
 
@@ -100,10 +128,12 @@ export class InsightPanel {
     this.generation++;
     this.hasModel = false;
     for (const view of Object.values(this.views)) view.clear();
+    this.graph.clear();
+    this.showStepping();
   }
 
   samples(names) {
-    this.views.attention.showSamples(names);
+    this.diagram.showNames({ samples: names });
   }
 
   edited(type) {
@@ -128,7 +158,8 @@ export class InsightPanel {
       const reply = await this.request(type, view.request?.() ?? {});
       if (generation === this.generation) {
         const start = performance.now();
-        view.update(reply);
+        if (type === "trace") this.traced(reply);
+        else view.update(reply);
         this.drawMs[type] += performance.now() - start;
         this.drawn[type]++;
       }
@@ -140,6 +171,58 @@ export class InsightPanel {
         // An edit made while this request was out is answered now.
         if (pacer.stale) this.refresh({ edited: false, only: type });
       }
+    }
+  }
+
+  // A trace reply: the diagram draws it, and the parts learn what it follows (a rebuilt diagram has new slots).
+  traced(reply) {
+    const before = this.diagram.structure;
+    this.diagram.update(reply);
+    if (this.diagram.structure !== before) this.views.attention.replaced();
+    this.views.next_token.markTarget(this.diagram.reply?.target.token ?? null);
+    this.views.embeddings.markCurrent(this.diagram.reply?.input.label ?? null);
+    this.showStepping();
+  }
+
+  showStepping() {
+    this.diagram.setStepAllowed(this.hasModel && this.canStep, this.stepping);
+    this.graph.setLayers(this.diagram.reply?.config.n_layer ?? 1, this.hasModel && this.request !== null && !this.stepping);
+  }
+
+  // "Step once on this name": one real training step on the followed name (the trainer's own), then its
+  // gradients on the diagram, Adam's updates in a table, and the neuron's graph with grads if that view is open.
+  async stepOnName() {
+    if (!this.request || !this.hasModel || this.stepping) return;
+    const graph = this.graph.isOpen() ? this.graph.request() : {};
+    const payload = { ...this.diagram.request(), grad: true, ...(graph.graph ? { graph: graph.graph } : {}) };
+    const generation = this.generation;
+    this.stepping = true;
+    this.showStepping();
+    try {
+      const reply = await this.step("trace", payload);
+      if (reply && generation === this.generation) {
+        this.traced(reply);
+        if (reply.graph) this.graph.update(reply.graph, reply);
+      }
+    } catch (error) {
+      if (generation === this.generation) this.diagram.error(error.message);
+    } finally {
+      this.stepping = false;
+      this.showStepping();
+    }
+  }
+
+  // The graph of one neuron, from a forward without a step (its grads come with "Step once on this name").
+  async drawGraph() {
+    if (!this.request || !this.hasModel) return;
+    const { graph, problem } = this.graph.request();
+    if (problem) return this.graph.error(problem);
+    const generation = this.generation;
+    try {
+      const reply = await this.request("trace", { ...this.diagram.request(), graph });
+      if (generation === this.generation) this.graph.update(reply.graph, reply);
+    } catch (error) {
+      if (generation === this.generation) this.graph.error(error.message);
     }
   }
 

@@ -1,7 +1,8 @@
-// The next-token view: a bar per vocabulary token (the end token too) for what the model would write after the
-// start token and a prefix, at a temperature, on a fixed 0–100 % axis with T = 1 drawn as ghost outlines; a caption
-// sentence and a top-5 table say the same in text. It draws `next_token` replies and reports edits; asking is the
-// wiring's job (insight-control.js).
+// The next-token view, the softmax stage of the diagram: a bar per vocabulary token (the end token too) for what
+// the model would write after the start token and the followed name up to its position, at a temperature, on a
+// fixed 0–100 % axis with T = 1 (training's softmax, the diagram's numbers) drawn as ghost outlines, and the right
+// next character marked; a caption sentence and a top-5 table say the same in text. It draws `next_token` replies
+// and reports edits; asking is the wiring's job (insight-control.js).
 
 import { END_GLYPH, END_NAME, TEMPERATURES, barsSummary, nearestTemperatureIndex, percent, sortedBars } from "./insight.js";
 import { InsightView, textRow } from "./insight-view.js";
@@ -10,16 +11,17 @@ const $ = (id) => document.getElementById(id);
 const TOP = 5;
 
 export class NextTokenView extends InsightView {
-  // onEdit(): the prefix or the temperature changed; onTemperature(value): the slider moved (the page keeps one
-  // sampling temperature, shared with the Samples form).
-  constructor({ onEdit, onTemperature }) {
-    super({ root: "next-token", caption: "nt-caption", message: "nt-message", input: "nt-prefix" });
+  // prefix(): the name up to the followed position; onEdit(): the temperature changed; onTemperature(value): the
+  // slider moved (the page keeps one sampling temperature, shared with the Samples form).
+  constructor({ prefix, onEdit, onTemperature }) {
+    super({ root: "next-token", caption: "nt-caption" });
+    this.prefix = prefix;
+    this.target = null;             // the token id of the right next character, marked
     this.slider = $("nt-temperature");
     this.shown = $("nt-temperature-value");
     this.bars = $("nt-bars");
     this.rows = new Map();          // token id -> its row's elements, reused between replies
     this.slider.max = String(TEMPERATURES.length - 1);
-    this.input.addEventListener("input", () => onEdit());
     this.slider.addEventListener("input", () => {
       this.showTemperature();
       onTemperature(this.temperature());
@@ -45,7 +47,7 @@ export class NextTokenView extends InsightView {
   }
 
   request() {
-    return { prefix: this.input.value, temperature: this.temperature() };
+    return { prefix: this.prefix(), temperature: this.temperature() };
   }
 
   clear(message) {
@@ -70,14 +72,27 @@ export class NextTokenView extends InsightView {
       if (row.shown.text !== text) row.value.textContent = text;
       row.shown = { scale, ghost, text };
       row.element.dataset.prob = String(bar.prob);
+      row.element.dataset.probT1 = String(bar.probT1);
       return row.element;
     });
     if (ordered.some((element, i) => this.bars.children[i] !== element)) this.bars.replaceChildren(...ordered);
+    this.markTarget(this.target);
     const caption = barsSummary(reply.prefix, bars, reply.temperature);
     this.caption.textContent = caption;
     this.bars.setAttribute("aria-label", caption);
     $("nt-table-body").replaceChildren(...bars.slice(0, TOP).map((bar, i) => textRow(
       [String(i + 1), bar.isEnd ? `${END_GLYPH} ${END_NAME}` : bar.label, percent(bar.prob), percent(bar.probT1)])));
+  }
+
+  // The right next character at the followed position (a token id, or null): its bar is marked.
+  markTarget(id) {
+    this.target = id;
+    for (const [rowId, row] of this.rows) {
+      const isTarget = rowId === id;
+      if (row.element.classList.contains("target") === isTarget) continue;
+      row.element.classList.toggle("target", isTarget);
+      row.mark.textContent = isTarget ? "→" : "";
+    }
   }
 
   build(reply) {
@@ -86,6 +101,9 @@ export class NextTokenView extends InsightView {
       const isEnd = id === reply.end_id;
       const element = document.createElement("div");
       element.className = isEnd ? "bar-row end" : "bar-row";
+      const mark = document.createElement("span");
+      mark.className = "bar-mark";
+      mark.title = "the right next character";
       const label = document.createElement("span");
       label.className = "bar-label";
       label.textContent = isEnd ? END_GLYPH : reply.vocab[id];
@@ -99,14 +117,14 @@ export class NextTokenView extends InsightView {
       track.append(fill, ghost);   // the outline on top, so it shows over a longer bar
       const value = document.createElement("span");
       value.className = "bar-value";
-      element.append(label, track, value);
+      element.append(mark, label, track, value);
       if (isEnd) {
         const note = document.createElement("span");
         note.className = "bar-note";
         note.textContent = "stop here";
         track.append(note);
       }
-      this.rows.set(id, { element, fill, ghost, value, shown: {} });
+      this.rows.set(id, { element, fill, ghost, value, mark, shown: {} });
     }
   }
 }

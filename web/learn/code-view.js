@@ -1,7 +1,8 @@
 // The Code card: the Python running in the worker (the Session's `code` reply, read from the installed package),
 // highlighted by highlight.js, with landmark buttons that show a section's lines and purpose; and the editor for
 // model.py, whose edit lives in the worker only (`edit`). What is enabled and what is said comes from code.js.
-// Any element with data-code="KEY" (e.g. a view's "view code" link) jumps here to that landmark.
+// Any element with data-code="KEY" (e.g. a view's "view code" link) jumps here to that landmark; one with
+// data-code-lines="FIRST-LAST" (and data-code-module, data-code-title: a stage of the diagram) to those lines.
 
 import hljs from "../vendor/highlight/core.min.js";
 import python from "../vendor/highlight/python.min.js";
@@ -32,10 +33,12 @@ export class CodePanel {
       this.refresh();
     });
     document.addEventListener("click", (event) => {
-      const link = event.target.closest?.("[data-code]");
+      const link = event.target.closest?.("[data-code], [data-code-lines]");
       if (!link) return;
       event.preventDefault();
-      this.jump(link.dataset.code);
+      if (link.dataset.code) return this.jump(link.dataset.code);
+      const [first, last] = link.dataset.codeLines.split("-").map(Number);
+      this.jumpToLines(link.dataset.codeModule, { first, last, title: link.dataset.codeTitle });
     });
   }
 
@@ -98,9 +101,11 @@ export class CodePanel {
   }
 
   // Notes beside lines of one file (the forward pass's shapes for the current settings): byLine maps a line number to
-  // its text. Drawn as one row per line, so each note sits on its line.
-  setNotes(module, byLine) {
+  // its text; summary says what they are. Drawn as one row per line in a gutter of their own right of the code (which
+  // scrolls sideways on its own), so each note sits on its line and none covers code.
+  setNotes(module, byLine, summary = "") {
     this.notes = { module, byLine };
+    $("code-shapes").textContent = summary;
     if (this.listing) this.drawNotes();
   }
 
@@ -126,6 +131,17 @@ export class CodePanel {
     const target = sectionTarget(this.listing, key);
     if (!target) return;
     this.showFile(target.file.module, target.section);
+    this.scrollHere();
+  }
+
+  // Show some lines of a file, marked like a landmark: {first, last, title} (1-based lines).
+  jumpToLines(module, { first, last, title }) {
+    if (!this.listing || !this.listing.files.some((file) => file.module === module)) return;
+    this.showFile(module, { key: null, first, last, title, purpose: "the lines that compute this stage of the diagram." });
+    this.scrollHere();
+  }
+
+  scrollHere() {
     $("code").scrollIntoView({ block: "start", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches
       ? "auto" : "smooth" });
   }

@@ -1,9 +1,10 @@
 // Two views for learning by looking: one training step under the microscope (after "Step once" while paused) and the
-// shapes of the forward pass for the current settings. Python computes both (`step_once`, `shapes`); step.js and
-// shapes.js word them; this module only puts them in the DOM, as text.
+// shapes of the forward pass for the current settings, as notes beside the Code step's lines (the diagram in "Look
+// inside" shows the same shapes stage by stage). Python computes both (`step_once`, `shapes`); step.js and shapes.js
+// word them; this module only puts them in the DOM, as text.
 
 import { on } from "../base/events.js";
-import { annotationsByLine, shapeText } from "./shapes.js";
+import { annotationsByLine } from "./shapes.js";
 import { lossSummary, positionRows, topUpdates } from "./step.js";
 
 const $ = (id) => document.getElementById(id);
@@ -51,8 +52,8 @@ export class MicroscopeView {
 }
 
 export class ShapesView {
-  // The settings as the form has them: shown for them once Python found no problem in them. onShapes(module, byLine):
-  // the annotations by line, for the code panel to show beside the source.
+  // The settings as the form has them: shown for them once Python found no problem in them. onShapes(module, byLine,
+  // summary): the annotations by line, for the code panel to show beside the source, and a sentence about them.
   constructor({ onShapes = () => {} } = {}) {
     this.onShapes = onShapes;
     this.request = null;
@@ -68,19 +69,12 @@ export class ShapesView {
       const reply = await this.request("shapes", { config, vocab_size: vocabSize });
       if (seq === this.seq) this.show(reply);
     } catch (error) {
-      if (seq === this.seq) $("shapes-note").textContent = error.message;
+      if (seq === this.seq) this.onShapes(null, new Map(), error.message);
     }
   }
 
   show(reply) {
-    this.onShapes(reply.module, annotationsByLine(reply));
-    $("shapes-note").textContent = `${reply.function} in ${reply.module.replace(".", "/")}.py, for these settings: ` +
-      `${reply.num_params.toLocaleString("en")} parameters in all.`;
-    $("shapes-rows").replaceChildren(...reply.lines.map((line) => {
-      const item = document.createElement("li");
-      item.append(cell("span", String(line.line), "line-number"), cell("code", line.statement), cell("span",
-        shapeText(line), "shape"));
-      return item;
-    }));
+    this.onShapes(reply.module, annotationsByLine(reply), `Notes: the shapes ${reply.function} computes for the ` +
+      `settings in the form, ${reply.num_params.toLocaleString("en")} parameters in all.`);
   }
 }

@@ -112,24 +112,40 @@ export class RunControl {
 
   // One training step under the microscope, while paused: the step the loop would take next, with what it did.
   async stepOnce() {
-    const run = this.run;
     $("step-once").disabled = true;
     try {
-      const reply = await this.request("step_once", {}, { timeoutMs: stepOnceDeadlineMs(this.checks.cost) });
-      if (run !== this.run) return;
-      const events = reply.evaluated ? [reply.evaluated, reply.event] : [reply.event];
-      this.progress(run, { events, step: reply.step, num_steps: reply.num_steps, done: reply.done,
-        steps_per_sec: null });
-      emit("stepped", reply);
-      if (reply.done) {
-        this.page.setPhase("done");
-        emit("finished", { reason: "done" });
-      }
-      this.keepInBrowser(run);
+      const reply = await this.takeStep("step_once", {});
+      if (reply) emit("stepped", reply);
     } catch (error) {
-      if (run === this.run) showMessage("train-message", error);
+      showMessage("train-message", error);
     }
     this.page.refresh();
+  }
+
+  // One training step while paused: "Step once" (`step_once`) or "Step once on this name" (`trace` with grad,
+  // whose step is its `training_step`). The chart, the phase and the kept model follow it as any step. Resolves
+  // with the reply, or null when the page moved to another run meanwhile; a refused step rejects.
+  async takeStep(type, payload) {
+    const run = this.run;
+    let reply;
+    try {
+      reply = await this.request(type, payload, { timeoutMs: stepOnceDeadlineMs(this.checks.cost) });
+    } catch (error) {
+      if (run !== this.run) return null;
+      throw error;
+    }
+    if (run !== this.run) return null;
+    const step = reply.training_step ?? reply;
+    const events = step.evaluated ? [step.evaluated, step.event] : [step.event];
+    this.progress(run, { events, step: reply.step, num_steps: reply.num_steps, done: reply.done,
+      steps_per_sec: null });
+    if (reply.done) {
+      this.page.setPhase("done");
+      emit("finished", { reason: "done" });
+    }
+    this.keepInBrowser(run);
+    this.page.refresh();
+    return reply;
   }
 
   // Pause or Stop: the worker ends its chunk and answers the `train` request (a paused run stops at once).
