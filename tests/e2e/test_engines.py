@@ -100,7 +100,7 @@ def test_one_insight_view_the_embedding_map_has_a_point_per_character(engine):
     name, driver, _ = engine
     # The map lives in the diagram's token embedding stage, drawn once the diagram has traced a name.
     driver.evaluate("document.getElementById('insight').scrollIntoView()")
-    driver.wait("document.querySelector('#diagram #embeddings')")
+    driver.wait("document.querySelector('#diagram #embeddings') !== null")
     driver.evaluate("document.querySelector('#embeddings').scrollIntoView()")
     driver.wait(f"document.getElementById('emb-caption').textContent.startsWith('Step {STEPS}')")
     assert driver.evaluate("document.querySelectorAll('#emb-map .emb-mark').length") == driver.state("summary.vocab_size")
