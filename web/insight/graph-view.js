@@ -99,14 +99,15 @@ export class GraphView {
     graph.nodes.forEach((node, i) => {
       const group = svg("g", { class: `graph-node ${node.kind}`, transform: `translate(${at[i].x} ${at[i].y})` });
       group.dataset.id = String(node.id);
-      if (node.op) {
+      // An input's operation (the rmsnorm's) is left out with its inputs: only ops whose inputs are drawn get a bubble.
+      if (node.op && node.kind !== "input") {
         group.append(svg("line", { class: "op-link", x1: -8, y1: BOX.height / 2, x2: 0, y2: BOX.height / 2 }));
         group.append(svg("ellipse", { class: "op", cx: -17, cy: BOX.height / 2, rx: 13, ry: 10 }));
         group.append(svg("text", { class: "op-text", x: -17, y: BOX.height / 2, "text-anchor": "middle",
           "dominant-baseline": "central" }, node.op === "*" ? "×" : node.op));
       }
       group.append(svg("rect", { width: BOX.width, height: BOX.height, rx: 4 }));
-      const label = node.label || (node.op ? "" : "");
+      const label = node.label;
       group.append(svg("text", { class: "node-label", x: 6, y: 12 }, label));
       group.append(svg("text", { class: "node-data", x: 6, y: 24 }, `data ${numberText(node.data)}`));
       group.append(svg("text", { class: "node-grad", x: 6, y: 34 },
