@@ -1,13 +1,13 @@
 // The page's composition root: it creates the parts, wires them to each other and to the buttons, starts the worker and
 // applies what base/phases.js says the page allows. The parts: run/run-control.js (the run against the worker),
 // run/checks-control.js (what Python says of the settings and the data), keep/last-model-control.js (the copy that
-// survives a lost worker), settings/link-settings-control.js (the settings between the link and the form), and the
-// views, which follow base/events.js. A new view registers with base/events.js's `on(...)` (see the list of events
+// survives a lost worker), settings/state-control.js (the page's state, which the form, the Data panel, the link, the
+// store and the embed read and write through), and the views, which follow base/events.js. A new view registers with base/events.js's `on(...)` (see the list of events
 // there) and is imported below.
 
 import { WorkerClient } from "./python/client-control.js";
 import { WORKER_URL, takeEarlyWorker } from "./python/early-start-control.js";
-import { settingSpecs } from "./settings/settings.js";
+import { describe, fromStored, toStored } from "./settings/state.js";
 import { SettingsForm } from "./settings/settings-view.js";
 import { problem } from "./settings/hash.js";
 import { DataPanel } from "./settings/data-view.js";
@@ -28,7 +28,7 @@ import { MicroscopeView, ShapesView } from "./learn/learn-view.js";
 import { focusKeeper } from "./base/focus-control.js";
 import { Checks } from "./run/checks-control.js";
 import { LastModel } from "./keep/last-model-control.js";
-import { LinkSettings } from "./settings/link-settings-control.js";
+import { PageState } from "./settings/state-control.js";
 import { RunControl } from "./run/run-control.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,7 +38,7 @@ let phase = EMBED ? "dormant" : "loading";
 let client = null;
 let form = null;
 let share = null;
-let link = null;
+let state = null;            // the page's state (settings/state-control.js)
 let formBuilt = null;        // resolves once the settings form exists and shows the link's settings
 let formSettled = false;     // formBuilt has resolved (the form is built, or could not be)
 let modelKeeper = null;      // Download, Load, and what this browser keeps (not in the embed widget)
@@ -57,14 +57,20 @@ const page = { phase: () => phase, setPhase, refresh };
 const loadingView = new LoadingView();
 const data = new DataPanel(() => {
   checks.preview();
-  share?.edited("update");
+  state?.edit(dataPatch(), "update");
 });
+// The Data panel's choice as the state holds it (an uploaded file's text counts as pasted text).
+function dataPatch() {
+  const { source, text } = data.shared();
+  return { values: { source }, text };
+}
 const checks = new Checks({ ask, page, form: () => form, data, onData: (payload) => runControl.attachData(payload) });
 const lastModel = new LastModel(request);
 const embedView = EMBED ? new EmbedView() : null;
 const codePanel = EMBED ? null : new CodePanel({ request: ask });
 const runControl = new RunControl({ request, page, form: () => form, data, checks, lastModel, hooks: {
-  startWorker, edited: () => codePanel?.edited, keeper: () => modelKeeper, commit: () => share.edited("commit"),
+  startWorker, edited: () => codePanel?.edited, keeper: () => modelKeeper,
+  adoptSettings: (config) => state.withModel(config, { from: "model", force: true }),
 } });
 const chart = new LossChart($("chart"), { empty: $("chart-empty"), frame: $("chart-frame"),
   readout: $("chart-readout"), table: $("chart-table"), note: $("chart-offaxis") });
@@ -74,20 +80,20 @@ on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary
 on("configured", (summary) => { $("train-edited").hidden = !summary.edited; });
 on("phase", ({ phase: now }) => codePanel?.setRunning(isLocked(now)));
 const experiments = new ExperimentView({ exclusive: (task) => runControl.exclusive(task), wake: () => runControl.wake(),
-  link: (name) => share?.showExperiment(name) });
+  link: (name) => state?.edit({ experiment: name }, "commit") });
 new MicroscopeView();
 new ShapesView({ onShapes: (module, byLine, summary) => codePanel?.setNotes(module, byLine, summary) });
 // The run list and the views inside the model; the embed widget shows only training and samples.
 const insight = EMBED ? null : new InsightPanel(on, { step: (type, payload) => runControl.takeStep(type, payload) });
 const runKeeper = EMBED ? null : new RunKeeper({
-  on, currentData: () => data.current().data, sampling: () => form.sampling(), vary: (run) => link.vary(run),
+  on, currentData: () => data.current().data, sampling: () => form.sampling(), vary,
   onSamples: (names) => insight.samples(names), onChange: (kept) => modelKeeper?.keepRuns(kept),
 });
 
 function setPhase(next) {
   const previous = phase;
   phase = next;
-  link?.phaseChanged(next);
+  state?.phaseChanged(next);
   const now = refresh();
   if (next !== previous) {
     emit("phase", { phase: next, previous, controls: now });
@@ -164,30 +170,46 @@ const handlers = {
 // the settings of the link the page was opened with.
 async function buildForm() {
   const schema = await (await fetch(new URL("./schema.json", import.meta.url))).json();
+  const description = describe(schema);
+  state = new PageState({ description, data, embedView, phase: () => phase });
   form = new SettingsForm(schema,
     { main: $("settings-main"), more: $("settings-more"), sampling: $("sampling-fields"), share: $("share-fields") },
-    (name) => (name === "theme" ? link.applyTheme() : checks.schedule()), problem);
+    (name, text, mode) => {
+      state.edit({ values: { [name]: text } }, mode);
+      if (mode === "typing" && name !== "theme") checks.schedule();
+    }, problem, state);
+  state.form = form;
   form.judgeAll = EMBED;      // until Python is there to check the reader's edits
   data.showBuiltin(schema.builtin);
-  link = new LinkSettings({ form, data, embedView, phase: () => phase,
-    onApplied: () => { checks.schedule(); checks.preview(); }, onVaried: () => share?.edited("commit") });
-  share = new ShareLink({ specs: settingSpecs(schema), read: () => link.read(), apply: (values) => link.apply(values),
-    embed: EMBED, watch: [$("settings"), $("sampling"), $("data-controls"), $("share-fields"), $("embed-fields")],
-    onHash: (hash) => embedView?.linkTo(hash),
+  $("data-controls").addEventListener("input", () => state.edit(dataPatch(), "typing"));
+  $("data-controls").addEventListener("change", () => state.edit(dataPatch(), "commit"));
+  // A state from outside (a link, the kept settings, Vary, a loaded model) is checked by Python and its data previewed.
+  on("state", ({ from }) => { if (from !== "page" && from !== "model") { checks.schedule(); checks.preview(); } });
+  share = new ShareLink({ description, state, embed: EMBED, onHash: (hash) => embedView?.linkTo(hash),
     onExperiment: (name) => experiments.open(name, { embed: EMBED, scroll: !EMBED }) });
   linkHadSettings = location.hash.length > 1;
   await share.start();
   if (!EMBED) {
     const defaults = Object.fromEntries(schema.fields.map((field) => [field.name, field.default]));
     modelKeeper = new ModelKeeper({ request: ask, defaults, adopt: (summary, events) => runControl.adopt(summary, events),
-      currentData: () => data.current().data, readSettings: () => link.read(),
-      applySettings: (values) => link.apply(values), applyRuns: (kept) => runKeeper.load(kept) });
-    for (const element of [$("settings"), $("sampling"), $("data-controls")]) {
-      element.addEventListener("input", () => modelKeeper.settingsChanged());
-      element.addEventListener("change", () => modelKeeper.settingsChanged());
-    }
+      currentData: () => data.current().data, readSettings: () => toStored(state.get()),
+      applySettings: (saved) => {
+        const kept = fromStored(description, saved);
+        if (!kept) return;
+        share.showNotice(kept.ignored, false, "stored");
+        state.show({ ...kept.state, experiment: state.get().experiment }, { from: "stored" });
+      },
+      applyRuns: (kept) => runKeeper.load(kept) });
+    on("state", ({ from }) => { if (["page", "vary", "model"].includes(from)) modelKeeper.settingsChanged(); });
   }
   refresh();
+}
+
+// "Vary this run": its settings and data go back into the form (the sampling settings stay as they are); the reader
+// changes one thing and trains again.
+function vary(run) {
+  state.withModel(run.config, { from: "vary", data: { source: run.data.source, text: run.data.text ?? "" } });
+  $("settings-title").scrollIntoView({ block: "start" });
 }
 
 // The full page adopts the worker python/early-start-control.js started; the embed widget starts one only when the

@@ -247,3 +247,28 @@ def test_the_form_comes_back_from_storage_when_the_link_has_no_settings(new_driv
     driver.wait_checked()
     assert driver.page.input_value("#setting-n_embd") == "8"
     assert driver.page.input_value("#setting-temperature") == "0.5"
+    # Kept settings are judged like a link's: a bad value falls back to its default and the notice says so.
+    driver.page.evaluate("""async () => {
+        const db = await new Promise((resolve, reject) => {
+            const request = indexedDB.open("microgpt", 1);
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+        });
+        await new Promise((resolve, reject) => {
+            const transaction = db.transaction("kept", "readwrite");
+            transaction.objectStore("kept").put(
+                {values: {n_embd: "9999", layers: "3", temperature: "0.8", source: "builtin"}, text: ""}, "settings");
+            transaction.oncomplete = resolve;
+            transaction.onabort = () => reject(transaction.error);
+        });
+        db.close();
+    }""")
+    driver.page.goto(site + "?bad")
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    assert driver.page.input_value("#setting-n_embd") == "16"
+    assert driver.page.input_value("#setting-temperature") == "0.8"
+    assert driver.page.text_content("#link-notice-ignored").startswith("Some settings this browser kept")
+    notice = driver.page.text_content("#link-notice-list")
+    assert "n_embd=9999: out of range" in notice and "layers=3: unknown setting" in notice
+    assert driver.page.url.endswith("#temperature=0.8"), "the link follows the kept settings restored"

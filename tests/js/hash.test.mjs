@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, linkSettings, problem } from "../../web/settings/hash.js";
+import { decode, encode, problem } from "../../web/settings/hash.js";
 
 // Specs shaped like Python's schema (microgpt.session.Session.do_schema).
 const spec = (name, kind, extra) => ({ name, kind, default: null, min: null, max: null, min_open: false, choices: null,
@@ -59,11 +59,4 @@ test("a link may name a ready experiment; it is not a setting, so nothing is ign
   assert.deepEqual(decoded.values, { n_head: "2" });
   assert.deepEqual(decoded.ignored, []);
   assert.equal((await decode(SPECS, "#n_head=2")).experiment, null);
-});
-
-test("a link carries own data only once some is given; before that it is the built-in data", () => {
-  const texts = { n_embd: "16" };
-  assert.deepEqual(linkSettings(texts, { source: "text", text: "anna\nbob" }),
-    { values: { n_embd: "16", source: "text" }, text: "anna\nbob" });
-  assert.deepEqual(linkSettings(texts, { source: "text", text: "" }), { values: { n_embd: "16", source: "builtin" }, text: "" });
 });

@@ -1,6 +1,6 @@
-// What happens on the page, for views to follow: the wiring emits (app.js, run/run-control.js, run/checks-control.js),
-// a view registers with `on(type, listener)` and never reaches into the controller. A listener that throws is logged
-// and the others still hear the event.
+// What happens on the page, for views to follow: the wiring emits (app.js, run/run-control.js, run/checks-control.js,
+// settings/state-control.js), a view registers with `on(type, listener)` and never reaches into the controller. A
+// listener that throws is logged and the others still hear the event.
 //
 //   "ready"      {request}   Python answers: request(type, payload) sends a Session request (docs/PROTOCOL.md) and
 //                            resolves with its result. Again after a lost worker restarted.
@@ -14,6 +14,8 @@
 //   "phase"      {phase, previous, controls}   the phase changed; controls: phases.js's answer for it.
 //   "cleared"    {}          the run is gone (Reset, or the worker was lost): views forget it.
 //   "sampled"    {samples}   names were generated.
+//   "state"      {state, from, mode?}   the page's state changed (settings/state.js, state-control.js). from: "page"
+//                            (the reader's edit; mode "typing", "commit" or "update"), "link", "stored", "vary", "model".
 
 const listeners = new Map();     // type -> [listener]
 

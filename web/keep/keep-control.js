@@ -15,8 +15,8 @@ const SETTINGS_DELAY_MS = 400;      // typing settles before its settings are wr
 export class ModelKeeper {
   // request(type, payload): a Session request. defaults: {setting: default}. adopt(info, events): show a loaded model
   // (settings, step, curve) and enter the phase it allows. currentData(): the data payload the page shows, or null.
-  // readSettings()/applySettings(saved): the form's settings as the link carries them. applyRuns(runs): a kept run
-  // list.
+  // readSettings()/applySettings(saved): the page's state as this browser keeps it (settings/state.js toStored; saved is
+  // judged by fromStored). applyRuns(runs): a kept run list.
   constructor({ request, defaults, adopt, currentData, readSettings, applySettings, applyRuns = () => {} }) {
     Object.assign(this, { request, defaults, adopt, currentData, readSettings, applySettings, applyRuns });
     this.latest = null;         // {checkpoint, info, events}

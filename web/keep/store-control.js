@@ -1,5 +1,5 @@
-// What the page keeps across reloads, in IndexedDB: the latest model (its checkpoint), the form's settings and the
-// run list. One object store of named entries, each a plain JSON-able value. Storage is a convenience, never a
+// What the page keeps across reloads, in IndexedDB: the latest model (its checkpoint), the page's settings (as
+// settings/state.js's toStored writes them) and the run list. One object store of named entries, each a plain JSON-able value. Storage is a convenience, never a
 // requirement: every failure (no IndexedDB, a private window, a full quota) is reported once through `onProblem`
 // with the browser's error, and the page goes on without it; reads then find nothing and writes do nothing.
 

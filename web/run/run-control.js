@@ -7,7 +7,6 @@
 import { AFTER_TRAINING, afterFailedTraining, afterLoading, experimentRefusal, halting, hasModel, isRunning }
   from "../base/phases.js";
 import { finishedRun } from "../learn/experiments.js";
-import { textsWithSettings } from "../runs/runs.js";
 import { chunkDeadlineMs, eventsUpTo, lostText, stepOnceDeadlineMs } from "../python/recovery.js";
 import { emit, pythonReady } from "../base/events.js";
 import { showBanner, showMessage } from "./run-view.js";
@@ -18,8 +17,8 @@ const $ = (id) => document.getElementById(id);
 export class RunControl {
   // request(type, payload, options): a Session request; page: {phase(), setPhase(phase), refresh()}; form(): the
   // settings form; data: the DataPanel; checks: the Checks; lastModel: the LastModel; hooks: {startWorker(), edited():
-  // the Code card's edited model.py or undefined, keeper(): the ModelKeeper or null, commit(): the form's settings
-  // become a history entry}.
+  // the Code card's edited model.py or undefined, keeper(): the ModelKeeper or null, adoptSettings(config): a
+  // loaded model's settings become the page's (state-control.js)}.
   constructor({ request, page, form, data, checks, lastModel, hooks }) {
     Object.assign(this, { request, page, form, data, checks, lastModel, hooks });
     this.run = 0;                   // bumped whenever the page's run changes
@@ -222,9 +221,7 @@ export class RunControl {
     this.events = [...events];
     this.runData = summary.resumable ? this.data.current().data : null;    // Python took the page's data as its own
     showMessage("train-message", null);
-    const form = this.form();
-    form.setTexts(textsWithSettings(form.texts(), summary.config));
-    this.hooks.commit();
+    this.hooks.adoptSettings(summary.config);
     emit("configured", summary);
     const { num_steps: numSteps } = summary.config;
     emit("progress", { events: this.events, step: summary.step, num_steps: numSteps, done: summary.step >= numSteps,

@@ -5,12 +5,9 @@
 // posted to the host page so that its snippet can size the iframe to fit (message shape below, the snippet's script
 // in share-control.js). The rest of the widget is the page itself, laid out by style.css.
 
-import { isDefault } from "./hash.js";
-import { editableNames } from "./settings.js";
 import { embedDoneText } from "./guidance.js";
 
 const $ = (id) => document.getElementById(id);
-const ALWAYS_SHOWN = ["num_samples", "temperature"];   // besides the main settings: what a reader of the samples asks
 export const HEIGHT_MESSAGE = "microgpt:height";      // posted to the host: {type: HEIGHT_MESSAGE, height: CSS px}
 
 export class EmbedView {
@@ -53,18 +50,10 @@ export class EmbedView {
     $("open-full").href = `./index.html${hash ? `#${hash}` : ""}`;
   }
 
-  // specs: the form's settings (with labels, `main` for those outside "All settings", `group`); values: {name: text}
-  // as the link gave them.
-  showSettings(specs, values, source) {
-    const names = editableNames(values.editable ?? specs.find((spec) => spec.name === "editable").default);
-    this.editable = specs.filter((spec) => names.includes(spec.name) && spec.group !== "page");
-    const rows = [["Data", source === "text" ? "pasted text" : "built-in names"]];
-    for (const spec of specs) {
-      if (spec.group === "page" || names.includes(spec.name)) continue;
-      const text = values[spec.name] ?? String(spec.default);
-      const shown = spec.main || ALWAYS_SHOWN.includes(spec.name) || !isDefault(spec, text);
-      if (shown) rows.push([spec.label, text === "" ? "(none)" : text]);
-    }
+  // What the page's state gives the widget (state.js embedOf): {editable: specs, rows: [[label, value]]}; specs:
+  // every setting, whose form rows are placed.
+  show({ editable, rows }, specs) {
+    this.editable = editable;
     $("embed-settings").replaceChildren(...rows.map(([label, value]) => {
       const item = document.createElement("li");
       const name = document.createElement("span");

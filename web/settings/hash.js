@@ -160,7 +160,3 @@ export async function decode(specs, hash) {
   }
   return { values, ignored, embed, experiment, text, textSent: encodedText !== null };
 }
-
-// The settings a link carries, from the form's texts and the data panel's {source, text}. Own data not given yet
-// (Paste chosen, nothing pasted) is the built-in data, so a link never asks to paste what never was.
-export const linkSettings = (texts, { source, text }) => ({ values: { ...texts, source: text ? source : "builtin" }, text });

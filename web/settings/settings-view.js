@@ -1,8 +1,9 @@
 // The settings form, drawn from the settings' description (settings.js): a labelled field per setting, with its
-// help, its range and default, a note said in context, and the error Python's `check` gives it. Values are sent to
-// Python as typed, and Python's `check` is the one validator.
+// help, its range and default, a note said in context, and the error Python's `check` gives it. It reads and writes
+// through the page's state (state-control.js): every edit goes there, and the values Python is sent are the state's,
+// as typed (Python's `check` is the one validator).
 
-import { editableNames, editableText, isPage, isSampling, parseNumber, place, rangeText, settingSpecs }
+import { editableNames, editableText, isPage, isSampling, place, rangeText, settingSpecs }
   from "./settings.js";
 
 // A setting that names settings (the embed's editable ones), as a checkbox per setting: its `value` is the names'
@@ -105,11 +106,14 @@ function fieldRow(spec) {
 }
 
 export class SettingsForm {
-  // schema: Python's `schema` reply; containers: {main, more, sampling, share} elements; onInput(name) is called
-  // after any edit. The sampling group's fields go to `sampling`, the page's to `share`, the others to `main` or
-  // `more`; the data group is the Data panel's. judge(spec, text) checks a page setting as typed (Python checks the
-  // others), and every setting while `judgeAll` is set (the embed before Python is there).
-  constructor(schema, containers, onInput, judge) {
+  // schema: Python's `schema` reply; containers: {main, more, sampling, share} elements; onEdit(name, text, mode) is
+  // called after any edit (mode "typing" for an input event, "commit" for a change event). The sampling group's fields
+  // go to `sampling`, the page's to `share`, the others to `main` or `more`; the data group is the Data panel's.
+  // judge(spec, text) checks a page setting as typed (Python checks the others), and every setting while `judgeAll`
+  // is set (the embed before Python is there). state: the page's state (state-control.js), which the values are
+  // read from.
+  constructor(schema, containers, onEdit, judge, state) {
+    this.state = state;
     this.configNames = schema.fields.map((field) => field.name);
     this.specs = settingSpecs(schema).filter((spec) => spec.group !== "data");
     this.controls = new Map();
@@ -119,8 +123,9 @@ export class SettingsForm {
       containers[place(spec)].append(control.row);
       control.input.addEventListener("input", () => {
         if (isPage(spec) || this.judgeAll) this.showError(spec.name, judge(spec, control.input.value));
-        onInput(spec.name);
+        onEdit(spec.name, control.input.value, "typing");
       });
+      control.input.addEventListener("change", () => onEdit(spec.name, control.input.value, "commit"));
       this.controls.set(spec.name, { ...control, spec });
     }
   }
@@ -128,24 +133,16 @@ export class SettingsForm {
   // Every Config field: numbers where the text is one, else the text itself, so that Python's message names
   // exactly what was typed.
   config() {
-    return Object.fromEntries(this.configNames.map((name) => [name, this.value(name)]));
+    return this.state.values(this.configNames);
   }
 
   // The sampling group's fields, as the `sample` request takes them.
   sampling() {
-    return Object.fromEntries(this.specs.filter(isSampling).map(({ name }) => [name, this.value(name)]));
+    return this.state.values(this.specs.filter(isSampling).map(({ name }) => name));
   }
 
   value(name) {
-    const { input, spec } = this.controls.get(name);
-    const text = input.value;
-    const numeric = spec.kind === "int" || spec.kind === "float";
-    return numeric && Number.isFinite(parseNumber(text)) ? parseNumber(text) : text;
-  }
-
-  // The text of every field as typed, by name (what the URL hash is written from).
-  texts() {
-    return Object.fromEntries([...this.controls].map(([name, { input }]) => [name, input.value]));
+    return this.state.value(name);
   }
 
   // Show these texts; a field not named gets its default (restoring a link or a history entry).

@@ -1,10 +1,13 @@
-// Keeps the URL hash and the settings in step, and owns the Share card and the link notice. The hash is written from
-// the form and the data (one history entry per edit: push when an edit starts, replace while typing) and read back on
+// Keeps the URL hash and the page's state (state.js, held by state-control.js) in step, and owns the Share card and the
+// notice of what a link or this browser's kept settings held that could not be used. The hash is written from the
+// state as it changes (one history entry per edit: push when an edit starts, replace while typing) and read back on
 // load, on Back/Forward and when the hash is edited by hand. Copy link / Copy embed code put a link on the clipboard,
 // or, where the clipboard is not available (insecure page, iframe), select it in a read-only field.
 
-import { EMBED, EXPERIMENT, encode, decode, MAX_TEXT_CHARS } from "./hash.js";
+import { MAX_TEXT_CHARS } from "./hash.js";
+import { fromHash, linkHash, settingsHash } from "./state.js";
 import { HEIGHT_MESSAGE } from "./embed-view.js";
+import { on } from "../base/events.js";
 
 const $ = (id) => document.getElementById(id);
 const WRITE_DELAY_MS = 150;   // browsers throttle history calls, and typing needs no more than this
@@ -48,23 +51,26 @@ function iframeCode(link) {
 </script>`;
 }
 
+// What the notice says the unusable values came from.
+const NOTICE_HEADINGS = {
+  link: "Some settings in this link could not be used, so their defaults apply:",
+  stored: "Some settings this browser kept could not be used, so their defaults apply:",
+};
+// How a change of the state from elsewhere than the hash reaches it: a run's or a loaded model's settings are a new
+// entry, the kept settings restored after a reload replace the page's entry.
+const MODE_OF = { vary: "commit", model: "commit", stored: "update" };
+
 export class ShareLink {
-  // specs: every setting. read(): {values: {name: text}, text} as the page shows them now.
-  // apply({values, text, textMissing}): show these settings. embed: this page is the widget (its hash keeps the flag).
-  // watch: the forms whose edits are written to the hash. onHash(hash): hears every settings hash (without the flag).
-  // onExperiment(name): the link names a ready experiment (#experiment=NAME), which the hash then keeps.
-  constructor({ specs, read, apply, embed = false, watch = [], onHash = null, onExperiment = null }) {
-    this.specs = specs;
-    this.onExperiment = onExperiment;
-    this.experiment = null;
-    this.read = read;
-    this.apply = apply;
-    this.embed = embed;
-    this.onHash = onHash;
-    for (const element of watch) {
-      element.addEventListener("input", () => this.edited("typing"));
-      element.addEventListener("change", () => this.edited("commit"));
-    }
+  // description: state.js's describe(schema). state: the page's state (state-control.js), which the hash is written
+  // from and a link's settings are shown through. embed: this page is the widget (its hash keeps the flag).
+  // onHash(hash): hears every settings hash (without the flag). onExperiment(name): the link names a ready experiment
+  // (#experiment=NAME), which the hash then keeps.
+  constructor({ description, state, embed = false, onHash = null, onExperiment = null }) {
+    Object.assign(this, { description, state, embed, onHash, onExperiment });
+    on("state", ({ from, mode }) => {
+      if (from === "page") this.edited(mode);
+      else if (MODE_OF[from]) this.edited(MODE_OF[from]);
+    });
     this.timer = null;
     this.seq = 0;
     this.writing = 0;
@@ -97,14 +103,12 @@ export class ShareLink {
     this.typing = false;
     this.newEntry = false;
     this.restoring++;
-    const decoded = await decode(this.specs, hash).finally(() => this.restoring--);
+    const read = await fromHash(this.description, hash).finally(() => this.restoring--);
     if (hash !== this.current) return;      // a newer entry arrived while this one was unpacked
     // Data too large for the link was left out of it; data that was in it but unreadable is listed as ignored.
-    const textMissing = decoded.values.source === "text" && !decoded.textSent;
-    this.experiment = decoded.experiment;
-    if (decoded.experiment !== null) this.onExperiment?.(decoded.experiment);
-    this.apply({ values: decoded.values, text: decoded.text ?? "", textMissing });
-    this.showNotice(decoded.ignored, textMissing);
+    if (read.state.experiment !== null) this.onExperiment?.(read.state.experiment);
+    this.state.show(read.state, { from: "link", textMissing: read.textMissing });
+    this.showNotice(read.ignored, read.textMissing);
     this.showDataNote(await this.encodeNow());
   }
 
@@ -138,22 +142,13 @@ export class ShareLink {
 
   // The settings as a hash (never with the embed flag); onHash hears every one, for links made from it.
   async encodeNow() {
-    const { values, text } = this.read();
-    const encoded = await encode(this.specs, values, text);
+    const encoded = await settingsHash(this.description, this.state.get());
     this.onHash?.(encoded.hash);
     return encoded;
   }
 
   pageHash(settings, embed = this.embed) {
-    const experiment = this.experiment === null ? "" : `${EXPERIMENT}=${encodeURIComponent(this.experiment)}`;
-    return [embed ? EMBED : "", experiment, settings].filter(Boolean).join("&");
-  }
-
-  // The page now shows this ready experiment: the link says so (a new history entry).
-  showExperiment(name) {
-    this.experiment = name;
-    this.newEntry = true;
-    this.write();
+    return linkHash(settings, { embed, experiment: this.state.get().experiment });
   }
 
   // What cannot travel is said next to the Copy buttons, before anyone copies.
@@ -165,9 +160,10 @@ export class ShareLink {
       "carries the settings only: whoever opens it must paste the data again.";
   }
 
-  // ignored: [[what, why]] from the hash; rendered as text only (a link can hold anything).
-  // A hostile link may hold 150,000 keys: the first SHOWN_ITEMS are listed, the rest counted.
-  showNotice(ignored, textMissing) {
+  // ignored: [[what, why]] from the hash or the kept settings (from: "link" or "stored"); rendered as text only (a
+  // link can hold anything). A hostile link may hold 150,000 keys: the first SHOWN_ITEMS are listed, the rest counted.
+  showNotice(ignored, textMissing, from = "link") {
+    $("link-notice-ignored").textContent = NOTICE_HEADINGS[from];
     const items = ignored.slice(0, SHOWN_ITEMS).map(([what, why]) => {
       const item = document.createElement("li");
       const shown = what.length > SHOWN_CHARS ? `${what.slice(0, SHOWN_CHARS)}…` : what;
