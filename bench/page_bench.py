@@ -82,11 +82,13 @@ def open_page_to_train(browser, url, steps, engine, height):
     return context, page
 
 
-def train_until_done(page):
+def train_until_done(page, look_at=None):
     """Press Train once the settings are checked and wait for the run's end: the page's timings, and the long tasks
-    between training's start and end."""
+    between training's start and end. look_at: an element id the window scrolls to once Train is pressed."""
     page.wait_for_function("window.__microgpt.idle && !document.getElementById('train').disabled")
     page.click("#train")
+    if look_at:
+        page.evaluate("id => document.getElementById(id).scrollIntoView()", look_at)
     page.wait_for_function("window.__microgpt.phase === 'done'", timeout=3_600_000, polling=200)
     timings = page.evaluate("window.__microgpt.timings")
     tasks = [task for task in page.evaluate("window.__longTasks")
@@ -103,13 +105,13 @@ def time_page_training(browser, url, steps, engine):
     return (timings["trainEnd"] - timings["trainStart"]) / 1000, timings["python"], config, losses, tasks
 
 
-def time_views_training(browser, url, steps, engine, views_open):
-    """Steps/s of one run with the Look inside section open or closed, in a window as tall as the page (so every
-    open stage is on screen and updates, and each frame paints more than on a laptop); the long tasks while it
-    trained; and how many replies each view drew and the main-thread ms spent drawing them. Open: a name followed at
-    a position, every stage of the diagram open (the diagram is built by the first trace, early in the run). Closed:
-    the section is not shown, so nothing in it asks."""
-    context, page = open_page_to_train(browser, url, steps, engine, height=4000)
+def time_views_training(browser, url, steps, engine, views_open, window="tall"):
+    """Steps/s of one run with the Look inside section open or closed; the long tasks while it trained; and how many
+    replies each view drew and the main-thread ms spent drawing them. Open: a name followed at a position, every
+    stage of the diagram open (the diagram is built by the first trace, early in the run). Closed: the section is not
+    shown, so nothing in it asks. window "tall": as tall as the page, so every open stage is on screen and updates
+    (and each frame paints far more than on a laptop); "laptop": 1280 x 800, scrolled to the section."""
+    context, page = open_page_to_train(browser, url, steps, engine, height=4000 if window == "tall" else 800)
     page.fill("#trace-name", "emma")
     page.evaluate("open => { document.getElementById('insight').hidden = !open; }", views_open)
     if views_open:
@@ -117,9 +119,12 @@ def time_views_training(browser, url, steps, engine, views_open):
         page.evaluate("""() => new MutationObserver(() => document.querySelectorAll("#diagram details").forEach(
             (details) => { if (!details.open) details.open = true; })).observe(document.getElementById("diagram"),
             { childList: true, subtree: true })""")
-    # The window grows to the whole page, so every open view is on screen (and so asks for updates).
-    page.set_viewport_size({"width": 1280, "height": page.evaluate("document.documentElement.scrollHeight")})
-    timings, tasks = train_until_done(page)
+    if window == "tall":
+        # The window grows to the whole page, so every open view is on screen (and so asks for updates); with the
+        # diagram all open (drawn once the run starts) the page is about 12,000 px tall: the window is at least that.
+        page.set_viewport_size({"width": 1280,
+                                "height": max(14_000, page.evaluate("document.documentElement.scrollHeight"))})
+    timings, tasks = train_until_done(page, look_at="insight" if window == "laptop" and views_open else None)
     drawn = page.evaluate("window.__microgpt.insight")
     context.close()
     return steps / ((timings["trainEnd"] - timings["trainStart"]) / 1000), tasks, drawn
@@ -149,16 +154,21 @@ def views_only(args):
             browser = playwright.chromium.launch(**launch_options())
             closed, opened = [], []
             for _ in range(args.repeat):
-                closed.append(time_views_training(browser, builder.url(server), args.steps, args.engine, False))
-                opened.append(time_views_training(browser, builder.url(server), args.steps, args.engine, True))
+                closed.append(time_views_training(browser, builder.url(server), args.steps, args.engine, False,
+                                                  args.window))
+                opened.append(time_views_training(browser, builder.url(server), args.steps, args.engine, True,
+                                                  args.window))
             browser.close()
     finally:
         server.shutdown()
         shutil.rmtree(folder)
-    results = {"steps": args.steps, "engine": args.engine, "runs": args.repeat,
+    results = {"steps": args.steps, "engine": args.engine, "runs": args.repeat, "window": args.window,
                "closed_steps_per_s": [run[0] for run in closed], "open_steps_per_s": [run[0] for run in opened],
                "long_tasks_closed": sum(len(run[1]) for run in closed),
-               "long_tasks_open": sum(len(run[1]) for run in opened), "view_updates_per_run": opened[0][2]}
+               "long_tasks_open": sum(len(run[1]) for run in opened),
+               "longest_tasks_open_ms": sorted((task["duration"] for run in opened for task in run[1]), reverse=True)[:5],
+               "longest_tasks_closed_ms": sorted((task["duration"] for run in closed for task in run[1]), reverse=True)[:5],
+               "view_updates_per_run": opened[0][2]}
     results["ratio"] = statistics.median(results["open_steps_per_s"]) / statistics.median(results["closed_steps_per_s"])
     print(json.dumps(results, indent=1))
     if args.json:
@@ -173,6 +183,8 @@ def main():
     parser.add_argument("--engine", default="fast", choices=["fast", "scalar"])
     parser.add_argument("--json", type=pathlib.Path, help="also write the numbers here")
     parser.add_argument("--views-only", action="store_true", help="only part 4: the Look inside section open vs closed")
+    parser.add_argument("--window", default="tall", choices=["tall", "laptop"],
+                        help="with --views-only: a window as tall as the page, or 1280 x 800 scrolled to the section")
     args = parser.parse_args()
     if args.views_only:
         return views_only(args)
