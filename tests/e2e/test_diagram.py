@@ -52,6 +52,7 @@ def test_a_typed_name_shows_every_stage_with_its_shape_and_shapes_follow_n_embd(
     stage = driver.page.locator("#diagram .stage[data-stage='layer1.q']")
     stage.locator(".stage-box > summary").click()
     cells = stage.locator(".cell-rows:not(.grad-rows) .cell")
+    cells.nth(7).wait_for()
     assert cells.count() == 8
     assert cells.first.get_attribute("title").startswith("head 1, dimension 0: ")
     cells.first.focus()

@@ -302,13 +302,15 @@ export class DiagramView {
     const strips = container.querySelectorAll(".cells");
     rows.forEach((row, r) => row.forEach((x, c) => {
       const cell = strips[r].children[c];
-      const shade = shades[r][c].toFixed(2);
+      // 21 shades (steps of 0.1), so that an update during training restyles only the cells that visibly change.
+      const shade = (Math.round(shades[r][c] * 10) / 10).toFixed(1);
       if (cell.dataset.shade !== shade) {
         cell.dataset.shade = shade;
         cell.style.setProperty("--pos", String(Math.max(0, shade)));
         cell.style.setProperty("--neg", String(Math.max(0, -shade)));
       }
-      cell.title = `${this.cellName(stage, r, c)}: ${numberText(x)}`;
+      const title = `${this.cellName(stage, r, c)}: ${numberText(x)}`;
+      if (cell.title !== title) cell.title = title;
     }));
   }
 
