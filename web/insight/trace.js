@@ -163,7 +163,8 @@ export function stepSentence(reply) {
   const replaced = step.replaced === null ? "" : ` in place of “${step.replaced}”`;
   return `Step ${step.event.step} trained on “${reply.name}”${replaced}: loss ${step.event.loss.toFixed(4)}. ` +
     "Each stage is shaded by how much this loss blames its output at this position (the size of its gradient); " +
-    "the table lists what Adam changed in each weight matrix.";
+    "the table lists what Adam changed in each weight matrix. The stages and the graph show the numbers this step " +
+    "computed, before its update; the bars and the maps show the model after it.";
 }
 
 // A weight matrix of `updates` by name, layers from 1: "layer 1 attn_wq", "wte".
