@@ -30,6 +30,7 @@ import { Checks } from "./run/checks-control.js";
 import { LastModel } from "./keep/last-model-control.js";
 import { PageState } from "./settings/state-control.js";
 import { RunControl } from "./run/run-control.js";
+import { AUTO_TRAIN_MS, retrainNow } from "./run/ghost.js";
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.documentElement.classList.contains("embed");   // set by boot.js before the first paint
@@ -239,6 +240,19 @@ function main() {
   });
   $("sampling").addEventListener("submit", (event) => runControl.generate(event));
   $("settings").addEventListener("submit", (event) => event.preventDefault());
+  // "Train again on every change": a teaching setting changed while no run trains retrains once it has settled
+  // (run/ghost.js's AUTO_TRAIN_MS; the run before stays as the ghost).
+  let autoTimer = 0;
+  const autoTrain = () => {
+    clearTimeout(autoTimer);
+    if (!$("auto-train").checked) return;
+    autoTimer = setTimeout(function attempt() {
+      if (!retrainNow(phase, $("auto-train").checked)) return;
+      if ($("train").disabled || checks.scheduled) autoTimer = setTimeout(attempt, 200);   // Python still checking
+      else runControl.train();
+    }, AUTO_TRAIN_MS);
+  };
+  for (const type of ["input", "change"]) $("settings").addEventListener(type, autoTrain);
 }
 
 // A read-only window for the end-to-end tests and for curious readers in the console.

@@ -118,3 +118,21 @@ def test_a_spike_is_marked_where_it_leaves_the_axis_and_the_verdict_says_why(dri
     change = spiky["final_holdout"] - calm["final_holdout"]
     assert f"{'worse' if change > 0 else 'better'} by {abs(change):.3f}" in line
     assert re.search(rf"#{spiky['id']}'s (early )?spike to {peak:.1f} at step \d+ means the steps were too big", line)
+
+
+def test_train_again_on_every_change_retrains_with_the_old_run_as_the_ghost(driver):
+    train(driver, num_steps=40, eval_every=20, learning_rate=0.01)
+    before = len(driver.state("runs"))
+    driver.page.check("#auto-train")
+    try:
+        driver.set_setting("learning_rate", 0.02)
+        driver.page.wait_for_function("n => window.__microgpt.runs.length > n", arg=before, timeout=120_000)
+        driver.wait_phase("done")
+        assert driver.state("chart.ghost.label") == "previous run: learning_rate 0.01 → 0.02"
+        assert driver.state("summary.config.learning_rate") == 0.02
+    finally:
+        driver.page.uncheck("#auto-train")
+    # Off (the default), a change trains nothing.
+    driver.set_setting("learning_rate", 0.03)
+    driver.page.wait_for_timeout(1500)
+    assert driver.state("phase") == "done" and len(driver.state("runs")) == before + 1

@@ -99,3 +99,15 @@ test("a diverged run has no figure to compare; memorising and other data are sai
   assert.deepEqual(verdicts([run(7), a, run(4)]).map((line) => line.slice(0, 9)), ["#4 vs #1:", "#7 vs #4:"]);
   assert.deepEqual(verdicts([a]), []);
 });
+
+test("train again on every change: only when asked, and never over a run that trains or is paused", async () => {
+  const { AUTO_TRAIN_MS, retrainNow } = await import("../../web/run/ghost.js");
+  assert.equal(AUTO_TRAIN_MS, 600);
+  for (const phase of ["idle", "done", "stopped"]) {
+    assert.equal(retrainNow(phase, true), true, phase);
+    assert.equal(retrainNow(phase, false), false, phase);
+  }
+  for (const phase of ["loading", "starting", "training", "pausing", "paused", "stopping", "experiment", "dormant"]) {
+    assert.equal(retrainNow(phase, true), false, phase);
+  }
+});

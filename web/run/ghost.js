@@ -38,3 +38,9 @@ export function shortTimeline(entries, rows = TIMELINE_ROWS) {
 // One row's words: "step 300", and the names as they are ("(empty)" for a name with no letter).
 export const timelineStep = ({ step }) => `step ${step.toLocaleString("en")}`;
 export const timelineNames = ({ names }) => names.map((name) => name || "(empty)");
+
+// "Train again on every change": how long the settings must rest before the page retrains (a slider dragged or a
+// number typed is one change), and whether it retrains now: only when asked, and only when no run trains or waits
+// (a new run replaces a finished, stopped or never-started one, whose curve becomes the ghost).
+export const AUTO_TRAIN_MS = 600;
+export const retrainNow = (phase, enabled) => enabled && ["idle", "done", "stopped"].includes(phase);
