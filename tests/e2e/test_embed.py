@@ -98,3 +98,18 @@ def test_bad_values_in_an_embed_link_are_listed_and_the_widget_still_works(brows
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_widget_keeps_the_run_before_as_a_ghost(browser, host):
+    context, page, widget, requests, errors = open_post(browser, host(700), {"width": 900, "height": 900})
+    try:
+        widget.click("#train")
+        widget.wait_for_function("window.__microgpt.phase === 'done'", timeout=120_000)
+        widget.click("#train")
+        widget.wait_for_function("window.__microgpt.phase === 'done' && window.__microgpt.chart.ghost", timeout=120_000)
+        ghost = widget.evaluate("window.__microgpt.chart.ghost")
+        assert ghost["label"] == "previous run: same settings" and ghost["points"] == 30 and ghost["shown"]
+        assert ghost["label"] in widget.text_content("#chart-frame .u-legend")
+        assert errors == []
+    finally:
+        context.close()
