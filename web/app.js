@@ -68,10 +68,10 @@ function dataPatch() {
 const checks = new Checks({ ask, page, form: () => form, data, onData: (payload) => runControl.attachData(payload) });
 const lastModel = new LastModel(request);
 const embedView = EMBED ? new EmbedView() : null;
-const codePanel = EMBED ? null : new CodePanel({ request: ask });
+const codePanel = EMBED ? null : new CodePanel({ request: ask, onEdit: (edited) => engineForEdit(edited) });
 const runControl = new RunControl({ request, page, form: () => form, data, checks, lastModel, hooks: {
   startWorker, edited: () => codePanel?.edited, keeper: () => modelKeeper,
-  adoptSettings: (config) => state.withModel(config, { from: "model", force: true }),
+  adoptSettings: (config, edited) => state.withModel(config, { from: "model", force: true, edited }),
 } });
 const chart = new LossChart($("chart"), { empty: $("chart-empty"), frame: $("chart-frame"),
   readout: $("chart-readout"), table: $("chart-table"), note: $("chart-offaxis") });
@@ -167,6 +167,21 @@ const handlers = {
   },
 };
 
+// An edit trains on the scalar engine whatever the form says, and the reader may have picked scalar for it: once the
+// original code is back (Restore original, or an edit dropped), so is the engine the form had before the edit.
+let engineBeforeEdit = null;
+function engineForEdit(edited) {
+  if (!state) return;
+  if (edited) {
+    engineBeforeEdit ??= state.get().values.engine;
+    return;
+  }
+  const before = engineBeforeEdit;
+  engineBeforeEdit = null;
+  if (before === undefined || before === null || state.get().values.engine === before) return;
+  state.show({ ...state.get(), values: { ...state.get().values, engine: before } }, { from: "vary", withData: false });
+}
+
 // The form is drawn from the build-time schema, while Python loads in parallel; `ready` waits for the form and for
 // the settings of the link the page was opened with.
 async function buildForm() {
@@ -192,7 +207,8 @@ async function buildForm() {
   await share.start();
   if (!EMBED) {
     const defaults = Object.fromEntries(schema.fields.map((field) => [field.name, field.default]));
-    modelKeeper = new ModelKeeper({ request: ask, defaults, adopt: (summary, events) => runControl.adopt(summary, events),
+    modelKeeper = new ModelKeeper({ request: ask, defaults,
+      adopt: (summary, events, kept) => runControl.adopt(summary, events, kept),
       currentData: () => data.current().data, readSettings: () => toStored(state.get()),
       applySettings: (saved) => {
         const kept = fromStored(description, saved);
@@ -209,7 +225,8 @@ async function buildForm() {
 // "Vary this run": its settings and data go back into the form (the sampling settings stay as they are); the reader
 // changes one thing and trains again.
 function vary(run) {
-  state.withModel(run.config, { from: "vary", data: { source: run.data.source, text: run.data.text ?? "" } });
+  state.withModel(run.config,
+    { from: "vary", data: { source: run.data.source, text: run.data.text ?? "" }, edited: run.edited });
   $("settings-title").scrollIntoView({ block: "start" });
 }
 

@@ -209,3 +209,46 @@ def test_an_edit_that_does_not_return_is_named_in_seconds_and_stop_brings_the_pa
     assert "the edited model.py did not return" in page.text_content("#code-edit-message")
     page.click("#code-restore")
     assert driver.console_errors == []
+
+
+def test_a_run_of_edited_code_makes_names_is_named_by_its_edit_and_restore_puts_the_engine_back(new_driver, site):
+    """An edited run is a run like any other (names when it ends, a record in the list), named "edited model.py"
+    rather than by the scalar engine the edit chose, with no command line (the CLI cannot train an edit); Vary keeps
+    the form's engine, and Restore original puts back the engine the form had before the edit."""
+    driver = new_driver(site + "#n_embd=8&n_head=2&num_steps=30&num_samples=8")
+    driver.open()
+    wait_code(driver)
+    page = driver.page
+    driver.train()
+    apply_edit(driver, TANH)
+    assert driver.state("edited")
+    page.select_option("#setting-engine", "scalar")      # as a reader might, reading that edits train on scalar
+    driver.wait_checked()
+    before = driver.state("sampleCount")
+    driver.train()
+    page.wait_for_function("window.__microgpt.runs.length === 2 && window.__microgpt.runs[1].samples.length === 8")
+    page.wait_for_function("n => window.__microgpt.sampleCount > n", arg=before)      # its names, drawn when it ends
+    assert driver.state("summary.edited")
+    samples = driver.state("samples")
+    vocab = set(driver.state("summary.vocab"))
+    assert len(samples) == 8 and all(set(name) <= vocab for name in samples)
+    assert page.locator("#samples li").count() == 8
+    runs = page.locator("#runs .run")          # newest first
+    assert runs.nth(0).locator(".run-name").text_content() == "#2 edited model.py"
+    assert runs.nth(1).locator(".run-command").text_content().startswith("python -m microgpt train")
+    assert runs.nth(0).locator(".run-command").text_content().startswith(
+        "The command line cannot reproduce this run: it trained your edited model.py")
+    assert "python -m microgpt" not in runs.nth(0).text_content()
+    assert driver.state("runs[1].command") is None
+
+    # Restore original: the engine the form had before the edit comes back, and the link no longer says scalar.
+    page.click("#code-restore")
+    page.wait_for_function("!window.__microgpt.edited")
+    page.wait_for_function("document.querySelector('#setting-engine').value === 'fast'")
+    driver.wait_checked()
+    assert "engine=scalar" not in page.evaluate("location.hash")
+    # Vary on the edited run puts its settings in the form, not the engine its edit chose.
+    runs.nth(0).locator("button", has_text="Vary this run").click()
+    driver.wait_checked()
+    assert page.input_value("#setting-engine") == "fast" and page.input_value("#setting-n_embd") == "8"
+    assert driver.console_errors == []

@@ -272,3 +272,40 @@ def test_the_form_comes_back_from_storage_when_the_link_has_no_settings(new_driv
     notice = driver.page.text_content("#link-notice-list")
     assert "n_embd=9999: out of range" in notice and "layers=3: unknown setting" in notice
     assert driver.page.url.endswith("#temperature=0.8"), "the link follows the kept settings restored"
+
+
+def test_a_stopped_run_comes_back_stopped_after_a_reload_with_train_usable_and_no_run_filed_twice(new_driver, site):
+    """Stop, then reload: the page is Stopped, not Paused, so Train is free and there is nothing to stop again (a
+    second Stop used to file the same run a second time, "same settings as #1, 0.0 s"). Likewise after Stop from a
+    pause."""
+    driver = new_driver(site + hash_of({**SMALL, "num_steps": 400, "eval_every": 0}))
+    page = driver.page
+    driver.open()
+
+    def reload_stopped(runs):
+        page.wait_for_function("n => window.__microgpt.runs.length === n", arg=runs)
+        driver.wait_checked()
+        page.reload()
+        driver.wait_phase("stopped", "paused", "done", timeout=90_000)
+        driver.wait_checked()
+        assert driver.state("phase") == "stopped" and page.text_content("#status") == "Stopped"
+        assert page.is_enabled("#train") and page.is_disabled("#stop")
+        assert len(driver.state("runs")) == runs
+
+    driver.train(wait_for=None)
+    driver.wait_step(3)
+    page.click("#stop")
+    driver.wait_phase("stopped")
+    reload_stopped(1)
+
+    driver.train(wait_for=None)
+    driver.wait_step(3)
+    page.click("#pause")
+    driver.wait_phase("paused")
+    page.click("#stop")
+    driver.wait_phase("stopped")
+    reload_stopped(2)
+    driver.train(wait_for="training")
+    page.click("#stop")
+    driver.wait_phase("stopped")
+    assert driver.console_errors == []

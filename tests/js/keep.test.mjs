@@ -31,7 +31,8 @@ test("the restored notice says when the model was kept and how far it had traine
   const kept = keptModel({ checkpoint: "{}", info, savedAt: Date.UTC(2026, 10, 20, 9, 5) });
   assert.deepEqual({ ...kept, savedAt: 0 },
     { checkpoint: "{}", savedAt: 0, origin: "trained here", step: 300, numSteps: 1000, edited: true,
-      dataDescription: "d" });
+      dataDescription: "d", phase: null });
+  assert.equal(keptModel({ checkpoint: "{}", info, phase: "stopped" }).phase, "stopped");
   const text = restoredNotice(kept, Date.UTC(2026, 10, 26, 12));
   assert.match(text, /^Restored your model from 20 Nov 2026 at \d\d:\d\d \(step 300 of 1,000, trained with edited code\)\.$/);
   assert.match(restoredNotice({ ...kept, edited: false }, kept.savedAt), /^Restored your model from today at /);

@@ -176,6 +176,10 @@ test("a loaded model is done at its last step, paused when resumable, else stopp
   assert.equal(afterLoading({ step: 100, config, resumable: true }), "done");
   assert.equal(afterLoading({ step: 40, config, resumable: true }), "paused");
   assert.equal(afterLoading({ step: 40, config, resumable: false }), "stopped");
+  // A model this browser kept comes back as the page had it: paused if it was paused, stopped if the learner stopped it.
+  assert.equal(afterLoading({ step: 40, config, resumable: true }, "paused"), "paused");
+  assert.equal(afterLoading({ step: 40, config, resumable: true }, "stopped"), "stopped");
+  assert.equal(afterLoading({ step: 100, config, resumable: true }, "stopped"), "done");
 });
 
 test("Pause and Stop wait for the chunk, except Stop on a paused run, which ends it at once", () => {

@@ -124,3 +124,22 @@ test("a run's settings go into the form as text: all of them, or all but the sam
     { n_embd: "16", temperature: "0.9", num_samples: "5", theme: "dark" });
   assert.equal(texts.n_embd, "8", "the form's texts are not changed in place");
 });
+
+test("a run of edited code is named by its edit, not by the scalar engine the edit chose", () => {
+  const edited = (id, changes = {}) => ({ ...record(id, { engine: "scalar", ...changes }), edited: true });
+  assert.equal(runName(edited(2), record(1)), "edited model.py");
+  assert.equal(runName(edited(2, { learning_rate: 0.03 }), record(1)), "learning_rate 0.01 → 0.03, edited model.py");
+  assert.equal(runName(record(3), edited(2)), "original model.py");
+  assert.equal(runName(edited(3), edited(2)), "same settings as #2, edited model.py");
+  assert.equal(runName(edited(1), undefined), "baseline, edited model.py");
+  // A scalar run of the original code against an edited one differs only by its code.
+  assert.equal(runName(record(3, { engine: "scalar" }), edited(2)), "original model.py");
+  assert.deepEqual(legendLabels([record(1), edited(2)]), ["#1 original model.py", "#2 edited model.py"]);
+});
+
+test("a run of edited code gives the form its settings but not its engine", () => {
+  const texts = { n_embd: "8", engine: "fast" };
+  assert.deepEqual(textsWithSettings(texts, { n_embd: 16, engine: "scalar" }, { edited: true }),
+    { n_embd: "16", engine: "fast" });
+  assert.deepEqual(textsWithSettings(texts, { n_embd: 16, engine: "scalar" }), { n_embd: "16", engine: "scalar" });
+});

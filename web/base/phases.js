@@ -45,9 +45,10 @@ export const AFTER_TRAINING = { pause: "paused", stop: "stopped", done: "done", 
 export const afterFailedTraining = (tookSteps) => (tookSteps ? "stopped" : "idle");
 
 // The phase a model from a checkpoint puts the page in: trained to its last step, resumable (Python has the data it
-// was trained on), or kept for sampling only. summary: the `load` reply.
-export const afterLoading = ({ step, config, resumable }) =>
-  (step >= config.num_steps ? "done" : resumable ? "paused" : "stopped");
+// was trained on), or kept for sampling only. summary: the `load` reply; kept: the phase the page was in when this
+// browser kept the model, if it was: a run the learner stopped comes back stopped (Train free, nothing to stop again).
+export const afterLoading = ({ step, config, resumable }, kept = null) =>
+  (step >= config.num_steps ? "done" : resumable && kept !== "stopped" ? "paused" : "stopped");
 
 // Pause or Stop pressed: the phase while the worker ends its chunk. A paused run has no chunk under way: Stop ends
 // it at once.

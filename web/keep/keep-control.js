@@ -71,23 +71,24 @@ export class ModelKeeper {
       if (kept.settings && !linkHasSettings) this.applySettings(kept.settings);
       if (Array.isArray(kept.runs)) this.applyRuns(kept.runs);
       if (kept.model?.checkpoint) {
-        const ok = await this.load(kept.model.checkpoint,
-          { fileName: "the model this browser kept", events: kept.model.events ?? [], keep: false });
+        const ok = await this.load(kept.model.checkpoint, { fileName: "the model this browser kept",
+          events: kept.model.events ?? [], keep: false, phase: kept.model.phase ?? null });
         if (ok) this.panel.showRestored(restoredNotice(kept.model));
       }
       this.showKept(kept.model);
     });
   }
 
-  // The model the worker holds now becomes the latest: after a training request ends, Step once, and a load.
-  keep(info, events) {
+  // The model the worker holds now becomes the latest: after a training request ends, Stop, Step once, and a load.
+  // phase: the page's phase with it (paused, stopped or done), which a reload brings back.
+  keep(info, events, phase = null) {
     return this.track(async () => {
       // The summary is from when the run started or was loaded; the step is where training has got to since (a
       // step whose held-out evaluation a pause interrupted is taken, though its event is still to come).
       const { checkpoint, step } = await this.request("save");
       const now = { ...info, step };
       this.latest = { checkpoint, info: now, events: [...events] };
-      const model = { ...keptModel({ checkpoint, info: now }), events: this.latest.events };
+      const model = { ...keptModel({ checkpoint, info: now, phase }), events: this.latest.events };
       await this.store.put(KEYS.model, model);
       this.showKept(model);
     });
@@ -132,7 +133,8 @@ export class ModelKeeper {
   }
 
   // Hand a checkpoint to Python with the page's data (so it can resume if that is its data), then to the app.
-  load(text, { fileName = null, events = [], keep = true } = {}) {
+  // phase: the phase the page was in when this browser kept it (a kept model), else null.
+  load(text, { fileName = null, events = [], keep = true, phase = null } = {}) {
     return this.track(async () => {
       let info;
       try {
@@ -144,7 +146,7 @@ export class ModelKeeper {
       }
       this.panel.showError(null);
       this.panel.showStatus(loadedStatus(info, fileName));
-      this.adopt(info, events);
+      this.adopt(info, events, phase);
       if (keep) await this.keep(info, events);
       else this.latest = { checkpoint: text, info, events: [...events] };
       return true;

@@ -22,11 +22,11 @@ export function checkpointFileName(config, step, defaults, { edited = false } = 
 }
 
 // What the IndexedDB record of the latest model holds: the checkpoint as the CLI writes it, and what the page needs
-// to say about it without parsing it.
-export function keptModel({ checkpoint, info, savedAt = Date.now(), origin = "trained here" }) {
+// to say about it without parsing it; phase: the page's phase then (a stopped run comes back stopped), or null.
+export function keptModel({ checkpoint, info, savedAt = Date.now(), origin = "trained here", phase = null }) {
   return {
     checkpoint, savedAt, origin, step: info.step, numSteps: info.config.num_steps, edited: Boolean(info.edited),
-    dataDescription: info.data_description ?? "",
+    dataDescription: info.data_description ?? "", phase,
   };
 }
 

@@ -91,7 +91,8 @@ export class RunControl {
 
   // What this browser keeps becomes the model the worker holds now: after training ends or pauses, and Step once.
   keepInBrowser(run) {
-    if (run === this.run && hasModel(this.page.phase())) this.hooks.keeper()?.keep(this.summary, this.events);
+    const phase = this.page.phase();
+    if (run === this.run && hasModel(phase)) this.hooks.keeper()?.keep(this.summary, this.events, phase);
   }
 
   progress(run, chunk) {
@@ -151,7 +152,10 @@ export class RunControl {
   halt(kind) {
     const next = halting(this.page.phase(), kind);
     this.page.setPhase(next);
-    if (next === "stopped") return emit("finished", { reason: "stop" });
+    if (next === "stopped") {
+      emit("finished", { reason: "stop" });
+      return this.keepInBrowser(this.run);     // kept as stopped: a reload brings it back stopped, not paused
+    }
     this.request(kind).catch((error) => showMessage("train-message", error));
   }
 
@@ -214,19 +218,20 @@ export class RunControl {
 
   // A model from a checkpoint (a file, or the one this browser kept) becomes the page's model: its settings in the
   // form, its curve if the page kept one, its step; then it samples, and resumes if Python has its data.
-  adopt(summary, events) {
+  // kept: the phase the page was in when this browser kept the model (a restored model), else null.
+  adopt(summary, events, kept = null) {
     this.run++;
     this.summary = summary;
     if (summary.num_docs !== null) this.checks.configured(summary);
     this.events = [...events];
     this.runData = summary.resumable ? this.data.current().data : null;    // Python took the page's data as its own
     showMessage("train-message", null);
-    this.hooks.adoptSettings(summary.config);
+    this.hooks.adoptSettings(summary.config, Boolean(summary.edited));
     emit("configured", summary);
     const { num_steps: numSteps } = summary.config;
     emit("progress", { events: this.events, step: summary.step, num_steps: numSteps, done: summary.step >= numSteps,
       steps_per_sec: null });
-    this.page.setPhase(afterLoading(summary));
+    this.page.setPhase(afterLoading(summary, kept));
     this.checks.schedule();
   }
 

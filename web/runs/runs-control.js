@@ -56,7 +56,7 @@ export class RunKeeper {
     const record = makeRecord({
       id: nextRunId(this.runs), config: run.summary.config, data: run.data, numDocs: run.summary.num_docs,
       vocabSize: run.summary.vocab_size, events: run.events, durationS: run.activeMs / 1000,
-      command: run.summary.command ?? null, diverged, edited: Boolean(run.summary.edited),
+      command: run.summary.edited ? null : run.summary.command ?? null, diverged, edited: Boolean(run.summary.edited),
     });
     run.id = record.id;
     this.set(addRun(this.runs, record));

@@ -64,7 +64,6 @@ export class RunListView {
     title.textContent = `#${run.id} ${name}`;
     head.append(box, swatch, title);
     if (run.diverged) head.append(badge("diverged"));
-    if (run.edited) head.append(badge("edited code"));
 
     const facts = document.createElement("dl");
     facts.className = "run-facts";
@@ -87,7 +86,8 @@ export class RunListView {
     samples.textContent = run.samples.length ? run.samples.map((text) => text || "(empty)").join(" · ") : "no samples";
 
     item.append(head, facts, samples);
-    if (run.command) item.append(commandLine(run.command));
+    if (run.edited) item.append(noCommand());
+    else if (run.command) item.append(commandLine(run.command));
     const actions = document.createElement("div");
     actions.className = "toolbar";
     // An accessible name that begins with the visible text, so that speech control finds the button by what it says.
@@ -191,6 +191,16 @@ function button(text, onClick, label) {
   element.setAttribute("aria-label", label);
   element.addEventListener("click", onClick);
   return element;
+}
+
+// Where a run of edited code would have its command: the CLI trains the package's model.py, so no command gives this
+// run's numbers.
+function noCommand() {
+  const note = document.createElement("p");
+  note.className = "run-command no-command";
+  note.textContent = "The command line cannot reproduce this run: it trained your edited model.py, which only this " +
+    "page has (Download edited saves it).";
+  return note;
 }
 
 // The command that reproduces the run in a terminal, selectable, with a Copy button that says whether it worked.

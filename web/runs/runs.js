@@ -16,10 +16,12 @@ export const SAMPLING_FIELDS = ["num_samples", "temperature", "prefix"];
 
 // The form's texts with a run's settings written in, as text: all of them (a loaded model), or only those that
 // change what training computes (Vary: the sampling settings stay as the reader set them). Names the form does not
-// have are left out.
-export function textsWithSettings(texts, config, { sampling = true } = {}) {
+// have are left out, and so is the engine of a run of edited code: the edit chose it, not the reader, and the form's
+// engine is what the original code trains on.
+export function textsWithSettings(texts, config, { sampling = true, edited = false } = {}) {
   const result = { ...texts };
   for (const [name, value] of Object.entries(config)) {
+    if (edited && name === "engine") continue;
     if (name in texts && (sampling || !SAMPLING_FIELDS.includes(name))) result[name] = String(value);
   }
   return result;
@@ -73,29 +75,38 @@ export function formatValue(value) {
   return String(value);
 }
 
-// Every setting that differs, in the config's own order, then the data: [{name, before, after}].
+// What an edit of model.py changes, as a difference between runs: the code (`MODEL_PY`) and, with it, the engine
+// (edited code trains on the scalar engine whatever the form says, so that engine is the edit's doing).
+export const MODEL_PY = "model.py";
+export const codeOf = (run) => (run.edited ? "edited" : "original");
+
+// Every setting that differs, in the config's own order, then the data, then the code: [{name, before, after}]. The
+// engine is left out when the code differs: the edit chose it.
 export function differences(before, after) {
   const changes = [];
+  const codeDiffers = Boolean(before.edited) !== Boolean(after.edited);
   const names = [...new Set([...Object.keys(before.config), ...Object.keys(after.config)])];
   for (const name of names) {
-    if (SAMPLING_FIELDS.includes(name)) continue;
+    if (SAMPLING_FIELDS.includes(name) || (codeDiffers && name === "engine")) continue;
     const [a, b] = [before.config[name], after.config[name]];
     if (a !== b) changes.push({ name, before: formatValue(a), after: formatValue(b) });
   }
   if (before.data.fingerprint !== after.data.fingerprint) {
     changes.push({ name: "data", before: before.data.description, after: after.data.description });
   }
+  if (codeDiffers) changes.push({ name: MODEL_PY, before: codeOf(before), after: codeOf(after) });
   return changes;
 }
 
-// Differences as the page writes them: "learning_rate 0.01 → 0.03, n_embd 16 → 32".
-export const changeText = (changes) => changes.map(({ name, before, after }) => `${name} ${before} → ${after}`).join(", ");
+// Differences as the page writes them: "learning_rate 0.01 → 0.03, n_embd 16 → 32", and "edited model.py" for the code.
+const oneChange = ({ name, before, after }) => (name === MODEL_PY ? `${after} ${MODEL_PY}` : `${name} ${before} → ${after}`);
+export const changeText = (changes) => changes.map(oneChange).join(", ");
 
 // What a run is called in the list: what changed since the run before it ("learning_rate 0.01 → 0.03").
 export function runName(run, previous) {
-  if (!previous) return "baseline";
+  if (!previous) return run.edited ? `baseline, edited ${MODEL_PY}` : "baseline";
   const changes = differences(previous, run);
-  if (changes.length === 0) return `same settings as #${previous.id}`;
+  if (changes.length === 0) return `same settings as #${previous.id}${run.edited ? `, edited ${MODEL_PY}` : ""}`;
   return changeText(changes);
 }
 
@@ -107,8 +118,8 @@ export function legendLabels(runs) {
   const varying = new Set();
   for (const run of runs.slice(1)) for (const { name } of differences(runs[0], run)) varying.add(name);
   return runs.map((run) => {
-    const parts = [...varying].map((name) =>
-      name === "data" ? run.data.description : `${name} ${formatValue(run.config[name])}`);
+    const parts = [...varying].map((name) => (name === "data" ? run.data.description
+      : name === MODEL_PY ? `${codeOf(run)} ${MODEL_PY}` : `${name} ${formatValue(run.config[name])}`));
     return parts.length ? `#${run.id} ${parts.join(", ")}` : `#${run.id}`;
   });
 }

@@ -67,8 +67,9 @@ export class PageState {
   // A model's settings (a run's config, by name) go into the page. from: "model" (a loaded model: its sampling
   // settings too) or "vary" ("Vary this run": the reader's sampling settings stay). data: {source, text} the run trained on, or
   // undefined to keep the page's. force: even while the model is locked (it is being replaced by this one).
-  withModel(config, { from, data = undefined, force = false }) {
-    const values = textsWithSettings(this.current.values, config, { sampling: from === "model" });
+  // edited: the run trained edited code, whose engine the edit chose (the page's engine stays).
+  withModel(config, { from, data = undefined, force = false, edited = false }) {
+    const values = textsWithSettings(this.current.values, config, { sampling: from === "model", edited });
     const { source, text } = data ?? { source: this.current.values.source, text: this.current.text };
     const state = { ...this.current, values: { ...values, source }, text: source === "text" ? text ?? "" : "" };
     this.show(state, { from, force, withData: data !== undefined });
