@@ -127,9 +127,15 @@ def test_step_once_shows_every_position_and_training_continues_unchanged(driver)
     # Step once then finishes first.
     taken = int(page.text_content("#stat-step").split(" / ")[0])
     assert len(driver.state("events")) in (taken - 1, taken)
+    scrolled = page.evaluate("scrollY")
     page.click("#step-once")
     page.wait_for_selector("#microscope:not([hidden])")
     page.wait_for_function("n => window.__microgpt.events.length === n + 1", arg=taken)
+    # A pointer user keeps their place; a cue beside the button says where the result is.
+    assert page.evaluate("scrollY") == scrolled
+    assert page.is_visible("#step-cue") and page.text_content("#step-cue").startswith(
+        f"Step {taken + 1} is under the microscope, in step 4 below")
+    assert page.evaluate("document.activeElement.id") != "microscope-title"
     rows = page.locator("#microscope-rows tr")
     doc = re.search(r"trained on “([a-z]+)”", page.text_content("#microscope-doc")).group(1)
     assert rows.count() == len(doc) + 1                   # start → first letter, …, last letter → end
@@ -139,6 +145,19 @@ def test_step_once_shows_every_position_and_training_continues_unchanged(driver)
     assert page.text_content("#microscope-loss") == \
         f"mean of {rows.count()} loss terms = {step_loss:.4f}, the loss of step {taken + 1}"
     assert page.locator("#microscope-updates tr").count() == 5
+    # Layers counted from 1 as in every view; numbers in plain decimals (with a bar), never e-notation.
+    updates = page.text_content("#microscope-updates")
+    assert "layer 1 " in updates and "layer0" not in updates
+    assert not re.search(r"\d[eE][-+]?\d", updates), updates
+    # From the keyboard, Step once takes the reader to its result, focus on its heading.
+    driver.wait_phase("paused")
+    page.wait_for_function("!document.querySelector('#step-once').disabled")
+    page.focus("#step-once")
+    page.keyboard.press("Enter")
+    page.wait_for_function("n => window.__microgpt.events.length === n + 2", arg=taken)
+    page.wait_for_function("document.activeElement.id === 'microscope-title'")
+    page.wait_for_function("Math.abs(document.querySelector('#microscope').getBoundingClientRect().top) < 5")
+    assert page.text_content("#step-cue").startswith(f"Step {taken + 2} is under the microscope")
     driver.wait_phase("paused")
     page.click("#pause")
     driver.wait_phase("done")

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { annotationsByLine, shapeText } from "../../web/learn/shapes.js";
 import { END_GLYPH as END } from "../../web/insight/insight.js";
-import { lossSummary, positionRows, tokenText, topUpdates } from "../../web/learn/step.js";
+import { lossSummary, matrixName, plainNumber, positionRows, tokenText, topUpdates } from "../../web/learn/step.js";
 
 const m = (name, rows, cols) => ({ name, rows, cols, params: rows * cols });
 
@@ -30,6 +30,17 @@ test("the microscope names tokens (the end token by its glyph) and keeps Python'
   assert.equal(tokenText(3, "abn", 3), END);
   assert.deepEqual(positionRows(reply).map(({ from, to, p }) => [from, to, p]), [[END, "a", 0.5], ["a", "n", 0.25], ["n", END, 0.2]]);
   assert.equal(lossSummary(reply), "mean of 3 loss terms = 1.2346, the loss of step 7");
-  assert.deepEqual(topUpdates(reply, 1), [{ name: "wte", update: 0.2, grad: 1, relative: 0.1 }]);
+  assert.deepEqual(topUpdates(reply, 1), [{ name: "wte", update: 0.2, grad: 1, relative: 0.1, share: 1 }]);
   assert.equal(topUpdates(reply)[1].relative, null);
+  assert.equal(topUpdates(reply)[1].share, 0.5);
+});
+
+test("the microscope counts layers from 1 and writes numbers without e-notation", () => {
+  assert.equal(matrixName("layer0.attn_wq"), "layer 1 attn_wq");
+  assert.equal(matrixName("layer11.mlp_fc2"), "layer 12 mlp_fc2");
+  assert.equal(matrixName("lm_head"), "lm_head");
+  assert.deepEqual([0.00321, 0.0000451, 0.41, 1.234, 12.3, 456.7, 0].map(plainNumber),
+    ["0.0032", "0.000045", "0.41", "1.2", "12", "457", "0"]);
+  assert.equal(plainNumber(1e-9), "0.0000000010");
+  assert.ok(![1e-12, 3e-7, 5e21].some((value) => /e/.test(plainNumber(value))));
 });

@@ -5,7 +5,7 @@
 
 import { on } from "../base/events.js";
 import { annotationsByLine } from "./shapes.js";
-import { lossSummary, positionRows, topUpdates } from "./step.js";
+import { lossSummary, matrixName, plainNumber, positionRows, topUpdates } from "./step.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,19 +22,38 @@ function row(cells) {
   return tr;
 }
 
+// The microscope opens in step 4, far below Step once: a cue beside the button says where it is and links to it;
+// only a keyboard press (a click with no pointer: detail 0) is taken there, focus on its heading. A pointer user
+// keeps their place.
 export class MicroscopeView {
   constructor() {
+    this.byKeyboard = false;
+    $("step-once").addEventListener("click", (event) => { this.byKeyboard = event.detail === 0; });
+    $("step-cue-show").addEventListener("click", () => this.reveal());
     on("stepped", (reply) => this.show(reply));
     on("cleared", () => this.hide());
     on("phase", ({ phase }) => { if (phase === "training") this.hide(); });
   }
 
+  // Take the reader to the microscope (never inside an embed, whose scrolling would move the host page).
+  reveal() {
+    if (document.documentElement.classList.contains("embed")) return;
+    $("microscope-title").focus({ preventScroll: true });
+    $("microscope").scrollIntoView({ block: "start",
+      behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  }
+
   hide() {
     $("microscope").hidden = true;
+    $("step-cue").hidden = true;
   }
 
   show(reply) {
     $("microscope").hidden = false;
+    $("step-cue-text").textContent = `Step ${reply.event.step.toLocaleString("en")} is under the microscope, in ` +
+      "step 4 below: ";
+    $("step-cue").hidden = false;
+    if (this.byKeyboard) this.reveal();
     $("microscope-doc").textContent = `Step ${reply.event.step} trained on “${reply.doc}”: ${reply.tokens.length} tokens ` +
       `(ids ${reply.tokens.join(" ")}), so ${reply.positions.length} predictions.`;
     $("microscope-rows").replaceChildren(...positionRows(reply).map(({ pos, from, to, p, loss }) => {
@@ -45,9 +64,12 @@ export class MicroscopeView {
         cell("td", loss.toFixed(4), "num")]);
     }));
     $("microscope-loss").textContent = lossSummary(reply);
-    $("microscope-updates").replaceChildren(...topUpdates(reply).map(({ name, update, grad, relative }) =>
-      row([cell("td", name, "token"), cell("td", update.toExponential(2), "num"), cell("td", grad.toExponential(2), "num"),
-        cell("td", relative === null ? "–" : `${(100 * relative).toFixed(2)} %`, "num")])));
+    $("microscope-updates").replaceChildren(...topUpdates(reply).map(({ name, update, grad, relative, share }) => {
+      const bar = cell("td", plainNumber(update), "num p-bar");
+      bar.style.setProperty("--p", String(share));
+      return row([cell("td", matrixName(name), "token"), bar, cell("td", plainNumber(grad), "num"),
+        cell("td", relative === null ? "–" : `${plainNumber(100 * relative)} %`, "num")]);
+    }));
   }
 }
 

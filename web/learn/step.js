@@ -22,9 +22,24 @@ export function lossSummary({ positions, event }) {
 }
 
 // The matrices the step changed most (Python sorted them, largest update first), with the change relative to the
-// matrix's own size.
+// matrix's own size; `share`: the update as a share of the largest, for its bar.
 export function topUpdates({ updates }, limit = TOP_MATRICES) {
-  return updates.slice(0, limit).map(({ name, update_norm: update, weight_norm: weight, grad_norm: grad }) => ({
-    name, update, grad, relative: weight > 0 ? update / weight : null,
+  const top = updates.slice(0, limit);
+  const largest = Math.max(0, ...top.map(({ update_norm: update }) => update));
+  return top.map(({ name, update_norm: update, weight_norm: weight, grad_norm: grad }) => ({
+    name, update, grad, relative: weight > 0 ? update / weight : null, share: largest > 0 ? update / largest : 0,
   }));
+}
+
+// A matrix's name as the page says it: layers counted from 1, as every view numbers them ("layer0.attn_wq" is
+// "layer 1 attn_wq"); the others (wte, wpe, lm_head) as Python names them.
+export const matrixName = (name) => name.replace(/^layer(\d+)\./, (_, layer) => `layer ${Number(layer) + 1} `);
+
+// A number in plain decimals, never e-notation, to two significant digits: 0.0032, 0.41, 12.
+export function plainNumber(value) {
+  if (value === 0 || !Number.isFinite(value)) return String(value);
+  const decimals = Math.min(20, Math.max(0, 1 - Math.floor(Math.log10(Math.abs(value)))));
+  // Intl, not toFixed: toFixed turns to e-notation from 1e21 up.
+  return new Intl.NumberFormat("en", { minimumFractionDigits: decimals, maximumFractionDigits: decimals,
+    useGrouping: false }).format(value);
 }
