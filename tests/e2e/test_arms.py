@@ -6,6 +6,7 @@ the experiment."""
 
 import time
 
+from tests.e2e.conftest import PageDriver
 from tests.e2e.test_learn import outcome_shown
 
 LABELS = ["block_size 16", "block_size 4", "block_size 1"]
@@ -140,3 +141,24 @@ def test_without_a_memory_snapshot_the_arms_train_one_at_a_time_and_the_page_say
         "snapshot of Python (storage refused, full, or not written yet), and each extra worker would have to start " \
         "Python from scratch."
     assert driver.state("experiment.plan")["workers"] == 1
+
+
+def test_extra_workers_that_cannot_start_leave_the_arms_to_the_pages_worker_which_says_so(browser, site):
+    # No service worker, so that the test's route sees the workers' script requests.
+    context = browser.new_context(service_workers="block")
+    try:
+        driver = PageDriver(context.new_page(), site)
+        page = driver.page
+        page.goto(f"{site}?workers=2#experiment=heads")
+        driver.wait_phase("idle", timeout=90_000)
+        driver.wait_checked()
+        snapshot_stored(page)
+        page.route("**/worker.js*", lambda route: route.abort())     # the page's worker is up; no other can load
+        skip_and_run(page)
+        finish(driver)
+        status = page.text_content("#experiment-status")
+        assert status.startswith("Done. One arm at a time: the extra workers could not start Python ("), status
+        assert len(driver.state("experiment.arms")) == 2 and driver.state("experiment.alive") == 0
+        assert arm_workers(page) == []
+    finally:
+        context.close()

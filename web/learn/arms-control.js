@@ -11,17 +11,36 @@ import { WORKER_URL } from "../python/early-start-control.js";
 class ArmWorker {
   constructor(index) {
     this.losses = [];          // why it was lost, each time (its client then starts a fresh one)
+    this.wasReady = false;     // its Python has been up at least once
+    this.reason = "";          // why it could not start, when it could not
     this.state = "loading";    // "loading" | "ready" | "failed" | "closed"
     this.waiters = [];
     this.client = new WorkerClient(WORKER_URL, {
       ready: () => this.settle("ready"),
-      failed: () => this.settle("failed"),
-      lost: (reason) => { this.losses.push(reason); this.state = "loading"; },
+      failed: (error) => {
+        this.reason = error.message;
+        this.settle("failed");
+      },
+      lost: (reason) => this.lost(reason),
     }, { name: `arm ${index + 1}` });
+  }
+
+  // A worker lost before its Python was ever up (its script or Python cannot load here) is not started again: it
+  // would only fail again. One lost later is replaced by its client.
+  lost(reason) {
+    this.losses.push(reason);
+    if (this.wasReady) {
+      this.state = "loading";
+      return;
+    }
+    this.reason = reason;
+    this.client.close(reason);
+    this.settle("failed");
   }
 
   settle(state) {
     this.state = state;
+    if (state === "ready") this.wasReady = true;
     for (const resolve of this.waiters.splice(0)) resolve(state === "ready");
   }
 
@@ -53,12 +72,14 @@ export class ArmRunner {
     this.resumers = [];
     this.retried = [];             // [{job, reason}]: jobs trained again after their worker was lost
     this.failed = [];              // [{job, reason}]: jobs that did not train
+    this.note = "";                // why some arms trained one at a time after all
   }
 
   // Runs `trainJob(job, request, runner)` for each job (in order on the page's worker, or each on an extra worker as
   // soon as one is free) until all are done or Stop. A job's error ends the experiment on the page's worker (the page
   // restarts it as for any run); on an extra worker a lost worker's job is trained once more on its replacement, and
-  // a job that still fails is named in `failed` while the others go on. Resolves when every worker has finished.
+  // a job that still fails is named in `failed` while the others go on. When no extra worker starts Python, the jobs
+  // train in the page's worker after all (`note` says why). Resolves when every worker has finished.
   async run(jobs, trainJob) {
     if (this.plan.workers <= 1) {
       for (const job of jobs) {
@@ -71,8 +92,15 @@ export class ArmRunner {
     this.workers = Array.from({ length: Math.min(this.plan.workers, jobs.length) }, (_, i) => new ArmWorker(i));
     try {
       await Promise.all(this.workers.map((worker) => this.lane(worker, queue, trainJob)));
-      for (const job of queue.splice(0)) {
-        if (!this.stopped) this.failed.push({ job, reason: "no worker could start Python for it" });
+      if (queue.length && !this.stopped) {
+        // No extra worker could start Python: the rest train one after another in the page's worker.
+        const reason = this.workers.map((worker) => worker.reason).find(Boolean) ?? "";
+        this.note = `the extra workers could not start Python${reason ? ` (${reason})` : ""}`;
+        this.close();
+        for (const job of queue.splice(0)) {
+          if (this.stopped) break;
+          await trainJob(job, this.mainRequest, this);
+        }
       }
     } finally {
       this.close();

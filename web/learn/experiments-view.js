@@ -17,6 +17,7 @@ import { snapshotStored } from "../python/snapshot-control.js";
 
 const $ = (id) => document.getElementById(id);
 const TRAIN_SILENCE_MS = 120_000;
+const LIVE_DRAW_MS = 250;
 const DASHES = [[], [7, 4], [2, 3]];       // with colour, so that arms differ by more than colour
 
 const armKey = (arm) => `${trainingKey(arm)}|${JSON.stringify(arm.sampling)}`;
@@ -33,6 +34,7 @@ export class ExperimentView {
     this.predictions = new Map();  // experiment name -> the learner's answer (or SKIP), fixed when it ran
     this.runner = null;            // the ArmRunner of the experiment under way
     this.live = new Map();         // label -> {arm, events}: the trainings under way, drawn live
+    this.liveDraw = null;          // the timer of the next live drawing
     this.curves = [];
     this.chart = new Chart($("experiment-chart"), (colour) => this.chartOf(this.curves, colour));
     this.select = $("experiment-select");
@@ -195,7 +197,8 @@ export class ExperimentView {
     for (const { job, reason } of runner?.retried ?? []) {
       lines.push(`${label(job)} was trained again from the start: ${reason[0].toLowerCase()}${reason.slice(1)}.`);
     }
-    if (runner?.plan.note) lines.push(`One arm at a time: ${runner.plan.note}.`);
+    const note = runner?.plan.note || runner?.note;
+    if (note) lines.push(`One arm at a time: ${note}.`);
     return lines.join(" ");
   }
 
@@ -206,7 +209,7 @@ export class ExperimentView {
     const labels = [...this.live.keys()];
     const next = jobs[done]?.[0].label;
     this.refresh(trainingText(labels.length ? labels : [next], { done, total: jobs.length,
-      workers: runner.plan.workers, note: runner.plan.note }));
+      workers: runner.note ? 1 : runner.plan.workers, note: runner.plan.note || runner.note }));
   }
 
   // Train one model on `request`'s worker and sample each arm that uses it; a stopped training keeps nothing.
@@ -218,13 +221,23 @@ export class ExperimentView {
     this.progressText(jobs, this.finished(jobs));
     const result = await runner.train(request, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
       events.push(...chunk.events);
-      this.drawChart();
+      this.drawLive();
     } });
     this.live.delete(first.label);
     if (result.reason === "stop") return;
     const diverged = result.reason === "diverged" ? { step: result.step, message: result.message } : null;
     await this.sampleArms(sharing, events, diverged, request);
     this.progressText(jobs, this.finished(jobs));
+  }
+
+  // The live curves, drawn at most once per LIVE_DRAW_MS and in an animation frame: the chart is made anew each time,
+  // and arms side by side bring their chunks several at a time.
+  drawLive() {
+    if (this.liveDraw) return;
+    this.liveDraw = setTimeout(() => requestAnimationFrame(() => {
+      this.liveDraw = null;
+      if (this.live.size) this.drawChart();
+    }), LIVE_DRAW_MS);
   }
 
   // How many of these jobs have their results.

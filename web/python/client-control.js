@@ -156,7 +156,7 @@ export class WorkerClient {
     if (this.closed) return;
     this.end(reason);
     this.handlers.lost?.(reason, { edit });
-    this.start();
+    if (!this.closed) this.start();     // the handler may have closed it for good
   }
 
   // End this worker for good (an experiment's extra worker, once the experiment is over): what is pending fails with
