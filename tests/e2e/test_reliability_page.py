@@ -142,7 +142,8 @@ def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_rest
     saved = driver.state("lastModelStep")
     banner = driver.page.text_content("#banner")
     assert "settings are kept" in banner and f"the model comes back as it was at step {saved}" in banner
-    driver.wait_phase("stopped", timeout=120_000)
+    driver.wait_phase("paused", timeout=120_000)           # it can go on: Resume and Step once are offered
+    assert driver.page.is_enabled("#resume")
     assert driver.state("summary")["step"] == saved
     # The curve is cut at the restored step: its event, or the one before when the save came while that step's
     # held-out evaluation was under way (its event never came: that worker is gone).
@@ -150,6 +151,8 @@ def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_rest
     assert driver.page.input_value("#setting-num_steps") == "100000"
     assert len(driver.generate()) == 20
     print(f"worker loss noticed after {noticed_after:.1f} s")
+    driver.page.click("#stop")
+    driver.wait_phase("stopped")
     driver.set_setting("num_steps", 1000)
 
 
@@ -183,3 +186,81 @@ def test_pause_is_heard_inside_a_long_evaluation_and_step_once_finishes_it(drive
     assert [event["step"] for event in events if "holdout_loss" in event] == [2, 3]
     for name, value in {"n_embd": 16, "num_steps": 1000, "eval_every": 100, "eval_docs": 200}.items():
         driver.set_setting(name, value)
+
+
+def kill_worker(page):
+    """The worker dies as after running out of memory: no message, no error event; only a deadline can tell."""
+    page.evaluate("window.__microgpt.client.worker.terminate()")
+    return time.monotonic()
+
+
+def test_a_worker_lost_in_step_once_or_sampling_is_noticed_in_seconds_and_the_run_resumes(driver):
+    """Step once after many steps keeps the model after that step; a worker lost in the next Step once brings that
+    model back paused (Resume works, the step is the one this browser kept). A worker lost while sampling is noticed
+    in seconds, not after 20."""
+    page = driver.page
+    driver.reset()
+    driver.set_setting("num_steps", 40)
+    driver.train(wait_for=None)
+    driver.wait_step(3)
+    page.click("#pause")
+    driver.wait_phase("paused")
+    for _ in range(2):
+        before = len(driver.state("events"))
+        page.click("#step-once")
+        page.wait_for_function("n => window.__microgpt.events.length > n && "
+                               "!document.querySelector('#step-once').disabled", arg=before)
+    page.wait_for_function("window.__microgpt.lastModelStep === window.__microgpt.events.at(-1).step")
+    kept = driver.state("lastModelStep")
+    killed_at = kill_worker(page)
+    page.click("#step-once")
+    # Step once's deadline allows for its step and two held-out evaluations (recovery.js): ~20 s here.
+    page.wait_for_selector("#banner:not([hidden])", timeout=40_000)
+    assert time.monotonic() - killed_at < 30
+    assert f"the model comes back as it was at step {kept}" in page.text_content("#banner")
+    driver.wait_phase("paused", timeout=120_000)
+    assert driver.state("summary.step") == kept and driver.state("events")[-1]["step"] == kept
+    assert page.is_enabled("#resume") and page.is_enabled("#step-once")
+    page.click("#resume")
+    driver.wait_phase("done")
+    assert [event["step"] for event in driver.state("events")] == list(range(1, 41))
+    # A finished run samples at once and is saved: the worker is killed once nothing else is asked of it.
+    page.wait_for_function("!document.querySelector('#generate').disabled && window.__microgpt.idle && "
+                           "window.__microgpt.client.pending.size === 0")
+
+    killed_at = kill_worker(page)
+    page.click("#generate")
+    page.wait_for_selector("#sample-message:not([hidden])", timeout=10_000)
+    assert time.monotonic() - killed_at < 8
+    assert 'no reply to "sample" in 5 s' in page.text_content("#sample-message")
+    assert "the model comes back as it was at step 40" in page.text_content("#banner")
+    driver.wait_phase("done", timeout=120_000)
+    assert len(driver.generate()) == 20
+    driver.set_setting("num_steps", 1000)
+
+
+def test_a_worker_lost_during_an_experiment_arm_is_noticed_in_seconds_and_the_arm_named(driver):
+    """The arm in training is named, the arm that finished is kept, Train and Run come back, and Run again trains only
+    the missing arm."""
+    page = driver.page
+    driver.reset()
+    page.select_option("#experiment-select", "layers")
+    page.click("#experiment-run")
+    page.wait_for_function("document.querySelector('#experiment-status').textContent.includes('(2 of 2)')",
+                           timeout=120_000)
+    killed_at = kill_worker(page)
+    page.wait_for_function("document.querySelector('#experiment-status').textContent.startsWith("
+                           "'The experiment stopped at')", timeout=20_000)
+    assert time.monotonic() - killed_at < 13
+    status = page.text_content("#experiment-status")
+    assert status.startswith("The experiment stopped at n_layer 2: the Python worker stopped responding") and \
+        status.endswith("The arm that finished is kept; Run it again to train what is missing."), status
+    driver.wait_phase("idle", timeout=120_000)
+    driver.wait_checked()
+    page.wait_for_function("!document.querySelector('#train').disabled")
+    assert page.is_enabled("#experiment-run")
+    page.click("#experiment-run")
+    page.wait_for_function("document.querySelector('#experiment-status').textContent.startsWith('Done')",
+                           timeout=120_000)
+    assert page.text_content("#experiment-status") == "Done; reused: one arm was run before."
+    assert page.get_attribute("#experiment-chart", "data-curves") == "2"

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chunkDeadlineMs, costText, editBusyText, editStuckText, eventsUpTo, lostText, saveDue, SAVE_EVERY_MS,
-  stepOnceDeadlineMs } from "../../web/python/recovery.js";
+import { chunkDeadlineMs, costText, editBusyText, editStuckText, eventsUpTo, lostText, replyDeadlineMs,
+  sampleDeadlineMs, saveDue, SAVE_EVERY_MS, stepOnceDeadlineMs } from "../../web/python/recovery.js";
 
 test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
   assert.equal(chunkDeadlineMs(null), 10_000);
@@ -47,4 +47,13 @@ test("an edit that does not return is named with its line, and the banner says t
   assert.equal(lostText(stopped, { step: 6 }, { edit: true }), "You stopped the edited model.py: it ran 5 s without " +
     "returning, at line 12. Python starts again with the original model.py (your edit stays in the editor, not " +
     "applied); your settings are kept, and the model comes back as it was at step 6.");
+});
+
+test("quick requests and samples of a small model have seconds; whole models and edits have longer", () => {
+  assert.equal(replyDeadlineMs("check"), 10_000);
+  assert.equal(replyDeadlineMs("sample"), 10_000);
+  assert.ok(replyDeadlineMs("load") > 30_000 && replyDeadlineMs("edit") > 10_000);
+  assert.equal(sampleDeadlineMs(null, 20), 5_000);
+  assert.equal(sampleDeadlineMs({ seconds_per_step: 0.014 }, 20), 5_000);
+  assert.equal(sampleDeadlineMs({ seconds_per_step: 1 }, 20), 80_000);     // a big model's draw is not a hang
 });

@@ -10,13 +10,13 @@ import { EXPERIMENTS, SKIP, arms, findExperiment, outcome, question, sameTrainin
 import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
+import { chunkDeadlineMs, sampleDeadlineMs } from "../python/recovery.js";
 import { finalLosses } from "../base/losses.js";
 import { armWorkers, forcedWorkers, trainingText } from "./arms.js";
 import { ArmRunner } from "./arms-control.js";
 import { snapshotStored } from "../python/snapshot-control.js";
 
 const $ = (id) => document.getElementById(id);
-const TRAIN_SILENCE_MS = 120_000;
 const LIVE_DRAW_MS = 250;
 const DASHES = [[], [7, 4], [2, 3]];       // with colour, so that arms differ by more than colour
 
@@ -164,8 +164,14 @@ export class ExperimentView {
       if (earlier > 0) reused.push(`${earlier === 1 ? "one arm was" : `${earlier} arms were`} run before`);
       this.refresh(this.endText(runner, reused));
     } catch (error) {
-      this.refresh(`The experiment stopped: ${error.message}`);
+      // The arm in training on the page's worker is named; the arms that finished are kept, so Run again trains only
+      // what is missing.
+      const kept = arms(experiment).filter((arm) => this.results.has(armKey(arm))).length;
+      this.refresh(this.failing ? `The experiment stopped at ${this.failing}: ${error.message}. ` +
+        `${kept ? `The ${kept === 1 ? "arm" : "arms"} that finished ${kept === 1 ? "is" : "are"} kept; ` : ""}` +
+        "Run it again to train what is missing." : `The experiment stopped: ${error.message}`);
     } finally {
+      this.failing = null;
       runner?.close();
       this.runner = null;
       this.live.clear();
@@ -219,7 +225,9 @@ export class ExperimentView {
     const events = [];
     this.live.set(first.label, { arm: first, events });
     this.progressText(jobs, this.finished(jobs));
-    const result = await runner.train(request, { timeoutMs: TRAIN_SILENCE_MS, onProgress: (chunk) => {
+    this.failing = first.label;
+    // The arms are small models: a chunk has the training's own deadline, so a lost worker is noticed in seconds.
+    const result = await runner.train(request, { timeoutMs: chunkDeadlineMs(null), onProgress: (chunk) => {
       events.push(...chunk.events);
       this.drawLive();
     } });
@@ -249,7 +257,7 @@ export class ExperimentView {
   async sampleArms(sharing, events, diverged, request = this.request) {
     for (const [index, arm] of sharing.entries()) {
       const sampled = diverged ? { samples: [], mean_length: null, in_training: null }
-        : await request("sample", arm.sampling);
+        : await request("sample", arm.sampling, { timeoutMs: sampleDeadlineMs(null, arm.sampling.num_samples) });
       this.results.set(armKey(arm), { ...sampled, events, diverged, shared: index > 0 });
     }
   }

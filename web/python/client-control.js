@@ -5,7 +5,7 @@
 // chunk's is the cap on one chunk's wall time). A crash (`error`) or an unreadable message (`messageerror`) counts at
 // once.
 
-import { editStuckText } from "./recovery.js";
+import { editStuckText, replyDeadlineMs } from "./recovery.js";
 
 export class WorkerError extends Error {
   constructor({ message, traceback = "" }) {
@@ -18,14 +18,12 @@ export class WorkerClient {
   // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}; early: a worker already started from
   // `url` and the events it sent so far ({worker, events}, see early-start-control.js), adopted instead of a new one;
   // name: the worker's name (its `self.name`; an experiment's extra workers are "arm 1", "arm 2", …).
-  constructor(url, handlers, { early = null, name = "", loadTimeoutMs = 120_000, replyTimeoutMs = 20_000,
-    heartbeatTimeoutMs = 5_000 } = {}) {
+  constructor(url, handlers, { early = null, name = "", loadTimeoutMs = 120_000, heartbeatTimeoutMs = 5_000 } = {}) {
     this.url = url;
     this.name = name;
     this.closed = false;
     this.handlers = handlers;
     this.loadTimeoutMs = loadTimeoutMs;
-    this.replyTimeoutMs = replyTimeoutMs;
     this.heartbeatTimeoutMs = heartbeatTimeoutMs;
     this.nextId = 1;
     this.pending = new Map();   // id -> {resolve, reject, onProgress}
@@ -131,8 +129,9 @@ export class WorkerClient {
     this.arm(slowest.timeoutMs, slowest.timeoutReason);
   }
 
-  // timeoutMs: the longest silence allowed before the worker counts as hung (training chunks reset it).
-  request(type, payload = {}, { onProgress, timeoutMs = this.replyTimeoutMs } = {}) {
+  // timeoutMs: the longest silence allowed before the worker counts as hung (training chunks reset it); by default
+  // the request type's (recovery.js).
+  request(type, payload = {}, { onProgress, timeoutMs = replyDeadlineMs(type) } = {}) {
     const id = this.nextId++;
     const timeoutReason = `the Python worker stopped responding (no reply to "${type}" in ${Math.round(timeoutMs / 1000)} s)`;
     return new Promise((resolve, reject) => {

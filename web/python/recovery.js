@@ -18,6 +18,20 @@ export const chunkDeadlineMs = (cost) => deadlineMs(cost?.seconds_per_step ?? 0)
 export const stepOnceDeadlineMs = (cost) =>
   deadlineMs((cost?.seconds_per_step ?? 0) + 2 * (cost?.seconds_per_evaluation ?? 0));
 
+// How long a request may go unanswered. The quick ones (a check, a preview, a sample of a small model) have seconds,
+// so that a dead worker is noticed in seconds even while one is pending (the most patient pending request sets the
+// page's deadline); those that read, write or build a whole model, or run the learner's code, have longer.
+export const REPLY_DEADLINE_MS = 10_000;
+const SLOW_REPLY_DEADLINE_MS = { load: 60_000, save: 30_000, configure: 30_000, attach: 30_000, edit: 20_000,
+  code: 20_000 };
+export const replyDeadlineMs = (type) => SLOW_REPLY_DEADLINE_MS[type] ?? REPLY_DEADLINE_MS;
+
+// Sampling: each name is a forward pass per character, a fraction of a training step's work (forward and backward
+// over a whole document); a dead worker is noticed in seconds, a big model's long draw is not taken for one.
+const MIN_SAMPLE_DEADLINE_MS = 5_000;
+export const sampleDeadlineMs = (cost, numSamples = 20) => Math.max(MIN_SAMPLE_DEADLINE_MS,
+  Math.ceil(CHUNK_DEADLINE_MARGIN * (cost?.seconds_per_step ?? 0) * (numSamples / 2) * 1000 * PAGE_SLOWDOWN));
+
 function deadlineMs(seconds) {
   return Math.max(MIN_CHUNK_DEADLINE_MS, Math.ceil(CHUNK_DEADLINE_MARGIN * seconds * 1000 * PAGE_SLOWDOWN));
 }

@@ -7,7 +7,7 @@
 import { AFTER_TRAINING, afterFailedTraining, afterLoading, experimentRefusal, halting, hasModel, isRunning }
   from "../base/phases.js";
 import { finishedRun } from "../learn/experiments.js";
-import { chunkDeadlineMs, eventsUpTo, lostText, stepOnceDeadlineMs } from "../python/recovery.js";
+import { chunkDeadlineMs, eventsUpTo, lostText, sampleDeadlineMs, stepOnceDeadlineMs } from "../python/recovery.js";
 import { emit, pythonReady } from "../base/events.js";
 import { showBanner, showMessage } from "./run-view.js";
 import { TIMELINE_NAMES } from "./ghost.js";
@@ -143,6 +143,8 @@ export class RunControl {
       this.page.setPhase("done");
       emit("finished", { reason: "done" });
     }
+    // What a lost worker brings back is what this browser keeps: the model after this step.
+    this.keepLastModel(run);
     this.keepInBrowser(run);
     this.page.refresh();
     return reply;
@@ -175,7 +177,9 @@ export class RunControl {
     const run = this.run;
     $("generate").disabled = true;
     try {
-      const { samples } = await this.request("sample", this.form().sampling());
+      const sampling = this.form().sampling();
+      const { samples } = await this.request("sample", sampling,
+        { timeoutMs: sampleDeadlineMs(this.checks.cost, sampling.num_samples) });
       if (run !== this.run) return this.page.refresh();   // the model these names came from is gone (Reset, new run)
       this.samples = samples;
       this.sampleCount++;
@@ -278,9 +282,10 @@ export class RunControl {
       this.runData = copy.data;
       this.lastModel.restored(copy, summary.step);
       emit("configured", summary);
-      emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps, done: false,
-        steps_per_sec: null });
-      this.page.setPhase("stopped");
+      emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps,
+        done: summary.step >= summary.config.num_steps, steps_per_sec: null });
+      // Paused when it can go on (Resume, Step once), as a model loaded from a file is.
+      this.page.setPhase(afterLoading(summary));
     } catch (error) {
       if (run !== this.run) return;
       showMessage("train-message", error);
