@@ -9,6 +9,7 @@ import time
 import pytest
 
 from microgpt.session import Session
+from tests.e2e.test_arms import skip_and_run
 
 # Collects every CSP violation the page reports, from the first script on.
 WATCH_CSP = """
@@ -143,7 +144,7 @@ def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_rest
     banner = driver.page.text_content("#banner")
     assert "settings are kept" in banner and f"the model comes back as it was at step {saved}" in banner
     driver.wait_phase("paused", timeout=120_000)           # it can go on: Resume and Step once are offered
-    assert driver.page.is_enabled("#resume")
+    assert driver.page.is_enabled("#pause") and driver.page.text_content("#pause") == "Resume"
     assert driver.state("summary")["step"] == saved
     # The curve is cut at the restored step: its event, or the one before when the save came while that step's
     # held-out evaluation was under way (its event never came: that worker is gone).
@@ -220,8 +221,8 @@ def test_a_worker_lost_in_step_once_or_sampling_is_noticed_in_seconds_and_the_ru
     assert f"the model comes back as it was at step {kept}" in page.text_content("#banner")
     driver.wait_phase("paused", timeout=120_000)
     assert driver.state("summary.step") == kept and driver.state("events")[-1]["step"] == kept
-    assert page.is_enabled("#resume") and page.is_enabled("#step-once")
-    page.click("#resume")
+    assert page.is_enabled("#pause") and page.text_content("#pause") == "Resume" and page.is_enabled("#step-once")
+    page.click("#pause")
     driver.wait_phase("done")
     assert [event["step"] for event in driver.state("events")] == list(range(1, 41))
     # A finished run samples at once and is saved: the worker is killed once nothing else is asked of it.
@@ -239,15 +240,16 @@ def test_a_worker_lost_in_step_once_or_sampling_is_noticed_in_seconds_and_the_ru
     driver.set_setting("num_steps", 1000)
 
 
-def test_a_worker_lost_during_an_experiment_arm_is_noticed_in_seconds_and_the_arm_named(driver):
-    """The arm in training is named, the arm that finished is kept, Train and Run come back, and Run again trains only
-    the missing arm."""
+def test_a_worker_lost_during_an_experiment_arm_is_noticed_in_seconds_and_the_arm_named(new_driver, site):
+    """Arms trained one after another in the page's worker (`?workers=1`; extra workers are test_arms.py's): the arm
+    in training is named, the arm that finished is kept, Train and Run come back, and Run again trains only the
+    missing arm."""
+    driver = new_driver(site + "?workers=1")
+    driver.open()
     page = driver.page
-    driver.reset()
     page.select_option("#experiment-select", "layers")
-    page.click("#experiment-run")
-    page.wait_for_function("document.querySelector('#experiment-status').textContent.includes('(2 of 2)')",
-                           timeout=120_000)
+    skip_and_run(page)
+    page.wait_for_function("(window.__microgpt.experiment.live['n_layer 2'] ?? 0) >= 5", timeout=120_000)
     killed_at = kill_worker(page)
     page.wait_for_function("document.querySelector('#experiment-status').textContent.startsWith("
                            "'The experiment stopped at')", timeout=20_000)
@@ -259,7 +261,7 @@ def test_a_worker_lost_during_an_experiment_arm_is_noticed_in_seconds_and_the_ar
     driver.wait_checked()
     page.wait_for_function("!document.querySelector('#train').disabled")
     assert page.is_enabled("#experiment-run")
-    page.click("#experiment-run")
+    skip_and_run(page)
     page.wait_for_function("document.querySelector('#experiment-status').textContent.startsWith('Done')",
                            timeout=120_000)
     assert page.text_content("#experiment-status") == "Done; reused: one arm was run before."
