@@ -216,8 +216,8 @@ def test_a_worker_lost_in_step_once_or_sampling_is_noticed_in_seconds_and_the_ru
     killed_at = kill_worker(page)
     page.click("#step-once")
     # Step once's deadline allows for its step and two held-out evaluations (recovery.js): ~20 s here.
-    page.wait_for_selector("#banner:not([hidden])", timeout=40_000)
-    assert time.monotonic() - killed_at < 30
+    page.wait_for_selector("#banner:not([hidden])", timeout=45_000)
+    assert time.monotonic() - killed_at < 40         # a save of the step may be pending: its deadline is 30 s
     assert f"the model comes back as it was at step {kept}" in page.text_content("#banner")
     driver.wait_phase("paused", timeout=120_000)
     assert driver.state("summary.step") == kept and driver.state("events")[-1]["step"] == kept
