@@ -1,0 +1,218 @@
+"""Benchmark of an experiment's arms in parallel workers, and of the page's training speed in each browser engine, in
+one run (not a test: it reports, it does not assert).
+
+1. The three-arm "context" experiment (block_size 16, 4, 1; 300 steps each) in Chromium, from Run pressed to the
+   outcome shown: one worker (the page's, arms one after another: `?workers=1`) against one extra worker per arm
+   (`?workers=3`; this machine's 2 cores would give one worker without the switch), runs interleaved, median of
+   --repeat each. Goal: parallel <= 0.6x one worker. The arms' losses of both ways are compared too (they must be
+   equal bit for bit; tests/e2e/test_arms.py is the test of that).
+2. The extra memory per worker: the proportional set size (PSS, /proc/PID/smaps_rollup) of every Chromium process of
+   this benchmark, sampled every 0.2 s while the experiment runs; (the peak with three extra workers - the peak with
+   the page's worker alone) / 3. performance.measureUserAgentSpecificMemory is reported when the page may call it
+   (it needs a cross-origin-isolated page, which this site is not).
+3. The default 1000-step run (Train pressed to done, the page's own timings: first step to done) in Chromium,
+   Firefox and WebKitGTK side by side, each driven as its e2e smoke test drives it (tests/e2e/engines.py).
+
+    python -m bench.arms_bench [--repeat 2] [--engines chromium firefox webkit] [--json out.json]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import tempfile
+import threading
+import time
+
+from playwright.sync_api import sync_playwright
+
+from tests.chromium import launch_options
+from tests.e2e.engines import DRIVERS, missing
+from tests.site import load_build_module
+
+ARMS = ["block_size 16", "block_size 4", "block_size 1"]
+STEPS_PER_SEC = ("(t => (window.__microgpt.events.length - 1) / ((t.trainEnd - t.firstStep) / 1000))"
+                 "(window.__microgpt.timings)")
+
+
+def descendants(pid):
+    """Every process below `pid` (the Playwright driver, the browser and its children)."""
+    children = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def chromium_pss_mb():
+    """The summed PSS of this process's Chromium processes, in MB."""
+    total = 0
+    for pid in descendants(os.getpid()):
+        try:
+            if b"chrom" not in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+class Sampler:
+    """The peak of chromium_pss_mb() while it runs (a thread sampling every 0.2 s)."""
+
+    def __enter__(self):
+        self.peak, self.running = 0.0, True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def sample(self):
+        while self.running:
+            self.peak = max(self.peak, chromium_pss_mb())
+            time.sleep(0.2)
+
+    def __exit__(self, *_):
+        self.running = False
+        self.thread.join()
+
+
+def wait_idle(page, timeout=120_000):
+    page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle",
+                           timeout=timeout, polling=200)
+
+
+def run_experiment(page, url, workers):
+    """Seconds from Run pressed to the outcome shown, the peak PSS meanwhile, and each arm's losses."""
+    page.goto(f"{url}?workers={workers}#experiment=context")
+    wait_idle(page)
+    page.check("#experiment-choices input[value='skip']")
+    with Sampler() as memory:
+        start = time.monotonic()
+        page.click("#experiment-run")
+        page.wait_for_selector("#experiment-outcome-block:not([hidden])", timeout=600_000)
+        seconds = time.monotonic() - start
+    plan = page.evaluate("window.__microgpt.experiment.plan")
+    assert plan["workers"] == workers, f"asked for {workers} workers, the page planned {plan}"
+    losses = {label: arm["losses"] for label, arm in page.evaluate("window.__microgpt.experiment.arms").items()}
+    return seconds, memory.peak, losses
+
+
+def bench_arms(url, repeat):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_options())
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = context.new_page()
+        page.goto(url)
+        wait_idle(page)
+        page.wait_for_function("caches.open('microgpt-snapshot').then((c) => c.keys()).then((k) => k.length > 0)",
+                               timeout=60_000, polling=500)
+        uasm = page.evaluate("self.crossOriginIsolated && 'measureUserAgentSpecificMemory' in performance")
+        runs = {1: [], 3: []}
+        losses = {}
+        for _ in range(repeat):
+            for workers in (1, 3):
+                seconds, peak, arms = run_experiment(page, url, workers)
+                runs[workers].append((seconds, peak))
+                losses.setdefault(workers, arms)
+        context.close()
+        browser.close()
+    one = statistics.median(seconds for seconds, _ in runs[1])
+    three = statistics.median(seconds for seconds, _ in runs[3])
+    extra = (statistics.median(peak for _, peak in runs[3]) - statistics.median(peak for _, peak in runs[1])) / 3
+    return {"one_worker_s": [s for s, _ in runs[1]], "three_workers_s": [s for s, _ in runs[3]],
+            "ratio": three / one, "peak_pss_mb": {str(k): [p for _, p in v] for k, v in runs.items()},
+            "extra_mb_per_worker": extra, "equal_losses": losses[1] == losses[3] and list(losses[1]) == ARMS,
+            "measureUserAgentSpecificMemory": bool(uasm)}
+
+
+class ChromiumDriver:
+    """Chromium behind the engines' driver interface (evaluate, wait, click), for the side-by-side steps/s."""
+
+    def __init__(self, playwright):
+        self.browser = playwright.chromium.launch(**launch_options())
+        self.page = self.browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True).new_page()
+
+    def goto(self, url):
+        self.page.goto(url)
+
+    def evaluate(self, expression, frame=None):
+        return self.page.evaluate(f"(async () => await ({expression}))()")
+
+    def wait(self, expression, timeout=60, frame=None):
+        self.page.wait_for_function(expression, timeout=timeout * 1000, polling=200)
+
+    def click(self, selector, frame=None):
+        self.page.click(selector)
+
+    def close(self):
+        self.browser.close()
+
+
+def default_run_steps_per_sec(driver, url):
+    driver.goto(url)
+    driver.wait("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle", 180)
+    driver.click("#train")
+    driver.wait("window.__microgpt.phase === 'done'", 300)
+    return driver.evaluate(STEPS_PER_SEC)
+
+
+def bench_engines(url, engines):
+    results = {}
+    with sync_playwright() as playwright:
+        for name in engines:
+            if name != "chromium" and missing(name):
+                results[name] = f"skipped: {missing(name)}"
+                continue
+            driver = (ChromiumDriver(playwright) if name == "chromium"
+                      else DRIVERS[name](pathlib.Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))))
+            try:
+                results[name] = default_run_steps_per_sec(driver, url)
+            finally:
+                driver.close()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--engines", nargs="*", default=["chromium", "firefox", "webkit"])
+    parser.add_argument("--json", type=pathlib.Path)
+    args = parser.parse_args()
+    build = load_build_module()
+    build.build()
+    server = build.serve(build.DIST)
+    url = build.url(server)
+    try:
+        arms = bench_arms(url, args.repeat)
+        engines = bench_engines(url, args.engines)
+    finally:
+        server.shutdown()
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, {os.cpu_count()} cores")
+    print("three-arm experiment (context), Run pressed to outcome shown:")
+    print(f"  one worker:    {', '.join(f'{s:.1f}' for s in arms['one_worker_s'])} s")
+    print(f"  three workers: {', '.join(f'{s:.1f}' for s in arms['three_workers_s'])} s")
+    print(f"  ratio (medians): {arms['ratio']:.2f}x (goal <= 0.6x); losses equal bit for bit: {arms['equal_losses']}")
+    print(f"  peak PSS of Chromium: {arms['peak_pss_mb']} MB; extra per worker: {arms['extra_mb_per_worker']:.0f} MB;"
+          f" measureUserAgentSpecificMemory available: {arms['measureUserAgentSpecificMemory']}")
+    print("default 1000-step run, steps/s (first step to done):")
+    for name, value in engines.items():
+        print(f"  {name:9} {value if isinstance(value, str) else f'{value:.1f}'}")
+    if args.json:
+        args.json.write_text(json.dumps({"arms": arms, "engines": engines, "load": load}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
