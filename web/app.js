@@ -1,8 +1,10 @@
 // The page's composition root: it creates the parts, wires them to each other and to the buttons, starts the worker and
 // applies what base/phases.js says the page allows. The parts: run/run-control.js (the run against the worker),
-// run/checks-control.js (what Python says of the settings and the data), keep/last-model-control.js (the copy that
-// survives a lost worker), settings/state-control.js (the page's state, which the form, the Data panel, the link, the
-// store and the embed read and write through), and the views, which follow base/events.js. A new view registers with base/events.js's `on(...)` (see the list of events
+// run/checks-control.js (what Python says of the settings and the data), keep/last-model-control.js (the one owner of
+// the run's last checkpoint: the copy that survives a lost worker and, through keep/keep-control.js, a reload),
+// settings/state-control.js (the page's state, which the form, the Data panel, the link, the store and the embed read
+// and write through), and the views, which follow base/events.js. A new view registers with base/events.js's `on(...)`
+// (see the list of events
 // there) and is imported below.
 
 import { WorkerClient } from "./python/client-control.js";
@@ -16,7 +18,7 @@ import { LoadingView, followRun, showControls, showEditStuck, showMessage } from
 import { EDIT_NOTICE_S, editBusyText } from "./python/recovery.js";
 import { ShareLink } from "./settings/share-control.js";
 import { EmbedView } from "./settings/embed-view.js";
-import { announcement, controls, focusAfter, hasModel, isLocked } from "./base/phases.js";
+import { announcement, controls, focusAfter, hasModel, isLocked, isRunning } from "./base/phases.js";
 import { changedSettings, croppedNote, holdoutNote, trainedWithText } from "./settings/guidance.js";
 import { emit, on } from "./base/events.js";
 import { InsightPanel } from "./insight/insight-control.js";
@@ -89,6 +91,7 @@ const insight = EMBED ? null : new InsightPanel(on, { step: (type, payload) => r
 const runKeeper = EMBED ? null : new RunKeeper({
   on, currentData: () => data.current().data, sampling: () => form.sampling(), vary,
   onSamples: (names) => insight.samples(names), onChange: (kept) => modelKeeper?.keepRuns(kept),
+  newKey: () => modelKeeper?.newRunKey() ?? null,
 });
 
 function setPhase(next) {
@@ -207,8 +210,9 @@ async function buildForm() {
   await share.start();
   if (!EMBED) {
     const defaults = Object.fromEntries(schema.fields.map((field) => [field.name, field.default]));
-    modelKeeper = new ModelKeeper({ request: ask, defaults,
-      adopt: (summary, events, kept) => runControl.adopt(summary, events, kept),
+    modelKeeper = new ModelKeeper({ request: ask, defaults, lastModel,
+      adopt: (summary, events, loaded) => runControl.adopt(summary, events, loaded),
+      saveNow: () => runControl.keepLastModel(undefined, { quiet: false }),
       currentData: () => data.current().data, readSettings: () => toStored(state.get()),
       applySettings: (saved) => {
         const kept = fromStored(description, saved);
@@ -216,7 +220,7 @@ async function buildForm() {
         share.showNotice(kept.ignored, false, "stored");
         state.show({ ...kept.state, experiment: state.get().experiment }, { from: "stored" });
       },
-      applyRuns: (kept) => runKeeper.load(kept) });
+      runs: () => runKeeper.runs, applyRuns: (kept) => runKeeper.load(kept) });
     on("state", ({ from }) => { if (["page", "vary", "model"].includes(from)) modelKeeper.settingsChanged(); });
   }
   refresh();
@@ -270,6 +274,14 @@ function main() {
     }, AUTO_TRAIN_MS);
   };
   for (const type of ["input", "change"]) $("settings").addEventListener(type, autoTrain);
+  // Leaving while a run trains: the browser asks first (what was saved in the last few seconds comes back on return).
+  if (!EMBED) {
+    window.addEventListener("beforeunload", (event) => {
+      if (!isRunning(phase)) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  }
 }
 
 // A read-only window for the end-to-end tests and for curious readers in the console.
@@ -284,7 +296,7 @@ window.__microgpt = {
   },
   get summary() { return runControl.summary; },
   get runData() { return runControl.runData; },
-  get latest() { return modelKeeper?.latest ?? null; },
+  get latest() { return lastModel.copy; },
   get edited() { return codePanel?.edited ?? false; },
   get client() { return client; },
   get timings() { return runControl.timings; },

@@ -65,11 +65,22 @@ class PageDriver:
         self.base_url = base_url
         self.console_errors = []
         self.requests = []
+        self.unload_warnings = 0
+        page.on("dialog", self.answer_dialog)
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
         page.on("request", lambda request: self.requests.append(request.url))
         # Requests made by the worker are reported by the context, not always by the page.
         page.context.on("request", lambda request: self.requests.append(request.url))
+
+    def answer_dialog(self, dialog):
+        """A test that leaves a training page means to: the browser's "Leave site?" is counted and accepted (Playwright
+        would dismiss it, and the navigation would never happen). The page opens no other dialog."""
+        if dialog.type == "beforeunload":
+            self.unload_warnings += 1
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     def open(self):
         self.page.goto(self.base_url)
@@ -140,6 +151,19 @@ def new_driver(browser, site):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_tab(browser, site):
+    """Make drivers for tabs of one browser: pages in one shared context (one IndexedDB, one BroadcastChannel), each
+    not yet opened (default URL: the site)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+
+    def make(base_url=site):
+        return PageDriver(context.new_page(), base_url)
+
+    yield make
+    context.close()
 
 
 @pytest.fixture(scope="module")

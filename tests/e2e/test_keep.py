@@ -2,6 +2,7 @@
 (samples at once, resumes loss for loss), IndexedDB keeps the latest model over a reload until Forget, and a page
 without storage still works."""
 
+import itertools
 import json
 import math
 import subprocess
@@ -308,4 +309,145 @@ def test_a_stopped_run_comes_back_stopped_after_a_reload_with_train_usable_and_n
     driver.train(wait_for="training")
     page.click("#stop")
     driver.wait_phase("stopped")
+
+
+def native_losses_upto(steps, **settings):
+    """The first `steps` losses of the uninterrupted run, in this CPython."""
+    run = Run(Config(**settings), parse_documents(builtin_text()))
+    return [record["loss"] for record in itertools.islice(run.steps(), steps)]
+
+
+def wait_kept_while_training(driver):
+    """Until this browser has stored the running run's model (a save during training, not at its end)."""
+    driver.page.wait_for_function("""() => window.__microgpt.phase === "training" && window.__microgpt.lastModelStep > 0
+        && document.querySelector("#model-kept").textContent.includes("latest model (step")""", timeout=60_000)
+
+
+def test_a_run_in_progress_survives_a_reload_and_resumes_to_the_same_losses(new_driver, site):
+    """The model of a running run is kept every few seconds: a reload during training (the browser asks first) brings
+    it back paused at the step last kept, and Resume continues it loss for loss as if it had never stopped."""
+    settings = {**SMALL, "num_steps": 20000, "eval_every": 0}
+    driver = new_driver(site + hash_of(settings))
+    page = driver.page
+    driver.open()
+    driver.train(wait_for=None)
+    wait_kept_while_training(driver)
+    before = driver.state("losses")
+    page.reload()
+    assert driver.unload_warnings == 1, "leaving a training page asks first"
+    driver.wait_phase("paused", timeout=90_000)
+    driver.wait_checked()
+    step = driver.state("summary")["step"]
+    assert 0 < step <= len(before)
+    assert f"(step {step:,} of 20,000)" in page.text_content("#kept-text")
+    assert driver.state("losses") == before[:step]
+    page.click("#pause")
+    driver.wait_step(step + 30)
+    page.click("#pause")
+    driver.wait_phase("paused")
+    driver.wait_checked()
+    resumed = driver.state("losses")[step:]
+    assert_close(resumed, native_losses_upto(step + len(resumed), **settings)[step:])
+    assert driver.console_errors == []
+
+
+def test_two_tabs_training_at_once_keep_both_runs_and_each_its_model(new_tab, site):
+    """Two tabs of one browser train at once: each shows both runs as they finish, and a reload of either shows both
+    runs and brings back that tab's own model; a new tab brings back the newest."""
+    tabs = [new_tab(site + hash_of({**SMALL, "num_steps": 1000, "seed": seed})) for seed in (1, 2)]
+    for tab in tabs:
+        tab.open()
+    for tab in tabs:
+        tab.train(wait_for=None)
+    for tab in tabs:
+        tab.wait_step(1)
+    assert [tab.state("phase") for tab in tabs] == ["training", "training"]
+    for tab in tabs:
+        tab.wait_phase("done", timeout=120_000)
+        tab.wait_checked()
+    losses = [tab.state("losses") for tab in tabs]
+    assert losses[0] != losses[1]
+    both = "window.__microgpt.runs.length === 2"
+    for tab in tabs:
+        tab.page.wait_for_function(both, timeout=30_000)
+        tab.wait_checked()
+    lists = [[(run["id"], run["key"], run["config"]["seed"]) for run in tab.state("runs")] for tab in tabs]
+    assert lists[0] == lists[1] and sorted(run[0] for run in lists[0]) == [1, 2]
+    for tab, own in zip(tabs, losses):
+        tab.page.reload()
+        tab.wait_phase("done", timeout=90_000)
+        tab.wait_checked()
+        assert tab.state("losses") == own
+        assert [(run["id"], run["key"], run["config"]["seed"]) for run in tab.state("runs")] == lists[0]
+    third = new_tab()
+    third.page.goto(site)
+    third.wait_phase("done", timeout=90_000)
+    third.wait_checked()
+    assert len(third.state("runs")) == 2
+    assert third.state("losses") in losses
+    assert all(tab.console_errors == [] for tab in [*tabs, third])
+
+
+def test_one_malformed_entry_is_dropped_said_once_and_the_rest_restored(new_driver, site):
+    driver = new_driver(site + hash_of({**SMALL, "num_steps": 40}))
+    page = driver.page
+    driver.open()
+    driver.train()
+    driver.wait_checked()
+    trained = driver.state("losses")
+    # What an older page or a damaged store may hold: a run list of one bad record, a bad run, a bad model.
+    page.evaluate("""() => new Promise((resolve, reject) => {
+      const open = indexedDB.open("microgpt");
+      open.onsuccess = () => {
+        const transaction = open.result.transaction("kept", "readwrite");
+        const entries = transaction.objectStore("kept");
+        entries.put([{ id: 1 }], "runs");
+        entries.put({ id: 2, curve: "no" }, "run:x/1");
+        entries.put({ checkpoint: 5 }, "model:elsewhere");
+        transaction.oncomplete = () => resolve();
+        transaction.onerror = () => reject(transaction.error);
+      };
+    })""")
+    page.reload()
+    driver.wait_phase("done", timeout=90_000)
+    driver.wait_checked()
+    assert driver.state("losses") == trained
+    assert len(driver.state("runs")) == 1
+    notice = page.text_content("#kept-text")
+    assert notice.startswith("Restored your model from today")
+    assert "This browser had kept 2 runs and 1 model that this page cannot read; they were dropped" in notice
+    # Said once: they are gone, and the page keeps what it trains next.
+    page.reload()
+    driver.wait_phase("done", timeout=90_000)
+    driver.wait_checked()
+    assert "cannot read" not in page.text_content("#kept-text")
+    driver.train()
+    driver.wait_checked()
+    page.reload()
+    driver.wait_phase("done", timeout=90_000)
+    driver.wait_checked()
+    assert len(driver.state("runs")) == 2
+    assert driver.console_errors == []
+
+
+def test_forget_during_training_is_not_undone_when_the_run_ends(new_driver, site):
+    driver = new_driver(site + hash_of({**SMALL, "num_steps": 40}))
+    page = driver.page
+    driver.open()
+    driver.train()
+    driver.set_setting("num_steps", 20000)
+    driver.train(wait_for=None)
+    wait_kept_while_training(driver)
+    page.click("#model-forget")
+    page.wait_for_function("document.querySelector('#model-kept').textContent.includes('keeps nothing')")
+    page.click("#stop")
+    driver.wait_phase("stopped")
+    driver.wait_checked()
+    assert len(driver.state("runs")) == 2, "the page still shows the runs until it is left"
+    assert "keeps nothing" in page.text_content("#model-kept")
+    page.reload()
+    driver.wait_phase("idle", timeout=90_000)
+    driver.wait_checked()
+    assert driver.state("runs") == [] and driver.state("events.length") == 0
+    assert page.is_hidden("#kept-notice")
     assert driver.console_errors == []

@@ -143,17 +143,24 @@ def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_rest
     saved = driver.state("lastModelStep")
     banner = driver.page.text_content("#banner")
     assert "settings are kept" in banner and f"the model comes back as it was at step {saved}" in banner
-    driver.wait_phase("paused", timeout=120_000)           # it can go on: Resume and Step once are offered
-    assert driver.page.is_enabled("#pause") and driver.page.text_content("#pause") == "Resume"
+    # It comes back as it was, paused and resumable (the checkpoint holds the random stream's state).
+    driver.wait_phase("paused", timeout=120_000)
     assert driver.state("summary")["step"] == saved
     # The curve is cut at the restored step: its event, or the one before when the save came while that step's
     # held-out evaluation was under way (its event never came: that worker is gone).
     assert saved - 1 <= driver.state("events")[-1]["step"] <= saved
     assert driver.page.input_value("#setting-num_steps") == "100000"
     assert len(driver.generate()) == 20
+    # What this browser keeps is that model too: a reload brings back the same step, not an older one.
+    driver.page.reload()
+    driver.wait_phase("paused", timeout=90_000)
+    driver.wait_checked()
+    assert driver.state("summary")["step"] == saved
+    driver.page.click("#pause")
+    driver.wait_phase("training")
+    driver.page.wait_for_function("n => window.__microgpt.events.at(-1).step > n", arg=saved, timeout=30_000)
     print(f"worker loss noticed after {noticed_after:.1f} s")
-    driver.page.click("#stop")
-    driver.wait_phase("stopped")
+    driver.reset()
     driver.set_setting("num_steps", 1000)
 
 

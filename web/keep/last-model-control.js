@@ -1,6 +1,8 @@
-// The current run's last checkpoint, kept in memory so that a lost worker does not cost the reader their model: asked
-// of the worker at pause, stop, done, divergence and every SAVE_EVERY_MS of training (python/recovery.js says when and
-// why). After a restart, run/run-control.js loads it into the new worker.
+// The one owner of the current run's last checkpoint. It alone asks the worker for it: during training every few
+// seconds (python/recovery.js says how often: never so often that saving slows training), at pause, stop, done,
+// divergence and Step once; a loaded model's checkpoint it takes as loaded. Every new copy goes to whoever listens:
+// keep-control.js stores it in this browser (so a reload brings the run back, resumable), and after a lost worker
+// run/run-control.js loads the copy into the new worker. Download asks it for a fresh copy too.
 
 import { saveDue } from "../python/recovery.js";
 
@@ -8,18 +10,30 @@ export class LastModel {
   // request(type, payload): a Session request.
   constructor(request) {
     this.request = request;
-    this.copy = null;          // {checkpoint, config, data, step}: the run as last saved
+    this.copy = null;          // {checkpoint, config, data, step, info, events, startedAt}: the run as last saved
     this.savedAt = 0;
+    this.saveMs = 0;           // how long the last save took (asking the worker and storing it)
+    this.listeners = [];
   }
 
   get step() {
     return this.copy?.step ?? null;
   }
 
-  // A new run began at `now`: nothing of it is kept yet, and the clock for the next save starts.
+  // listener(copy, {persist}): a new copy; persist: it is new to this browser (not one just restored from it).
+  onKept(listener) {
+    this.listeners.push(listener);
+  }
+
+  tell(persist) {
+    for (const listener of this.listeners) listener(this.copy, { persist });
+  }
+
+  // A new run began at `now` (performance.now()): nothing of it is kept yet, and the clock for the next save starts.
   started(now) {
     this.copy = null;
     this.savedAt = now;
+    this.startedAt = Date.now();
   }
 
   // The run is gone (Reset, or another run replaces it).
@@ -28,24 +42,39 @@ export class LastModel {
   }
 
   due(now) {
-    return saveDue(this.savedAt, now);
+    return saveDue(this.savedAt, now, this.saveMs);
   }
 
-  // Ask the worker for the run's checkpoint and the step it holds. describe(): {config, data} of the run once it
-  // answers; isCurrent(): the run is still the page's. A failure only means no new copy: the worker was lost
-  // meanwhile, and the previous copy stays.
-  async keep(describe, isCurrent) {
-    this.savedAt = performance.now();
+  // Ask the worker for the run's checkpoint and the step it holds. describe(): {config, data, info, events} of the run
+  // once it answers; isCurrent(): the run is still the page's. Quietly, a failure only means no new copy (the worker was
+  // lost meanwhile, and the previous copy stays); otherwise (Download) it is thrown. Returns the copy.
+  async keep(describe, isCurrent, { quiet = true } = {}) {
+    const start = performance.now();
+    this.savedAt = start;
     try {
       const { checkpoint, step } = await this.request("save");
-      if (isCurrent()) this.copy = { checkpoint, ...describe(), step };
-    } catch {
-      // the previous copy stays
+      if (isCurrent()) {
+        this.copy = { checkpoint, ...describe(), step, startedAt: this.startedAt ?? Date.now() };
+        this.tell(true);
+      }
+    } catch (error) {
+      if (!quiet) throw error;
     }
+    this.saveMs = performance.now() - start;
+    return this.copy;
+  }
+
+  // A model from a checkpoint (a file, or the one this browser kept) is the run now, from now on.
+  adopted(copy, { persist }) {
+    this.startedAt = Date.now();
+    this.savedAt = performance.now();
+    this.copy = { ...copy, startedAt: this.startedAt };
+    this.tell(persist);
   }
 
   // A copy loaded into a new worker is the run now, at the step its checkpoint holds.
   restored(copy, step) {
     this.copy = { ...copy, step };
+    this.savedAt = performance.now();
   }
 }

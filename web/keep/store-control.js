@@ -1,12 +1,12 @@
-// What the page keeps across reloads, in IndexedDB: the latest model (its checkpoint), the page's settings (as
-// settings/state.js's toStored writes them) and the run list. One object store of named entries, each a plain JSON-able value. Storage is a convenience, never a
+// What the page keeps across reloads, in IndexedDB: one object store of named entries, each a plain value (keep.js
+// says which entries there are and checks them when read; settings/state.js judges the settings). Storage is a
+// convenience, never a
 // requirement: every failure (no IndexedDB, a private window, a full quota) is reported once through `onProblem`
 // with the browser's error, and the page goes on without it; reads then find nothing and writes do nothing.
 
 const DB_NAME = "microgpt";
 const DB_VERSION = 1;
 const ENTRIES = "kept";
-export const KEYS = { model: "model", settings: "settings", runs: "runs" };
 
 const promised = (request) => new Promise((resolve, reject) => {
   request.onsuccess = () => resolve(request.result);
@@ -59,27 +59,47 @@ export class Store {
         transaction.oncomplete = resolve;
         transaction.onabort = () => reject(transaction.error ?? new DOMException("storage aborted", "AbortError"));
       });
-      const [result] = await Promise.all([promised(work(transaction.objectStore(ENTRIES))), done]);
-      return result;
+      const requests = [work(transaction.objectStore(ENTRIES))].flat();
+      const [results] = await Promise.all([Promise.all(requests.map(promised)), done]);
+      return results.at(-1);
     } catch (error) {
       this.fail(error);
       return undefined;
     }
   }
 
-  get(key) {
-    return this.transact("readonly", (entries) => entries.get(key));
+  // Every entry, as [[key, value]…] (none when storage failed).
+  async entries() {
+    let keys = [];
+    const values = await this.transact("readonly", (entries) => {
+      const named = entries.getAllKeys();
+      named.addEventListener("success", () => { keys = named.result; });
+      return [named, entries.getAll()];
+    });
+    return values ? keys.map((key, i) => [key, values[i]]) : [];
   }
 
-  // Everything kept, as {model, settings, runs} (each undefined when absent).
-  async getAll() {
-    const kept = {};
-    for (const key of Object.values(KEYS)) kept[key] = await this.get(key);
-    return kept;
+  // Entries whose key begins with `prefix`, as [[key, value]…].
+  async startingWith(prefix) {
+    const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+    let keys = [];
+    const values = await this.transact("readonly", (entries) => {
+      const named = entries.getAllKeys(range);
+      named.addEventListener("success", () => { keys = named.result; });
+      return [named, entries.getAll(range)];
+    });
+    return values ? keys.map((key, i) => [key, values[i]]) : [];
   }
 
   put(key, value) {
-    return this.transact("readwrite", (entries) => entries.put(value, key));
+    return this.write({ put: [[key, value]] });
+  }
+
+  // Several changes in one transaction: all happen or none. put: [[key, value]…]; remove: [key…].
+  write({ put = [], remove = [] }) {
+    if (put.length === 0 && remove.length === 0) return Promise.resolve();
+    return this.transact("readwrite", (entries) => [
+      ...remove.map((key) => entries.delete(key)), ...put.map(([key, value]) => entries.put(value, key))]);
   }
 
   // Forget: everything this page stored.

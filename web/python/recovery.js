@@ -1,11 +1,10 @@
 // What keeps a lost worker from costing the user their model, and how long a worker may stay silent, with no DOM
-// (tests/js/recovery.test.mjs). The page keeps the last checkpoint of the current run in memory (asked of the worker
-// at pause, stop, done, divergence and every SAVE_EVERY_MS of training: a few milliseconds for the default model), and
-// after a restart loads it into the new worker. A training chunk's deadline follows Python's own cost estimate of one
-// step (microgpt/cost.py, `check` reply), so a big scalar-engine model is not taken for a hung worker, nor is a
-// default one left hanging for minutes.
+// (tests/js/recovery.test.mjs). The page keeps the last checkpoint of the current run (keep/last-model-control.js: in
+// memory and in this browser; asked of the worker at pause, stop, done, divergence and every few seconds of training),
+// and after a restart or a reload loads it into the new worker. A training chunk's deadline follows Python's own cost
+// estimate of one step (microgpt/cost.py, `check` reply), so a big scalar-engine model is not taken for a hung worker,
+// nor is a default one left hanging for minutes.
 
-export const SAVE_EVERY_MS = 10_000;
 const PAGE_SLOWDOWN = 2;             // Pyodide runs the estimate's CPython time about twice as slowly
 const MIN_CHUNK_DEADLINE_MS = 10_000;
 const CHUNK_DEADLINE_MARGIN = 4;      // the estimate is for this project's machine; a reader's may be slower
@@ -36,7 +35,12 @@ function deadlineMs(seconds) {
   return Math.max(MIN_CHUNK_DEADLINE_MS, Math.ceil(CHUNK_DEADLINE_MARGIN * seconds * 1000 * PAGE_SLOWDOWN));
 }
 
-export const saveDue = (lastSavedAt, now) => now - lastSavedAt >= SAVE_EVERY_MS;
+// How often a running run's checkpoint is saved: every SAVE_EVERY_MS, or less often when one save takes long enough
+// that saving would cost training more than 1/SAVE_SHARE of its time (a big model: seconds of JSON).
+export const SAVE_EVERY_MS = 5_000;
+const SAVE_SHARE = 50;
+export const saveEveryMs = (saveMs = 0) => Math.max(SAVE_EVERY_MS, SAVE_SHARE * saveMs);
+export const saveDue = (lastSavedAt, now, saveMs = 0) => now - lastSavedAt >= saveEveryMs(saveMs);
 
 // "4,192 parameters · one step: ~41 MB, ~27 ms" (the estimate, in the page's time).
 export function costText(numParams, cost) {

@@ -85,14 +85,8 @@ export class RunControl {
       showMessage("train-message", error);
       this.page.setPhase(afterFailedTraining(this.events.length > 0 || Boolean(this.summary?.step)));
       emit("finished", { reason: "error", message: error.message });
+      if (hasModel(this.page.phase())) this.keepLastModel(run);
     }
-    this.keepInBrowser(run);
-  }
-
-  // What this browser keeps becomes the model the worker holds now: after training ends or pauses, and Step once.
-  keepInBrowser(run) {
-    const phase = this.page.phase();
-    if (run === this.run && hasModel(phase)) this.hooks.keeper()?.keep(this.summary, this.events, phase);
   }
 
   progress(run, chunk) {
@@ -104,10 +98,13 @@ export class RunControl {
     if (this.lastModel.due(performance.now())) this.keepLastModel(run);
   }
 
-  keepLastModel(run) {
-    this.lastModel.keep(
-      () => ({ config: this.summary.config, data: this.runData }),
-      () => run === this.run);
+  // The LastModel (the one owner of the run's last checkpoint) takes a copy of the model the worker holds now; this
+  // browser keeps it. Returns the copy (quiet: false, for Download: a failure is thrown).
+  keepLastModel(run = this.run, { quiet = true } = {}) {
+    return this.lastModel.keep(
+      () => ({ config: this.summary.config, data: this.runData, info: this.summary, events: [...this.events],
+        phase: this.page.phase() }),
+      () => run === this.run, { quiet });
   }
 
   // One training step under the microscope, while paused: the step the loop would take next, with what it did.
@@ -145,7 +142,6 @@ export class RunControl {
     }
     // What a lost worker brings back is what this browser keeps: the model after this step.
     this.keepLastModel(run);
-    this.keepInBrowser(run);
     this.page.refresh();
     return reply;
   }
@@ -156,7 +152,7 @@ export class RunControl {
     this.page.setPhase(next);
     if (next === "stopped") {
       emit("finished", { reason: "stop" });
-      return this.keepInBrowser(this.run);     // kept as stopped: a reload brings it back stopped, not paused
+      return this.keepLastModel(this.run);     // kept as stopped: a reload brings it back stopped, not paused
     }
     this.request(kind).catch((error) => showMessage("train-message", error));
   }
@@ -221,9 +217,9 @@ export class RunControl {
   }
 
   // A model from a checkpoint (a file, or the one this browser kept) becomes the page's model: its settings in the
-  // form, its curve if the page kept one, its step; then it samples, and resumes if Python has its data.
-  // kept: the phase the page was in when this browser kept the model (a restored model), else null.
-  adopt(summary, events, kept = null) {
+  // form, its curve if the page kept one, its step; then it samples, and resumes if Python has its data. checkpoint:
+  // the text loaded, now the run's last checkpoint; persist: this browser should keep it (it did not come from there).
+  adopt(summary, events, { checkpoint, persist, phase = null }) {
     this.run++;
     this.summary = summary;
     if (summary.num_docs !== null) this.checks.configured(summary);
@@ -235,7 +231,9 @@ export class RunControl {
     const { num_steps: numSteps } = summary.config;
     emit("progress", { events: this.events, step: summary.step, num_steps: numSteps, done: summary.step >= numSteps,
       steps_per_sec: null });
-    this.page.setPhase(afterLoading(summary, kept));
+    this.page.setPhase(afterLoading(summary, phase));
+    this.lastModel.adopted({ checkpoint, config: summary.config, data: this.runData, step: summary.step, info: summary,
+      events: [...this.events] }, { persist });
     this.checks.schedule();
   }
 
@@ -246,6 +244,7 @@ export class RunControl {
     if (!attached || run !== this.run || this.page.phase() !== "stopped") return;
     this.summary = attached;
     this.runData = payload;
+    if (this.lastModel.copy) Object.assign(this.lastModel.copy, { data: payload, info: attached });
     this.data.show(attached);
     this.page.setPhase("paused");
   }

@@ -1,27 +1,32 @@
 // Keeps the runs: it follows the page's events (base/events.js), and when a run finishes or is stopped it draws a few
 // names from it and files its record (runs.js) in the list the run-list view shows. It owns the list; Vary and
-// Delete come back here. Persistence can read `runs` and listen with `onChange`, and put records back with `load`.
+// Delete come back here. Persistence can read `runs` and listen with `onChange`, and put records back with `load`
+// (merged with other tabs' runs: a record's `key` names it in storage, its tab first).
 
 import { addRun, deleteRun, makeRecord, nextRunId } from "./runs.js";
 import { RunListView } from "./runs-view.js";
 
 export class RunKeeper {
   // currentData(): the data payload sent with `configure`; sampling(): the Samples form's payload for `sample`;
-  // vary(run): load a run's settings into the form; onSamples(names): names drawn for a new record.
-  constructor({ on, currentData, sampling, vary, onSamples = () => {}, onChange = () => {} }) {
+  // vary(run): load a run's settings into the form; onSamples(names): names drawn for a new record; newKey(): the
+  // name of a new record in storage (null: it is not stored, and gets a name for this page's life).
+  constructor({ on, currentData, sampling, vary, onSamples = () => {}, onChange = () => {}, newKey = () => null }) {
     this.runs = [];
     this.request = null;
-    this.current = null;         // the run being trained: {summary, data, events, activeMs, since, kept}
+    // the run being trained: {summary, data, events, activeMs, since, startedAt, kept, key}
+    this.current = null;
     this.sampling = sampling;
     this.onSamples = onSamples;
     this.onChange = onChange;
+    this.newKey = newKey;
     this.view = new RunListView({
       onVary: (run) => vary(run),
       onDelete: (run) => this.set(deleteRun(this.runs, run.id)),
     });
     on("ready", ({ request }) => { this.request = request; });
     on("configured", (summary) => {
-      this.current = { summary, data: currentData(), events: [], activeMs: 0, since: null, kept: false };
+      this.current = { summary, data: currentData(), events: [], activeMs: 0, since: null, startedAt: Date.now(),
+        kept: false };
     });
     on("progress", (chunk) => this.current?.events.push(...chunk.events));
     on("phase", ({ phase }) => this.clock(phase));
@@ -53,16 +58,18 @@ export class RunKeeper {
     if (!run || run.kept || run.events.length === 0) return;
     run.kept = true;
     this.clock("stopped");
+    const id = nextRunId(this.runs);
     const record = makeRecord({
-      id: nextRunId(this.runs), config: run.summary.config, data: run.data, numDocs: run.summary.num_docs,
-      vocabSize: run.summary.vocab_size, events: run.events, durationS: run.activeMs / 1000,
-      command: run.summary.edited ? null : run.summary.command ?? null, diverged, edited: Boolean(run.summary.edited),
+      id, key: this.newKey() ?? `page/${id}-${Date.now()}`, config: run.summary.config, data: run.data,
+      numDocs: run.summary.num_docs, vocabSize: run.summary.vocab_size, events: run.events,
+      durationS: run.activeMs / 1000, command: run.summary.edited ? null : run.summary.command ?? null, diverged,
+      edited: Boolean(run.summary.edited), startedAt: run.startedAt,
     });
-    run.id = record.id;
+    run.key = record.key;
     this.set(addRun(this.runs, record));
     try {
       const { samples } = await this.request("sample", this.sampling());
-      this.resample(samples, record.id);
+      this.resample(samples, record);
       this.onSamples(samples);
     } catch {
       // A run whose sampling settings are invalid is kept without names; Generate can add them later.
@@ -70,14 +77,16 @@ export class RunKeeper {
   }
 
   // Names generated from the newest kept run (by Generate, or when it was kept) belong to its record.
-  resample(samples, id = this.current?.kept ? this.current.id : null) {
-    const record = this.runs.find((run) => run.id === id);
-    if (!record) return;
-    record.samples = [...samples];
-    this.set([...this.runs]);
+  // (Its number may change when another tab's run takes it: its key does not.)
+  resample(samples, made = this.current?.kept ? this.current : null) {
+    const i = this.runs.findIndex((run) => made && run.key === made.key);
+    if (i < 0) return;
+    const runs = [...this.runs];
+    runs[i] = { ...runs[i], samples: [...samples] };
+    this.set(runs);
   }
 
-  // Put records back (persistence), replacing the list.
+  // Put records back (persistence: the stored ones merged with this list), replacing the list.
   load(records) {
     this.set([...records]);
   }

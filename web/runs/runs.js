@@ -2,8 +2,10 @@
 // between two runs (the name each run gets, and the legend of an overlay), and the smoothing of their loss curves.
 // A record is plain JSON (persistence keeps it as is); views and the compare chart only read it.
 //
-// record = {id, config, data: {source, text, description, fingerprint}, vocab_size, curve: [[step, loss, holdout|null]…],
-//           samples, duration_s, final_loss, final_holdout, command, diverged, edited, finished_at}
+// record = {id, key, config, data: {source, text, description, fingerprint}, vocab_size, curve: [[step, loss, holdout|null]…],
+//           samples, duration_s, final_loss, final_holdout, command, diverged, edited, started_at,
+//           finished_at}; id: the number the list shows; key: the record's name in storage, unique across tabs, its
+//           tab first ("<tab>/<n>").
 
 import { SMOOTHED_LOSS, SMOOTHING, finalLosses, formatLoss, smoothLosses } from "../base/losses.js";
 import { CAP_FACTOR } from "../base/off-axis.js";
@@ -49,13 +51,13 @@ export function describeData(data, numDocs) {
 const lastHoldout = (curve) => curve.findLast((point) => point[2] !== null)?.[2] ?? null;
 
 // events: the training events of the run ({step, loss, holdout_loss?}); the rest as the page knows it.
-export function makeRecord({ id, config, data, numDocs, vocabSize = null, events, samples = [], durationS, command = null,
-  diverged = false, edited = false, finishedAt = Date.now() }) {
+export function makeRecord({ id, key = null, config, data, numDocs, vocabSize = null, events, samples = [], durationS, command = null,
+  diverged = false, edited = false, startedAt = null, finishedAt = Date.now() }) {
   const curve = events.map(({ step, loss, holdout_loss: holdout }) => [step, loss, holdout ?? null]);
   return {
-    id, config: { ...config }, data: describeData(data, numDocs), vocab_size: vocabSize, curve, samples: [...samples],
+    id, key, config: { ...config }, data: describeData(data, numDocs), vocab_size: vocabSize, curve, samples: [...samples],
     duration_s: durationS, final_loss: curve.length ? curve[curve.length - 1][1] : null,
-    final_holdout: lastHoldout(curve), command, diverged, edited, finished_at: finishedAt,
+    final_holdout: lastHoldout(curve), command, diverged, edited, started_at: startedAt, finished_at: finishedAt,
   };
 }
 
@@ -66,6 +68,29 @@ export function addRun(runs, record, cap = MAX_RUNS) {
 }
 
 export const deleteRun = (runs, id) => runs.filter((run) => run.id !== id);
+
+// Two tabs keep runs side by side: the list this tab shows (mine) and the records storage holds (stored) become one.
+// A record is changed only by the tab that made it (own(key)), so for its own records this tab's copy wins (its write
+// may still be pending) and for the others' the stored one does; another tab's record no longer stored was deleted
+// there, and `deleted` names this tab's records another tab deleted. Oldest first, capped; two records with one number
+// (made in two tabs at once) are told apart the same way in every tab: the later one takes the next free number.
+export function mergeRuns({ mine, stored, own, deleted = new Set(), cap = MAX_RUNS }) {
+  const byKey = new Map(stored.map((run) => [run.key, run]));
+  for (const run of mine) if (own(run.key)) byKey.set(run.key, run);
+  const merged = [...byKey.values()].filter((run) => !deleted.has(run.key))
+    .sort((a, b) => a.finished_at - b.finished_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const kept = merged.slice(Math.max(0, merged.length - cap));
+  const used = new Set();
+  let next = nextRunId(kept);
+  return kept.map((run) => {
+    if (!used.has(run.id)) {
+      used.add(run.id);
+      return run;
+    }
+    used.add(next);
+    return { ...run, id: next++ };
+  });
+}
 
 export const nextRunId = (runs) => runs.reduce((most, run) => Math.max(most, run.id), 0) + 1;
 
