@@ -253,6 +253,8 @@ export class RunControl {
   lost(reason, { edit = false } = {}) {
     this.run++;
     this.restoring = this.lastModel.copy;
+    // A run that was stopped stays stopped; so does one whose edited code is gone (it cannot go on as it was trained).
+    this.restoringStopped = edit || ["stopped", "stopping"].includes(this.page.phase());
     showBanner(lostText(reason, this.lastModel.copy, { edit }));
   }
 
@@ -264,12 +266,12 @@ export class RunControl {
     } else if (this.restoring) {
       const copy = this.restoring;
       this.restoring = null;
-      this.restore(copy);
+      this.restore(copy, { stopped: this.restoringStopped });
     }
   }
 
   // After a lost worker restarted: the run's checkpoint with its data, then the page as it was.
-  async restore(copy) {
+  async restore(copy, { stopped = false } = {}) {
     const run = ++this.run;
     this.page.setPhase("starting");
     try {
@@ -283,8 +285,9 @@ export class RunControl {
       emit("configured", summary);
       emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps,
         done: summary.step >= summary.config.num_steps, steps_per_sec: null });
-      // Paused when it can go on (Resume, Step once), as a model loaded from a file is.
-      this.page.setPhase(afterLoading(summary));
+      // Paused when it can go on (Resume, Step once), as a model loaded from a file is; a run that was stopped, or whose
+      // edited code is gone, stays stopped. The checkpoint holds the random stream's state: Resume continues the run.
+      this.page.setPhase(stopped ? "stopped" : afterLoading(summary));
     } catch (error) {
       if (run !== this.run) return;
       showMessage("train-message", error);
