@@ -286,7 +286,7 @@ def test_keyboard_alone_can_train(driver):
     driver.set_setting("num_steps", 20)
     driver.page.focus("#setting-num_steps")
     for _ in range(30):
-        driver.page.keyboard.press("Tab")
+        driver.page.keyboard.press("Shift+Tab")      # Train comes before the settings (step 1)
         if driver.page.evaluate("document.activeElement.id") == "train":
             break
     assert driver.page.evaluate("document.activeElement.id") == "train"
