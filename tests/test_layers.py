@@ -9,7 +9,7 @@ import microgpt
 
 # Lowest first. Modules of one layer do not import each other.
 LAYERS = [
-    ["engine", "fast_ops", "optim", "data", "config"],      # foundations: no imports from the package
+    ["engine", "fast_ops", "optim", "data", "config", "watch"],  # foundations: no imports from the package
     ["model", "sample"],                                    # the scalar GPT; sampling with any model
     ["fast", "cost", "insight"],                            # the fast engine, a model's size and cost, insight
     ["train", "checkpoint", "listing", "shapes", "insight_text", "trace", "trace_text"],  # a run, its file, its
