@@ -6,18 +6,9 @@ compare chart, never clipped silently; and the Runs card says in one line how th
 import math
 import re
 
+from tests.e2e.test_insight_views import train
+
 GHOST_SERIES = 6        # the loss chart's series: step, training, smoothed, held-out, baseline, diverged, ghost
-
-
-def train(driver, **settings):
-    driver.reset()
-    driver.use_builtin()
-    for name, value in settings.items():
-        driver.set_setting(name, value)
-    before = len(driver.state("runs"))
-    driver.train("done")
-    driver.page.wait_for_function("n => window.__microgpt.runs.length > n", arg=before)
-    return driver.state("runs")[-1]
 
 
 def canvas_checksum(driver, selector="#chart canvas"):
