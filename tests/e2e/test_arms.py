@@ -32,10 +32,14 @@ def wait_live(page, arms, steps=5):
                            ".filter((n) => n >= steps).length >= arms", arg=[arms, steps], timeout=120_000)
 
 
-def run_context(driver, query):
-    driver.page.goto(f"{driver.base_url}{query}#experiment=context")
+def open_experiment(driver, query, experiment):
+    driver.page.goto(f"{driver.base_url}{query}#experiment={experiment}")
     driver.wait_phase("idle", timeout=90_000)
     driver.wait_checked()
+
+
+def run_context(driver, query):
+    open_experiment(driver, query, "context")
     skip_and_run(driver.page)
 
 
@@ -106,9 +110,7 @@ def test_stop_ends_every_arm_and_keeps_none_half_trained(new_driver):
     page = driver.page
     driver.open()
     snapshot_stored(page)
-    page.goto(f"{driver.base_url}?workers=2#experiment=layers")
-    driver.wait_phase("idle", timeout=90_000)
-    driver.wait_checked()
+    open_experiment(driver, "?workers=2", "layers")
     skip_and_run(page)
     wait_live(page, 2)
     assert arm_workers(page) == ["arm 1", "arm 2"]
@@ -126,9 +128,7 @@ def test_without_a_memory_snapshot_the_arms_train_one_at_a_time_and_the_page_say
     page = driver.page
     driver.open()
     snapshot_stored(page)
-    page.goto(f"{driver.base_url}?workers=2#experiment=heads")
-    driver.wait_phase("idle", timeout=90_000)
-    driver.wait_checked()
+    open_experiment(driver, "?workers=2", "heads")
     # Storage lost meanwhile (cleared, or evicted for want of room): extra workers would each start Python afresh.
     page.evaluate("caches.delete('microgpt-snapshot')")
     skip_and_run(page)
