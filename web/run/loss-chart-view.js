@@ -30,6 +30,7 @@ export class LossChart {
     this.table = table;
     this.note = note;
     this.ghost = null;        // {label, steps, smoothed}: the run before, drawn faint
+    container.classList.add("no-ghost");
     this.marks = [];
     this.top = null;
     this.clear(null);
@@ -102,6 +103,7 @@ export class LossChart {
   // made again.
   setGhost(ghost) {
     this.ghost = ghost;
+    this.container.classList.toggle("no-ghost", ghost === null);
     this.chart.draw();
     this.draw();
   }

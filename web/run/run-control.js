@@ -285,9 +285,10 @@ export class RunControl {
       emit("configured", summary);
       emit("progress", { events, step: summary.step, num_steps: summary.config.num_steps,
         done: summary.step >= summary.config.num_steps, steps_per_sec: null });
-      // Paused when it can go on (Resume, Step once), as a model loaded from a file is; a run that was stopped, or whose
-      // edited code is gone, stays stopped. The checkpoint holds the random stream's state: Resume continues the run.
-      this.page.setPhase(stopped ? "stopped" : afterLoading(summary));
+      // Done when it took all its steps; else paused when it can go on (Resume, Step once), as a model loaded from a
+      // file is; a run that was stopped, or whose edited code is gone, stays stopped. The checkpoint holds the random
+      // stream's state: Resume continues the run.
+      this.page.setPhase(afterLoading(summary, stopped ? "stopped" : null));
     } catch (error) {
       if (run !== this.run) return;
       showMessage("train-message", error);
