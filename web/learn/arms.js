@@ -3,8 +3,10 @@
 // each extra Python from: then one extra worker per arm, up to the cores the browser reports less one for the page.
 // arms-control.js starts and ends those workers.
 
-// What one more worker holding a started Python costs, in MB: the bench's measure (docs/benchmarks.md, "Experiment
-// arms in parallel") rounded up.
+// What one more worker holding a started Python is budgeted, in MB. bench/arms_bench.py measured 105 MB per extra
+// worker (docs/benchmarks.md, "Experiment arms in parallel": Chromium's PSS, one run, the experiment's small arms);
+// 160 is that measure with about 50% margin, a judgement, not a measure: other browsers and larger models were not
+// measured and hold more (a worker's Python grows with the model it trains).
 export const PER_WORKER_MB = 160;
 // The share of the device's memory extra workers may take: the page, the browser and the reader's other tabs keep
 // the rest.
