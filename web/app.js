@@ -157,6 +157,7 @@ const handlers = {
     codePanel?.load().catch((error) => showMessage("code-edit-message", error));
     await modelKeeper?.restore({ linkHasSettings: linkHadSettings });
     runControl.ready();
+    started();
   },
   failed: (error) => { loadingView.failed(error.message); console.error(error.traceback || error.message); },
   editBusy: (busy) => showEditStuck(busy && busy.seconds >= EDIT_NOTICE_S ? editBusyText(busy) : null),
@@ -242,9 +243,15 @@ function startWorker() {
   setPhase("loading");
 }
 
+// The page has started: from here on boot.js no longer shows an uncaught error as a start-up failure. The full page
+// has started once Python is ready and what this browser keeps is back; the embed widget once its form is built (it
+// starts Python only when Train is pressed).
+const started = () => window.dispatchEvent(new Event("microgpt:started"));
+
 function main() {
   formBuilt = buildForm().catch((error) => loadingView.failed(`the settings could not be loaded (${error.message})`))
     .finally(() => { formSettled = true; });
+  if (EMBED) formBuilt.then(started);
   if (EMBED) $("loading").hidden = true;
   else startWorker();
   $("edit-stuck-stop").addEventListener("click", () => client?.stopEdit());

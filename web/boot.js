@@ -4,8 +4,31 @@
 // A file rather than an inline script: the page's Content-Security-Policy allows scripts from this site only.
 // It also starts the page's own list of its errors, window.__microgptErrors: console.error calls, uncaught errors,
 // unhandled rejections and elements that failed to load, as text, from the first script on. Every engine's test reads it, since not every browser's
-// driver reports the console (WebKitGTK's WebDriver does not).
+// driver reports the console (WebKitGTK's WebDriver does not). Until the page has started (app.js dispatches
+// "microgpt:started" on window once it can be used), an uncaught error, an unhandled rejection or a script that failed
+// to load is also shown in the page's banner, named: no start-up failure leaves the page at "Loading…" in silence.
+// And it gives the page a language Intl accepts (see below) before any module formats a number.
 "use strict";
+// A machine without a locale reports navigator.language "C", which Intl rejects; uPlot makes its number format from
+// navigator.language when its module loads, so that throw would stop the page. Such a language reads as "en" here.
+(function () {
+  try {
+    new Intl.NumberFormat(navigator.language);
+  } catch {
+    const accepted = (tag) => {
+      try {
+        new Intl.NumberFormat(tag);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const languages = Array.from(navigator.languages || []).filter(accepted);
+    Object.defineProperty(navigator, "language", { value: languages[0] ?? "en", configurable: true });
+    Object.defineProperty(navigator, "languages", { value: Object.freeze(languages.length ? languages : ["en"]),
+      configurable: true });
+  }
+})();
 (function () {
   const flags = new URLSearchParams(location.hash.slice(1));
   if (flags.has("embed")) document.documentElement.classList.add("embed");
@@ -21,9 +44,43 @@
     errors.push(values.map(text).join(" "));
     consoleError(...values);
   };
+  let started = false;
+  window.addEventListener("microgpt:started", () => { started = true; }, { once: true });
+  // The first start-up failure, in the banner (once the body is there) and the status pill.
+  let shown = false;
+  const startupFailed = (what) => {
+    if (started || shown) return;
+    shown = true;
+    const show = () => {
+      const banner = document.getElementById("banner");
+      const status = document.getElementById("status");
+      if (banner) {
+        banner.textContent = `The page could not start: ${what}. Reloading may help; if it does not, this browser ` +
+          "cannot run the page as it is.";
+        banner.hidden = false;
+      }
+      if (status) {
+        status.textContent = "Could not start";
+        status.dataset.state = "failed";
+      }
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", show, { once: true });
+    else show();
+  };
   // Captured, so that a script, style or image that failed to load (its element's error, which does not bubble) counts.
-  window.addEventListener("error", (event) => errors.push(event instanceof ErrorEvent
-    ? `uncaught: ${text(event.error ?? event.message)}`
-    : `failed to load: ${event.target.src || event.target.href || event.target.tagName}`), true);
-  window.addEventListener("unhandledrejection", (event) => errors.push(`unhandled rejection: ${text(event.reason)}`));
+  window.addEventListener("error", (event) => {
+    if (event instanceof ErrorEvent) {
+      const where = event.filename ? ` (${event.filename.split("/").pop()}, line ${event.lineno})` : "";
+      errors.push(`uncaught: ${text(event.error ?? event.message)}`);
+      startupFailed(`${text(event.error ?? event.message)}${where}`);
+      return;
+    }
+    const source = event.target.src || event.target.href || event.target.tagName;
+    errors.push(`failed to load: ${source}`);
+    if (event.target.tagName === "SCRIPT") startupFailed(`${String(source).split("/").pop()} did not load`);
+  }, true);
+  window.addEventListener("unhandledrejection", (event) => {
+    errors.push(`unhandled rejection: ${text(event.reason)}`);
+    startupFailed(text(event.reason));
+  });
 })();
