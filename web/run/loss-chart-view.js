@@ -85,8 +85,10 @@ export class LossChart {
     };
   }
 
-  // The y axis: uPlot's low end, and a top that leaves no curve clipped silently (base/off-axis.js).
+  // The y axis: uPlot's low end, and a top that leaves no curve clipped silently (base/off-axis.js). Before any
+  // curve, the losses a run starts near: 0 to above ln(vocabulary size), not uPlot's 0 to 0.05 of no data.
   yRange(low, high) {
+    if (this.top === null && low === null) return [0, Math.ceil((this.baseline ?? 3) + 0.5)];
     const top = this.top ?? high;
     const bottom = Math.min(low ?? top, top);
     const pad = Math.max(0.05, 0.05 * (top - bottom));
