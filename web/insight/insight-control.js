@@ -1,10 +1,10 @@
 // Wires the "Look inside" section to Python: the diagram of one followed name (`trace`) and the views that live in
 // its stages (next character, attention, embeddings) share its one input, and each asks for its data when that
 // input changes, one request at a time (insight.js's Pacer). While training runs, they take turns: at a chunk
-// boundary at most one asks, at most every PACE_MS (≤ 2 requests per second for all together), and only one that is
-// open and on screen, so that looking inside does not slow training. "Step once on this name" and the graph of one
-// neuron ask only when pressed. Replies for a run the page has moved past are dropped. The views draw; this file
-// decides nothing about what they show.
+// boundary at most one asks, at most every PACE_MS (≤ 2 requests per second for all together; less often when an
+// answer costs more to show, see pace()), and only one that is open and on screen, so that looking inside does not
+// slow training. "Step once on this name" and the graph of one neuron ask only when pressed. Replies for a run the
+// page has moved past are dropped. The views draw; this file decides nothing about what they show.
 
 import { Pacer } from "./insight.js";
 import { isRunning } from "../base/phases.js";
@@ -15,6 +15,10 @@ import { EmbeddingView } from "./embedding-map-view.js";
 import { GraphView } from "./graph-view.js";
 
 const PACE_MS = 500;      // while training: one view's request per chunk boundary, ≤ 2 per second in all
+// ... and slower when an answer costs more to show: the browser's drawing of it (our code, then restyle, layout and
+// paint, which with every stage open on a tall screen is most of it) stays under this share of the time.
+const BUSY_SHARE = 0.1;
+const SLOWEST_PACE_MS = 5000;
 const TEMPERATURE_FIELD = "setting-temperature";
 
 export class InsightPanel {
@@ -162,6 +166,7 @@ export class InsightPanel {
         else view.update(reply);
         this.drawMs[type] += performance.now() - start;
         this.drawn[type]++;
+        this.pace(start);
       }
     } catch (error) {
       if (generation === this.generation) view.error?.(error.message);
@@ -172,6 +177,16 @@ export class InsightPanel {
         if (pacer.stale) this.refresh({ edited: false, only: type });
       }
     }
+  }
+
+  // The training-time gate's interval from what the last answer cost to show: from drawing it to the frame after it
+  // (a task queued from requestAnimationFrame runs once that frame is painted).
+  pace(start) {
+    requestAnimationFrame(() => setTimeout(() => {
+      if (document.visibilityState !== "visible") return;     // no frame painted while hidden: nothing measured
+      const costMs = performance.now() - start;
+      this.turn.intervalMs = Math.min(SLOWEST_PACE_MS, Math.max(PACE_MS, costMs / BUSY_SHARE));
+    }));
   }
 
   // A trace reply: the diagram draws it, and the parts learn what it follows (a rebuilt diagram has new slots).
