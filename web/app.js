@@ -33,6 +33,8 @@ import { LastModel } from "./keep/last-model-control.js";
 import { PageState } from "./settings/state-control.js";
 import { RunControl } from "./run/run-control.js";
 import { AUTO_TRAIN_MS, retrainNow } from "./run/ghost.js";
+import { bothOffer } from "./run/both.js";
+import { TrainBoth } from "./run/both-control.js";
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.documentElement.classList.contains("embed");   // set by boot.js before the first paint
@@ -48,6 +50,7 @@ let modelKeeper = null;      // Download, Load, and what this browser keeps (not
 let linkHadSettings = false; // the page was opened with settings in its link: they win over kept ones
 let inFlight = 0;
 let startup = null;          // how Python started: {from: "snapshot" | "fresh", bytes, installer}
+let both = null;             // Train both (run/both-control.js; not in the embed widget)
 
 // Requests whose answers change what the form shows; the tests wait for none to be outstanding.
 function ask(type, payload) {
@@ -74,10 +77,11 @@ const codePanel = EMBED ? null : new CodePanel({ request: ask, onEdit: (edited) 
 const runControl = new RunControl({ request, page, form: () => form, data, checks, lastModel, hooks: {
   startWorker, edited: () => codePanel?.edited, keeper: () => modelKeeper,
   adoptSettings: (config, edited) => state.withModel(config, { from: "model", force: true, edited }),
+  busy: () => (both?.active ? "Train both is still training; stop it or let it finish first" : ""),
 } });
 const chart = new LossChart($("chart"), { empty: $("chart-empty"), frame: $("chart-frame"),
   readout: $("chart-readout"), table: $("chart-table"), note: $("chart-offaxis") });
-followRun(chart, { runData: () => runControl.runData });
+const followed = followRun(chart, { runData: () => runControl.runData });
 // A model loaded without its training data has no split to show: the data panel keeps its preview.
 on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary); });
 on("configured", (summary) => { $("train-edited").hidden = !summary.edited; });
@@ -89,10 +93,13 @@ new ShapesView({ onShapes: (module, byLine, summary) => codePanel?.setNotes(modu
 // The run list and the views inside the model; the embed widget shows only training and samples.
 const insight = EMBED ? null : new InsightPanel(on, { step: (type, payload) => runControl.takeStep(type, payload) });
 const runKeeper = EMBED ? null : new RunKeeper({
-  on, currentData: () => data.current().data, sampling: () => form.sampling(), vary,
+  // The data the run on screen trained on (Train both's previous settings may have had other data than the panel's).
+  on, currentData: () => runControl.runData ?? data.current().data, sampling: () => form.sampling(), vary,
   onSamples: (names) => insight.samples(names), onChange: (kept) => modelKeeper?.keepRuns(kept),
   newKey: () => modelKeeper?.newRunKey() ?? null,
 });
+both = EMBED ? null : new TrainBoth({ runControl, request, page, sampling: () => form.sampling(),
+  keeper: () => runKeeper, followed });
 
 function setPhase(next) {
   const previous = phase;
@@ -117,18 +124,19 @@ function refresh() {
     dataOk: checks.dataOk, dataChecking: checks.dataChecking, dataChosen: data.current().data !== null,
     settingsOk: form !== null && !form.hasErrors({ sampling: false }),
     samplingOk: form !== null && !form.hasErrors({ sampling: true }), doneReason: embedView?.doneText(),
+    companion: both?.companion ?? null,
   });
   data.setEnabled(now.dataEnabled);
   form?.setLocked(now.locked);
   showControls(phase, now);
   modelKeeper?.setEnabled({ download: now.download, load: now.load, reason: now.modelReason });
-  showGuidance();
+  showGuidance(now);
   keepFocus();
   return now;
 }
 
 // What the form says about the model on screen: fields changed since it was trained, and what a short context cuts.
-function showGuidance() {
+function showGuidance(now) {
   if (!form) return;
   form.setNote("block_size", croppedNote(checks.dataSummary?.length_counts, form.value("block_size")));
   const trained = runControl.events.length ? runControl.summary : null;    // the run the chart shows
@@ -138,6 +146,20 @@ function showGuidance() {
   form.markChanged(changes);
   $("settings-trained").textContent = trainedWithText(changes);
   $("settings-trained").hidden = changes.length === 0;
+  if (!both) return;
+  const offer = both.active ? { offered: false, text: "" } : bothOffer({ phase, summary: runControl.summary,
+    runData: runControl.runData, lastStep: runControl.events.at(-1)?.step ?? runControl.summary?.step ?? 0,
+    diverged: runControl.diverged, edited: Boolean(codePanel?.edited) }, changes, now.train);
+  $("both-offer").hidden = !offer.offered;
+  $("both-offer-text").textContent = offer.text;
+}
+
+// Train both: the focus and the view go to the Training chart, where both curves are drawn.
+function trainBoth() {
+  const changes = changedSettings(runControl.summary?.config, form.config(), form.specs);
+  both.start(changes);
+  $("stop").focus({ preventScroll: true });
+  $("train-controls").scrollIntoView({ block: "start" });
 }
 
 // The worker's messages besides replies (python/client-control.js): loading progress, Python ready, failed, or lost.
@@ -256,10 +278,27 @@ function main() {
   else startWorker();
   $("edit-stuck-stop").addEventListener("click", () => client?.stopEdit());
   $("train").addEventListener("click", () => runControl.train());
-  // One button: Pause while training, Resume when paused (its name says which).
-  $("pause").addEventListener("click", () => (phase === "paused" ? runControl.continueTraining() : runControl.halt("pause")));
+  // One button: Pause while training, Resume when paused (its name says which). Train both's other run pauses,
+  // resumes and stops with the page's run, and alone once the page's run has ended (base/phases.js's `tail`).
+  const pageRunOver = () => ["idle", "stopped", "done"].includes(phase);
+  $("pause").addEventListener("click", () => {
+    if (pageRunOver()) both?.companion === "paused" ? both.resume() : both?.pause();
+    else if (phase === "paused") {
+      runControl.continueTraining();
+      both?.resume();
+    } else {
+      runControl.halt("pause");
+      both?.pause();
+    }
+    refresh();
+  });
   $("step-once").addEventListener("click", () => runControl.stepOnce());
-  $("stop").addEventListener("click", () => runControl.halt("stop"));
+  $("stop").addEventListener("click", () => {
+    if (!pageRunOver()) runControl.halt("stop");
+    both?.stop();
+    refresh();
+  });
+  $("train-both")?.addEventListener("click", trainBoth);
   $("reset").addEventListener("click", () => runControl.reset());
   // Not a #fragment link: the page's hash holds its settings.
   $("to-data").addEventListener("click", () => {
@@ -316,6 +355,7 @@ window.__microgpt = {
   get chartColors() { return chart.colors; },
   get experiment() { return experiments.summary(); },
   get compareMarks() { return runKeeper?.view.marks ?? []; },
+  get both() { return both?.summary() ?? null; },
 };
 
 main();

@@ -193,3 +193,23 @@ test("an experiment is refused, with the page's status, while a model is in use"
   assert.equal(experimentRefusal("training"), "the page is busy (Training); stop or finish training first");
   assert.equal(experimentRefusal("paused"), "the page is busy (Paused); stop or finish training first");
 });
+
+test("Train both's other run, training after the page's own run ended: Pause and Stop act on it, nothing replaces it", () => {
+  for (const phase of ["done", "stopped", "idle"]) {
+    const c = controls({ phase, ...usable, hasHistory: true, companion: "training" });
+    assert.deepEqual(enabledButtons(c).filter((name) => name !== "generate"), ["pause", "stop"], phase);
+    assert.equal(c.pauseLabel, "Pause");
+    assert.equal(c.load, false);
+    assert.equal(c.status, "Training (previous settings)");
+    assert.match(c.trainReason, /^The previous settings still train in a second worker: Stop ends them/);
+  }
+  const paused = controls({ phase: "done", ...usable, hasHistory: true, companion: "paused" });
+  assert.equal(paused.pauseLabel, "Resume");
+  assert.equal(paused.status, "Paused (previous settings)");
+  // While the page's run trains too, its own controls are as always, but Reset and Load wait for both.
+  const both = controls({ phase: "training", ...usable, hasHistory: true, companion: "training" });
+  assert.deepEqual(enabledButtons(both), ["pause", "stop"]);
+  assert.equal(both.status, "Training");
+  assert.deepEqual(enabledButtons(controls({ phase: "training", ...usable, hasHistory: true })),
+    ["pause", "stop", "reset"]);
+});

@@ -99,17 +99,25 @@ export function announcement(phase, previous, { step, numSteps, holdout } = {}) 
 //   samplingOk: nor in the sampling settings, dataOk: Python accepted the chosen data, dataChecking: Python is still
 //   judging it, dataChosen: there is data to send (dormant: Python has not judged it yet), hasHistory: the page
 //   shows a run (losses) that Reset would clear,
-//   doneReason: what the Train controls say when done instead of the usual (an embed's invitation)}.
+//   doneReason: what the Train controls say when done instead of the usual (an embed's invitation),
+//   companion: Train both's other run (run/both.js) while it is not over: "training" or "paused", else null}.
 export function controls({ phase, formReady = false, settingsOk = false, samplingOk = false, dataOk = false,
-  dataChecking = false, dataChosen = false, hasHistory = false, doneReason = "" }) {
+  dataChecking = false, dataChosen = false, hasHistory = false, doneReason = "", companion = null }) {
   if (!PHASES.includes(phase)) throw new Error(`unknown phase ${JSON.stringify(phase)}`);
   const ready = isReady(phase);
   const locked = isLocked(phase);
+  // Train both's other run still trains (or is paused) after the page's own run ended: Pause and Stop act on it, and
+  // nothing may replace the page's run (its chart shows the other run as the ghost) until it ends.
+  const tail = companion !== null && ["idle", "stopped", "done"].includes(phase);
   // Dormant, nothing has checked the settings yet: the link's values passed the schema's rules, Python judges the rest.
-  const canTrain = phase === "dormant" ? formReady && dataChosen : ready && !locked && settingsOk && dataOk;
+  const canTrain = companion === null &&
+    (phase === "dormant" ? formReady && dataChosen : ready && !locked && settingsOk && dataOk);
 
   let trainReason = (phase === "done" && doneReason) || (TRAIN_REASONS[phase] ?? "Ready to train.");
-  if (phase === "idle" && !settingsOk) trainReason = "Fix the settings marked in red to train.";
+  if (tail) {
+    trainReason = `The previous settings ${companion === "paused" ? "are paused" : "still train"} in a second ` +
+      "worker: Stop ends them; Train is free when they end.";
+  } else if (phase === "idle" && !settingsOk) trainReason = "Fix the settings marked in red to train.";
   else if (phase === "idle" && !dataOk) {
     trainReason = dataChecking ? "Checking the data…" : "Choose usable data to train.";
   }
@@ -121,29 +129,30 @@ export function controls({ phase, formReady = false, settingsOk = false, samplin
   else if (!samplingOk) sampleReason = "Fix the sampling settings marked in red.";
 
   return {
-    status: STATUS[phase],
+    status: tail ? `${companion === "paused" ? "Paused" : "Training"} (previous settings)` : STATUS[phase],
     fieldsEnabled: ready,                // the settings and sampling fieldsets
     dataEnabled: ready && !locked,
     locked,                              // the model's settings and data (sampling settings stay editable)
     train: canTrain,
     trainLabel: phase === "stopped" || phase === "done" ? "Train new model" : "Train",
     trainReason,
-    pause: phase === "training" || phase === "paused",   // one button: Pause while training, Resume when paused
-    pauseLabel: phase === "paused" ? "Resume" : "Pause",
+    // one button: Pause while training, Resume when paused
+    pause: phase === "training" || phase === "paused" || tail,
+    pauseLabel: phase === "paused" || (tail && companion === "paused") ? "Resume" : "Pause",
     stepOnce: phase === "paused",          // one training step under the microscope, then paused again
-    stop: phase === "training" || phase === "paused",
-    reset: ready && phase !== "experiment" && !(phase === "idle" && !hasHistory),
+    stop: phase === "training" || phase === "paused" || tail,
+    reset: ready && phase !== "experiment" && !(phase === "idle" && !hasHistory) && companion === null,
     generate: hasModel(phase) && samplingOk,
     sampleReason,
-    ...modelControls(phase),
+    ...modelControls(phase, companion),
   };
 }
 
 // The Model card: Download needs a model; Load replaces the model, so not while one is training.
-function modelControls(phase) {
+function modelControls(phase, companion) {
   let modelReason = "";
   if (!isReady(phase)) modelReason = "Waiting for Python to load.";
-  else if (isRunning(phase)) modelReason = "Pause or stop training to download or load a model.";
+  else if (isRunning(phase) || companion !== null) modelReason = "Pause or stop training to download or load a model.";
   else if (!hasModel(phase)) modelReason = "Train or load a model to download it.";
-  return { download: hasModel(phase), load: isReady(phase) && !isRunning(phase), modelReason };
+  return { download: hasModel(phase), load: isReady(phase) && !isRunning(phase) && companion === null, modelReason };
 }

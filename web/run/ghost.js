@@ -16,10 +16,11 @@ export function ghostOf(summary, data, events) {
     steps: finite.map(({ step }) => step), smoothed: smoothLosses(finite.map(({ loss }) => loss)) };
 }
 
-// The ghost's legend label: what changed from it to the run on screen ("previous run: learning_rate 0.01 → 0.03").
-export function ghostLabel(ghost, summary, data) {
+// The ghost's legend label: what changed from it to the run on screen ("previous run: learning_rate 0.01 → 0.03";
+// Train both's ghost, which trains beside it, is "previous settings: …").
+export function ghostLabel(ghost, summary, data, name = "previous run") {
   const changes = differences(ghost, { config: summary.config, data: describeData(data, summary.num_docs ?? undefined) });
-  return `previous run: ${changes.length ? changeText(changes) : "same settings"}`;
+  return `${name}: ${changes.length ? changeText(changes) : "same settings"}`;
 }
 
 export const TIMELINE_NAMES = 4;    // names per held-out evaluation

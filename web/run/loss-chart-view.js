@@ -102,9 +102,11 @@ export class LossChart {
   }
 
   // The run before, or null: {label, steps, smoothed} (run/ghost.js). Its label is the legend's, so the chart is
-  // made again.
+  // made again when the label changes; a ghost that grows (Train both's, run/both-control.js) is only redrawn.
   setGhost(ghost) {
+    const same = ghost !== null && this.ghost !== null && ghost.label === this.ghost.label;
     this.ghost = ghost;
+    if (same) return this.draw();
     this.container.classList.toggle("no-ghost", ghost === null);
     this.chart.draw();
     this.draw();

@@ -18,7 +18,8 @@ export class RunControl {
   // request(type, payload, options): a Session request; page: {phase(), setPhase(phase), refresh()}; form(): the
   // settings form; data: the DataPanel; checks: the Checks; lastModel: the LastModel; hooks: {startWorker(), edited():
   // the Code card's edited model.py or undefined, keeper(): the ModelKeeper or null, adoptSettings(config): a
-  // loaded model's settings become the page's (state-control.js)}.
+  // loaded model's settings become the page's (state-control.js), busy(): why an experiment cannot have the Session
+  // now besides the page's phase (Train both's other run), or ""}.
   constructor({ request, page, form, data, checks, lastModel, hooks }) {
     Object.assign(this, { request, page, form, data, checks, lastModel, hooks });
     this.run = 0;                   // bumped whenever the page's run changes
@@ -31,9 +32,12 @@ export class RunControl {
                                     // seconds Python spent in its chunks
     this.trainWhenReady = false;    // the embed widget's Train, pressed before Python was there
     this.restoring = null;          // a lost worker's last model, loaded once the new worker is ready
+    this.diverged = false;          // the run on screen blew up
   }
 
-  async train() {
+  // settings: {config, data} to train instead of the form's and the Data panel's (Train both's previous settings,
+  // trained first when the two go one after another: run/both-control.js).
+  async train(settings = null) {
     if (this.page.phase() === "dormant") {
       this.timings.trainPressed = performance.now();
       this.trainWhenReady = true;
@@ -44,11 +48,11 @@ export class RunControl {
     showBanner(null);
     showMessage("train-message", null);
     this.page.setPhase("starting");
-    const data = this.data.current().data;
+    const data = settings ? settings.data : this.data.current().data;
     let summary;
     try {
-      summary = await this.request("configure",
-        { config: this.form().config(), data, edited: this.hooks.edited() || undefined });
+      summary = await this.request("configure", settings ? { config: settings.config, data }
+        : { config: this.form().config(), data, edited: this.hooks.edited() || undefined });
     } catch (error) {
       if (run !== this.run) return;
       showMessage("train-message", error);
@@ -58,6 +62,7 @@ export class RunControl {
     this.summary = summary;
     this.checks.configured(summary);
     this.events = [];
+    this.diverged = false;
     this.lastModel.started(performance.now());
     this.runData = data;
     emit("configured", summary);
@@ -72,6 +77,7 @@ export class RunControl {
       if (run !== this.run) return;
       if (result.reason === "done") this.timings.trainEnd = performance.now();
       if (result.reason === "diverged") {
+        this.diverged = true;
         showMessage("train-message", { message: result.message });
         emit("diverged", { step: result.step, loss: result.loss, message: result.message });
       }
@@ -191,7 +197,7 @@ export class RunControl {
   // controls wait while it runs, and the page is idle (Ready) afterwards. The task hears of a run that finished all its
   // steps (learn/experiments.js's finishedRun): until the task configures another, the Session still holds its model.
   async exclusive(task) {
-    const refusal = experimentRefusal(this.page.phase());
+    const refusal = experimentRefusal(this.page.phase()) || this.hooks.busy?.();
     if (refusal) throw new Error(refusal);
     const defaults = Object.fromEntries(this.form().specs.map((spec) => [spec.name, spec.default]));
     const finished = finishedRun(
@@ -221,6 +227,7 @@ export class RunControl {
   // the text loaded, now the run's last checkpoint; persist: this browser should keep it (it did not come from there).
   adopt(summary, events, { checkpoint, persist, phase = null }) {
     this.run++;
+    this.diverged = false;
     this.summary = summary;
     if (summary.num_docs !== null) this.checks.configured(summary);
     this.events = [...events];

@@ -10,21 +10,32 @@ const $ = (id) => document.getElementById(id);
 
 // The views that follow a run: the loss chart (with the run before as its ghost), the progress readout, the names as
 // the model learns and the generated names. runData(): the data payload of the run just configured (null: unknown).
+// Returns {showCompanion, updateCompanion}: Train both's previous settings, training beside the next run
+// (run/both-control.js), are that run's ghost instead of the run before, drawn as they grow.
 export function followRun(chart, { runData = () => null } = {}) {
   const trainingView = new TrainingView();
   const samplesView = new SamplesView();
   const timelineView = new TimelineView();
   let shown = null;         // the run the chart shows: {summary, data, events}
   let ghost = null;         // the run before it (run/ghost.js), once a new run starts from step 0
+  let companion = null;     // Train both's other run: {summary, data, events, claimed: the next run has begun}
+  const ghostNow = () => {
+    if (!companion?.claimed) return ghost && { ...ghost, label: ghostLabel(ghost, shown.summary, shown.data) };
+    const live = ghostOf(companion.summary, companion.data, companion.events);
+    return live && { ...live, label: ghostLabel(live, shown.summary, shown.data, "previous settings") };
+  };
   on("configured", (summary) => {
     const data = runData();
-    // A new run from its first step: the one the chart showed becomes the ghost. A model loaded or brought back
-    // part-way has no run before it to compare with.
-    if (summary.step === 0) ghost = (shown && ghostOf(shown.summary, shown.data, shown.events)) ?? ghost;
-    else ghost = null;
+    // A new run from its first step: the one the chart showed becomes the ghost (or Train both's other run does, for
+    // the run it began with). A model loaded or brought back part-way has no run before it to compare with (but a
+    // page's run brought back during Train both keeps the other run as its ghost).
+    if (summary.step === 0) {
+      ghost = (shown && ghostOf(shown.summary, shown.data, shown.events)) ?? ghost;
+      if (companion) companion = companion.claimed ? null : Object.assign(companion, { claimed: true });
+    } else ghost = null;
     shown = { summary, data, events: [] };
     chart.reset(summary.vocab_size);
-    chart.setGhost(ghost && { ...ghost, label: ghostLabel(ghost, summary, data) });
+    chart.setGhost(ghostNow());
     samplesView.clear();
     timelineView.clear();
     trainingView.start(summary.config.num_steps);
@@ -40,6 +51,7 @@ export function followRun(chart, { runData = () => null } = {}) {
   });
   on("diverged", (divergence) => chart.markDivergence(divergence));
   on("cleared", () => {
+    companion = null;
     chart.reset(null);
     chart.setGhost(null);   // Reset empties the chart; the run stays the ghost of the next one
     trainingView.clear();
@@ -48,6 +60,15 @@ export function followRun(chart, { runData = () => null } = {}) {
   });
   on("lost", () => trainingView.clear());
   on("sampled", ({ samples }) => samplesView.show(samples));
+  return {
+    showCompanion(run) {
+      companion = run;
+      if (!run && shown) chart.setGhost(ghostNow());
+    },
+    updateCompanion() {
+      if (companion?.claimed && shown) chart.setGhost(ghostNow());
+    },
+  };
 }
 
 // The page-wide notice (the worker was lost); null hides it.

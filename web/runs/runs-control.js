@@ -58,15 +58,9 @@ export class RunKeeper {
     if (!run || run.kept || run.events.length === 0) return;
     run.kept = true;
     this.clock("stopped");
-    const id = nextRunId(this.runs);
-    const record = makeRecord({
-      id, key: this.newKey() ?? `page/${id}-${Date.now()}`, config: run.summary.config, data: run.data,
-      numDocs: run.summary.num_docs, vocabSize: run.summary.vocab_size, events: run.events,
-      durationS: run.activeMs / 1000, command: run.summary.edited ? null : run.summary.command ?? null, diverged,
-      edited: Boolean(run.summary.edited), startedAt: run.startedAt,
-    });
+    const record = this.file({ summary: run.summary, data: run.data, events: run.events, durationS: run.activeMs / 1000,
+      diverged, startedAt: run.startedAt });
     run.key = record.key;
-    this.set(addRun(this.runs, record));
     try {
       const { samples } = await this.request("sample", this.sampling());
       this.resample(samples, record);
@@ -74,6 +68,24 @@ export class RunKeeper {
     } catch {
       // A run whose sampling settings are invalid is kept without names; Generate can add them later.
     }
+  }
+
+  // A record for a run, added to the list; returns it.
+  file({ summary, data, events, durationS, diverged, startedAt, samples = [] }) {
+    const id = nextRunId(this.runs);
+    const record = makeRecord({
+      id, key: this.newKey() ?? `page/${id}-${Date.now()}`, config: summary.config, data, numDocs: summary.num_docs,
+      vocabSize: summary.vocab_size, events, samples, durationS, command: summary.edited ? null : summary.command ?? null,
+      diverged, edited: Boolean(summary.edited), startedAt,
+    });
+    this.set(addRun(this.runs, record));
+    return record;
+  }
+
+  // A run trained beside the page's (Train both's previous settings, in a second worker: run/both-control.js) is
+  // kept as any run, with the names its worker drew before it closed.
+  keepSide(run) {
+    if (run.events.length) this.file(run);
   }
 
   // Names generated from the newest kept run (by Generate, or when it was kept) belong to its record.
