@@ -15,7 +15,8 @@ import { problem } from "./settings/hash.js";
 import { DataPanel } from "./settings/data-view.js";
 import { LossChart } from "./run/loss-chart-view.js";
 import { LoadingView, followRun, showControls, showEditStuck, showMessage } from "./run/run-view.js";
-import { EDIT_NOTICE_S, editBusyText } from "./python/recovery.js";
+import { EDIT_NOTICE_S, START_RETRY_DELAYS_MS, editBusyText, startGaveUpText, startRetryText }
+  from "./python/recovery.js";
 import { ShareLink } from "./settings/share-control.js";
 import { EmbedView } from "./settings/embed-view.js";
 import { announcement, controls, focusAfter, hasModel, isLocked, isRunning } from "./base/phases.js";
@@ -129,6 +130,11 @@ function refresh() {
   data.setEnabled(now.dataEnabled);
   form?.setLocked(now.locked);
   showControls(phase, now);
+  if (loadingView.gaveUp) {         // the client stopped trying to start Python: Retry (in the loading card) is next
+    $("status").textContent = "Python did not start";
+    $("status").dataset.state = "failed";
+    $("train-reason").textContent = "Python did not start: see why below, then press Retry.";
+  }
   modelKeeper?.setEnabled({ download: now.download, load: now.load, reason: now.modelReason });
   showGuidance(now);
   keepFocus();
@@ -182,6 +188,13 @@ const handlers = {
     started();
   },
   failed: (error) => { loadingView.failed(error.message); console.error(error.traceback || error.message); },
+  // Python did not start (a file did not download, the worker stopped while starting): the client tries again after
+  // a wait, then gives up and the Retry button starts it again.
+  retrying: ({ reason, tried, delayMs }) => loadingView.failed(startRetryText(reason, tried, delayMs)),
+  gaveUp: ({ reason, download, tries }) => {
+    loadingView.failed(startGaveUpText(reason, { download, tries }), { retry: true });
+    refresh();
+  },
   editBusy: (busy) => showEditStuck(busy && busy.seconds >= EDIT_NOTICE_S ? editBusyText(busy) : null),
   lost: (reason, { edit = false } = {}) => {
     if (edit) codePanel?.dropEdit(reason);
@@ -260,7 +273,8 @@ function vary(run) {
 // The full page adopts the worker python/early-start-control.js started; the embed widget starts one only when the
 // reader presses Train (no Python download before).
 function startWorker() {
-  client = new WorkerClient(WORKER_URL, handlers, { early: takeEarlyWorker() });
+  client = new WorkerClient(WORKER_URL, handlers,
+    { early: takeEarlyWorker(), startRetryDelaysMs: START_RETRY_DELAYS_MS });
   loadingView.restart();
   setPhase("loading");
 }
@@ -277,6 +291,11 @@ function main() {
   if (EMBED) $("loading").hidden = true;
   else startWorker();
   $("edit-stuck-stop").addEventListener("click", () => client?.stopEdit());
+  $("loading-retry").addEventListener("click", () => {
+    loadingView.restart();
+    refresh();
+    client?.retry();
+  });
   $("train").addEventListener("click", () => runControl.train());
   // One button: Pause while training, Resume when paused (its name says which). Train both's other run pauses,
   // resumes and stops with the page's run, and alone once the page's run has ended (base/phases.js's `tail`).

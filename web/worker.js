@@ -6,10 +6,39 @@
 // `heartbeat` every second, sent whenever the event loop is free, lets the page tell a busy worker from a dead or stuck
 // one.
 
-import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { deleteSnapshot, readSnapshot, snapshotKey, writeSnapshot } from "./python/snapshot-control.js";
 
 const here = (path) => new URL(path, import.meta.url).href;
+
+// A file of this site that did not download while Python started (the network failed, or an HTTP error). Pyodide
+// does not always say so itself (a failed pyodide.asm.wasm leaves its start waiting forever), so the start watches
+// every fetch of this site and ends at the first that fails, naming it; the page then tries again (`failed` with
+// `download`, see docs/PROTOCOL.md).
+class DownloadError extends Error {
+  constructor(problems) {
+    super(problems.map(({ file, cause }) => `${file} did not download (${cause})`).join("; "));
+    this.file = problems[0].file;
+  }
+}
+
+let downloadProblem = null;            // the first DownloadError of this start
+let downloadFailed = null;             // rejects the start with it
+const downloadWatch = new Promise((resolve, reject) => { downloadFailed = reject; });
+downloadWatch.catch(() => {});         // raced below; this only keeps it from counting as unhandled
+function failDownload(file, cause) {
+  downloadProblem ??= new DownloadError([{ file, cause }]);
+  downloadFailed(downloadProblem);
+  return downloadProblem;
+}
+
+// The file's path inside this site (as manifest.json names it), or null for anything else.
+function siteFile(input) {
+  const url = new URL(input instanceof Request ? input.url : String(input), self.location.href);
+  const base = here("./");
+  return url.href.startsWith(base) ? url.pathname.slice(new URL(base).pathname.length) : null;
+}
+
+let loadPyodide = null;                // pyodide.mjs's, imported when the start begins (its failure is named)
 
 // Our wheel, installed by micropip from Pyodide's file system ("emfs:"). micropip is then forgotten, because Pyodide
 // 314.0.7 snapshots only JavaScript objects it can name again: the functions micropip imports from Pyodide's API
@@ -75,46 +104,74 @@ let call = null;            // the Python `call` function, once loaded
 const post = (message) => self.postMessage(message);
 const loading = (stage, percent, detail = "") => post({ type: "loading", payload: { stage, percent, detail } });
 
-// Count the bytes of the runtime files as they stream in, so the page can show a real download percentage.
-function countingFetch(sizes, onBytes) {
-  const plainFetch = self.fetch.bind(self);
+// Every fetch of this site while Python starts: one that fails (no answer, an HTTP error, or a body that breaks
+// off) ends the start, naming the file; the bytes of the runtime's big files are counted as they stream in, so the
+// page can show a real download percentage.
+function watchedFetch(plainFetch, sizes, onBytes) {
   return async (input, init) => {
-    const response = await plainFetch(input, init);
-    const name = new URL(input instanceof Request ? input.url : String(input), self.location.href)
-      .pathname.split("/").pop();
-    if (!(name in sizes) || !response.body) return response;
-    const counter = new TransformStream({
-      transform(chunk, controller) { onBytes(chunk.byteLength); controller.enqueue(chunk); },
+    const file = siteFile(input);
+    if (file === null) return plainFetch(input, init);
+    let response;
+    try {
+      response = await plainFetch(input, init);
+    } catch {
+      throw failDownload(file, "network error");
+    }
+    if (!response.ok) throw failDownload(file, `HTTP ${response.status}`);
+    if (!response.body) return response;
+    const counted = file.split("/").pop() in sizes;
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+      async pull(controller) {
+        let chunk;
+        try {
+          chunk = await reader.read();
+        } catch {
+          const problem = failDownload(file, "the download broke off");
+          return controller.error(problem);
+        }
+        if (chunk.done) return controller.close();
+        if (counted) onBytes(chunk.value.byteLength);
+        controller.enqueue(chunk.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
     });
-    return new Response(response.body.pipeThrough(counter),
-      { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }
 
 async function start() {
   loading("download", 0);
-  const manifestText = await (await fetch(here("./manifest.json"), { cache: "no-cache" })).text();
-  const manifest = JSON.parse(manifestText);
-  const big = ["pyodide.asm.wasm", "python_stdlib.zip"];
-  const sizes = Object.fromEntries(big.map((name) => [name, manifest.files[`pyodide/${name}`].size]));
-  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-  let received = 0;
-  // No Cache Storage (some third-party frames), no snapshot: Python starts the normal way.
-  const key = self.caches ? await snapshotKey(manifestText).catch(() => null) : null;
   const plainFetch = self.fetch;
-  let shown = -1;
-  self.fetch = countingFetch(sizes, (bytes) => {
-    received += bytes;
-    const percent = Math.min(100, Math.floor((100 * received) / total));
-    if (percent === shown) return;
-    shown = percent;
-    // Once the bytes are in, what remains of loadPyodide is compiling the runtime and starting Python.
-    if (percent === 100) loading("python", 0);
-    else loading("download", percent);
-  });
+  self.fetch = watchedFetch(plainFetch.bind(self), {}, () => {});
   let startup;
+  let manifest;
   try {
-    startup = (key && await fromSnapshot(key)) || await freshStart(key, manifest.wheels);
+    // What a failed download leaves waiting ends when the download watch rejects.
+    const watched = (promise) => Promise.race([promise, downloadWatch]);
+    const manifestText = await watched((async () => (await fetch(here("./manifest.json"), { cache: "no-cache" })).text())());
+    manifest = JSON.parse(manifestText);
+    const big = ["pyodide.asm.wasm", "python_stdlib.zip"];
+    const sizes = Object.fromEntries(big.map((name) => [name, manifest.files[`pyodide/${name}`].size]));
+    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+    let received = 0;
+    let shown = -1;
+    self.fetch = watchedFetch(plainFetch.bind(self), sizes, (bytes) => {
+      received += bytes;
+      const percent = Math.min(100, Math.floor((100 * received) / total));
+      if (percent === shown) return;
+      shown = percent;
+      // Once the bytes are in, what remains of loadPyodide is compiling the runtime and starting Python.
+      if (percent === 100) loading("python", 0);
+      else loading("download", percent);
+    });
+    ({ loadPyodide } = await watched(import("./pyodide/pyodide.mjs").catch((error) => {
+      // A module that did not download is a TypeError; any other error (a SyntaxError) is named as it is.
+      throw failDownload("pyodide/pyodide.mjs", error instanceof TypeError ? "network error" : String(error));
+    })));
+    // No Cache Storage (some third-party frames), no snapshot: Python starts the normal way.
+    const key = self.caches ? await snapshotKey(manifestText).catch(() => null) : null;
+    startup = await watched((async () => (key && await fromSnapshot(key)) || freshStart(key, manifest.wheels))());
   } finally {
     self.fetch = plainFetch;
   }
@@ -122,15 +179,22 @@ async function start() {
   post({ type: "ready", payload: { pyodide: manifest.pyodide, startup } });
 }
 
-// The wheels at `paths` (relative to this worker) as bytes, in order; each missing one is named.
+// The wheels at `paths` (relative to this worker) as bytes, in order; each one that did not download is named (all of
+// them: hence the fetch that is not watched, which would end the start at the first).
+const unwatchedFetch = self.fetch.bind(self);
 async function fetchWheels(paths) {
   const results = await Promise.all(paths.map(async (path) => {
-    const response = await fetch(here(path));
-    if (!response.ok) return { problem: `${path}: HTTP ${response.status}` };
-    return { bytes: new Uint8Array(await response.arrayBuffer()) };
+    const file = siteFile(here(path));
+    try {
+      const response = await unwatchedFetch(here(path));
+      if (!response.ok) return { problem: { file, cause: `HTTP ${response.status}` } };
+      return { bytes: new Uint8Array(await response.arrayBuffer()) };
+    } catch {
+      return { problem: { file, cause: "network error" } };
+    }
   }));
   const missing = results.filter((result) => result.problem).map((result) => result.problem);
-  if (missing.length) throw new Error(missing.join("; "));
+  if (missing.length) throw new DownloadError(missing);
   return results.map((result) => result.bytes);
 }
 
@@ -156,6 +220,7 @@ async function fromSnapshot(key) {
     return { from: "snapshot", bytes: bytes.byteLength, installer: pyodide.globals.get("installer")() };
   } catch (error) {
     call = null;
+    if (downloadProblem) throw downloadProblem;       // the runtime did not download: the snapshot is not to blame
     console.warn("microgpt: the stored snapshot did not start; starting Python without it:", error.message);
     await deleteSnapshot(key).catch(() => {});
     return null;
@@ -284,7 +349,9 @@ setInterval(() => post({ type: "heartbeat" }), HEARTBEAT_MS);
 
 // Requests that arrive while Python loads wait for it, in order (each awaits the same promise).
 const started = start().then(() => true, (error) => {
-  post({ type: "failed", payload: { message: String(error.message || error), traceback: String(error.stack || "") } });
+  const problem = downloadProblem ?? (error instanceof DownloadError ? error : null);
+  post({ type: "failed", payload: { message: String(problem?.message || error.message || error),
+    traceback: String(error.stack || ""), ...(problem ? { download: problem.file } : {}) } });
   return false;
 });
 

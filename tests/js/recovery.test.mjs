@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chunkDeadlineMs, costText, editBusyText, editStuckText, eventsUpTo, lostText, replyDeadlineMs,
-  sampleDeadlineMs, saveDue, SAVE_EVERY_MS, stepOnceDeadlineMs } from "../../web/python/recovery.js";
+  sampleDeadlineMs, saveDue, SAVE_EVERY_MS, START_RETRY_DELAYS_MS, startGaveUpText, startRetryText,
+  stepOnceDeadlineMs } from "../../web/python/recovery.js";
 
 test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
   assert.equal(chunkDeadlineMs(null), 10_000);
@@ -56,4 +57,14 @@ test("quick requests and samples of a small model have seconds; whole models and
   assert.equal(sampleDeadlineMs(null, 20), 5_000);
   assert.equal(sampleDeadlineMs({ seconds_per_step: 0.014 }, 20), 5_000);
   assert.equal(sampleDeadlineMs({ seconds_per_step: 1 }, 20), 80_000);     // a big model's draw is not a hang
+});
+
+test("a start that failed is tried again after 1, 2 and 4 s, then the reader is told what to do", () => {
+  assert.deepEqual(START_RETRY_DELAYS_MS, [1000, 2000, 4000]);
+  const reason = "pyodide/pyodide.asm.wasm did not download (network error)";
+  assert.equal(startRetryText(reason, 1, 1000), `${reason}. Trying again in 1 s (try 2 of 4).`);
+  assert.equal(startRetryText(reason, 3, 0), `${reason}. Trying again (try 4 of 4).`);
+  assert.equal(startGaveUpText(reason, { download: true, tries: 4 }),
+    `${reason}. Tried 4 times. Check the connection, then press Retry.`);
+  assert.equal(startGaveUpText("ValueError: bad wheel"), "ValueError: bad wheel. Press Retry to start Python again.");
 });

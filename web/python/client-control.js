@@ -18,13 +18,21 @@ export class WorkerClient {
   // handlers: {loading(payload), ready({pyodide}), failed(error), lost(reason)}; early: a worker already started from
   // `url` and the events it sent so far ({worker, events}, see early-start-control.js), adopted instead of a new one;
   // name: the worker's name (its `self.name`; an experiment's extra workers are "arm 1", "arm 2", …).
-  constructor(url, handlers, { early = null, name = "", loadTimeoutMs = 120_000, heartbeatTimeoutMs = 5_000 } = {}) {
+  // startRetryDelaysMs: when given (the page's own worker: recovery.js's START_RETRY_DELAYS_MS), a worker whose Python
+  // did not start because a file did not download, or that stopped before its Python was up, is started again after
+  // each wait in turn, the handlers told `retrying({reason, tried, delayMs})`; then `gaveUp({reason, download,
+  // tries})`, and only `retry()` starts it again. Without it such a worker is `failed` or `lost` as any other.
+  constructor(url, handlers, { early = null, name = "", loadTimeoutMs = 120_000, heartbeatTimeoutMs = 5_000,
+    startRetryDelaysMs = null } = {}) {
     this.url = url;
     this.name = name;
     this.closed = false;
     this.handlers = handlers;
     this.loadTimeoutMs = loadTimeoutMs;
     this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+    this.startRetryDelaysMs = startRetryDelaysMs;
+    this.failedStarts = 0;      // tries in a row whose Python did not start
+    this.retryTimer = null;
     this.nextId = 1;
     this.pending = new Map();   // id -> {resolve, reject, onProgress}
     this.worker = null;
@@ -34,6 +42,7 @@ export class WorkerClient {
 
   start(early = null) {
     this.ready = false;
+    this.heard = false;         // the worker has sent a message (its script loaded)
     this.inEdit = null;         // the last beat from inside the edited model.py ({seconds, line}), until it returns
     this.ended = null;          // the worker's word that Python ended ({message, edit}), before its crash
     this.worker = early ? early.worker : new Worker(this.url, { type: "module", name: this.name });
@@ -49,6 +58,16 @@ export class WorkerClient {
     event.preventDefault();
     // Python ended under a request (the worker said why just before): the edit is to blame when it was in use.
     if (this.ended) return this.lose(this.ended.message, { edit: this.ended.edit });
+    // A worker that fails with no message before it has said anything: its script (worker.js or a module it
+    // imports) did not load.
+    if (!this.ready && !this.heard && !event.message) {
+      if (this.notStarted("worker.js or a module it imports did not download", { again: true, download: true })) {
+        return undefined;
+      }
+    } else if (!this.ready && this.notStarted(`the Python worker crashed while starting (${event.message || "no details"})`,
+      { again: true })) {
+      return undefined;
+    }
     return this.lose(`the Python worker crashed (${event.message || "no details"})`);
   }
 
@@ -62,6 +81,7 @@ export class WorkerClient {
     this.watchdog = setTimeout(() => {
       if (idle && document.visibilityState === "hidden") this.arm(ms, reason, { idle });
       else if (this.inEdit) this.lose(editStuckText(this.inEdit), { edit: true });
+      else if (!this.ready && this.notStarted(reason, { again: true })) return;
       else this.lose(reason);
     }, ms);
   }
@@ -73,6 +93,7 @@ export class WorkerClient {
 
   receive(message) {
     const { id, type, payload } = message;
+    this.heard = true;
     if (type === "heartbeat") {
       // A beat from inside the edited model.py (microgpt/watch.py): the worker lives, but the edit has not returned.
       // It does not push the deadline back: code that never returns must not hold the page forever.
@@ -97,10 +118,13 @@ export class WorkerClient {
     }
     if (type === "ready") {
       this.ready = true;
+      this.failedStarts = 0;
       this.rearm();
       return this.handlers.ready?.(payload);
     }
     if (type === "failed") {
+      const download = Boolean(payload.download);
+      if (this.notStarted(payload.message, { again: download, download })) return undefined;
       this.quiet();
       return this.handlers.failed?.(new WorkerError(payload));
     }
@@ -158,11 +182,45 @@ export class WorkerClient {
     if (!this.closed) this.start();     // the handler may have closed it for good
   }
 
+  // Python did not start in this worker (see startRetryDelaysMs): end it, and start another after the next wait, or
+  // give up. again: a new try may work (a file did not download, the worker stopped or took too long), else it is
+  // not tried again by itself (Python itself failed); download: the cause was a download. Returns false when this
+  // client does not retry starts (the caller then fails or loses the worker as before).
+  notStarted(reason, { again = false, download = false }) {
+    if (!this.startRetryDelaysMs || this.closed) return false;
+    this.end(reason);
+    this.failedStarts++;
+    const delayMs = again ? this.startRetryDelaysMs[this.failedStarts - 1] : undefined;
+    if (delayMs === undefined) {
+      this.handlers.gaveUp?.({ reason, download, tries: this.failedStarts });
+      return true;
+    }
+    this.handlers.retrying?.({ reason, tried: this.failedStarts, delayMs });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.closed) return;
+      this.handlers.retrying?.({ reason, tried: this.failedStarts, delayMs: 0 });
+      this.start();
+    }, delayMs);
+    return true;
+  }
+
+  // The reader's Retry once the client gave up: a fresh worker, and a fresh round of tries.
+  retry() {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.failedStarts = 0;
+    this.end("Python is starting again");
+    this.start();
+  }
+
   // End this worker for good (an experiment's extra worker, once the experiment is over): what is pending fails with
   // `reason`, and no fresh worker starts.
   close(reason = "the worker was closed") {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.end(reason);
   }
 

@@ -78,3 +78,19 @@ export const editBusyText = ({ seconds, line }) =>
 export const editStuckText = ({ seconds, line }, { stopped = false } = {}) =>
   `${stopped ? "you stopped the edited model.py" : "the edited model.py did not return"}: it ran ` +
   `${Math.round(seconds)} s without returning, at line ${line}`;
+
+// Python that did not start in a worker because a file did not download (worker.js's `failed` with `download`), or a
+// worker that stopped before its Python was up (its script did not load): the page tries again after each of these
+// waits, then stops and offers Retry. Short, so that a reader back online is not kept waiting.
+export const START_RETRY_DELAYS_MS = [1000, 2000, 4000];
+
+// What the loading card says after "Python could not start: " while it waits to try again (`tried`: the failed tries
+// so far; `delayMs` 0: trying now).
+export const startRetryText = (reason, tried, delayMs) =>
+  `${reason}. ${delayMs > 0 ? `Trying again in ${Math.round(delayMs / 1000)} s` : "Trying again"} ` +
+  `(try ${tried + 1} of ${START_RETRY_DELAYS_MS.length + 1}).`;
+
+// What it says once it has stopped trying: the reason, and what the reader can do.
+export const startGaveUpText = (reason, { download = false, tries = 1 } = {}) =>
+  `${reason}.${tries > 1 ? ` Tried ${tries} times.` : ""} ` +
+  (download ? "Check the connection, then press Retry." : "Press Retry to start Python again.");

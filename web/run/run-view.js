@@ -134,12 +134,17 @@ export class LoadingView {
   restart() {
     $("loading").hidden = false;
     $("loading-error").hidden = true;
+    $("loading-retry").hidden = true;
+    this.gaveUp = false;
     this.stage({ stage: "download", percent: 0 });
   }
 
-  failed(message) {
+  // retry: the page has stopped trying by itself, so the Retry button is offered.
+  failed(message, { retry = false } = {}) {
     $("loading-error").textContent = `Python could not start: ${message}`;
     $("loading-error").hidden = false;
+    $("loading-retry").hidden = !retry;
+    this.gaveUp = retry;
   }
 }
 
