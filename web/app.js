@@ -39,6 +39,8 @@ import { TrainBoth } from "./run/both-control.js";
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.documentElement.classList.contains("embed");   // set by boot.js before the first paint
+// A document with no origin (a frame sandboxed without allow-same-origin) may start no worker: see boot.js.
+const NO_ORIGIN = window.origin === "null";
 
 let phase = EMBED ? "dormant" : "loading";
 let client = null;
@@ -134,6 +136,12 @@ function refresh() {
     $("status").textContent = "Python did not start";
     $("status").dataset.state = "failed";
     $("train-reason").textContent = "Python did not start: see why below, then press Retry.";
+  }
+  if (NO_ORIGIN) {                  // boot.js's banner says why, and what the embedding page must allow
+    $("status").textContent = "Cannot run here";
+    $("status").dataset.state = "failed";
+    $("train").disabled = true;
+    $("train-reason").textContent = "Python cannot start in this frame: see why above.";
   }
   modelKeeper?.setEnabled({ download: now.download, load: now.load, reason: now.modelReason });
   showGuidance(now);
@@ -272,10 +280,15 @@ function vary(run) {
 
 // The full page adopts the worker python/early-start-control.js started; the embed widget starts one only when the
 // reader presses Train (no Python download before).
+// The browser may refuse the worker outright (a frame with no origin, see boot.js): that is said, not thrown.
 function startWorker() {
-  client = new WorkerClient(WORKER_URL, handlers,
-    { early: takeEarlyWorker(), startRetryDelaysMs: START_RETRY_DELAYS_MS });
   loadingView.restart();
+  try {
+    client = new WorkerClient(WORKER_URL, handlers,
+      { early: takeEarlyWorker(), startRetryDelaysMs: START_RETRY_DELAYS_MS });
+  } catch (error) {
+    loadingView.failed(`the browser refused to start its worker here (${error.message})`);
+  }
   setPhase("loading");
 }
 

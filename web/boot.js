@@ -48,25 +48,39 @@
   window.addEventListener("microgpt:started", () => { started = true; }, { once: true });
   // The first start-up failure, in the banner (once the body is there) and the status pill.
   let shown = false;
-  const startupFailed = (what) => {
+  const startupFailed = (what, { text = null, status = "Could not start" } = {}) => {
     if (started || shown) return;
     shown = true;
     const show = () => {
       const banner = document.getElementById("banner");
-      const status = document.getElementById("status");
+      const pill = document.getElementById("status");
       if (banner) {
-        banner.textContent = `The page could not start: ${what}. Reloading may help; if it does not, this browser ` +
-          "cannot run the page as it is.";
+        banner.textContent = text ?? `The page could not start: ${what}. Reloading may help; if it does not, this ` +
+          "browser cannot run the page as it is.";
         banner.hidden = false;
       }
-      if (status) {
-        status.textContent = "Could not start";
-        status.dataset.state = "failed";
+      if (pill) {
+        pill.textContent = status;
+        pill.dataset.state = "failed";
       }
+      const reason = document.getElementById("train-reason");
+      if (reason) reason.textContent = "Python cannot start: see why above.";
     };
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", show, { once: true });
     else show();
   };
+  // A frame sandboxed without allow-same-origin (<iframe sandbox="allow-scripts">) has no origin ("null"): the
+  // browser lets such a document start no worker from this site (a worker's script must be of the document's origin),
+  // so Python cannot run there at all, and its module scripts load only where the host sends CORS headers. Said first
+  // and exactly, with what the embedding page must allow.
+  if (window.origin === "null" && /^https?:$/.test(location.protocol)) {
+    startupFailed("no origin", { status: "Cannot run here", text: window.parent !== window
+      ? "This widget cannot run in a frame sandboxed without allow-same-origin: such a frame has no origin, and the " +
+        "browser lets it start no Python worker. The page that embeds it must allow it: " +
+        "<iframe sandbox=\"allow-scripts allow-same-origin\" …> (or no sandbox attribute)."
+      : "This page cannot run here: it was given no origin (a sandbox without allow-same-origin), and the browser " +
+        "lets such a page start no Python worker. Open it directly." });
+  }
   // Captured, so that a script, style or image that failed to load (its element's error, which does not bubble) counts.
   window.addEventListener("error", (event) => {
     if (event instanceof ErrorEvent) {

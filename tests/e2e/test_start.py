@@ -1,7 +1,11 @@
 """Start-up: whatever stops the page from starting is said in the page, naming it. A runtime file that does not
 download is named, tried again after 1, 2 and 4 s, then offered to Retry. A browser language Intl rejects
 ("C", a machine without a locale) is read as "en" and the page works; an uncaught error or a script that does not
-load during start-up is shown in the banner, never left at "Loading…"."""
+load during start-up is shown in the banner, never left at "Loading…". A frame sandboxed without allow-same-origin,
+where the browser lets the page start no worker, says so and what the embedding page must allow."""
+
+import functools
+import threading
 
 import pytest
 
@@ -117,5 +121,61 @@ def test_a_repeat_visit_whose_runtime_does_not_download_keeps_its_snapshot_and_r
         driver.page.click("#loading-retry")
         driver.wait_phase("idle", timeout=90_000)
         assert driver.state("startup")["from"] == "snapshot"
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def sandboxed_post(builder, site, tmp_path):
+    """A host page on another origin that embeds the widget in <iframe sandbox="allow-scripts">. cors: the site is served
+    with Access-Control-Allow-Origin: * (as GitHub Pages serves it), so that the frame, which has no origin, can load
+    the page's module scripts; without it they do not load there."""
+    servers = []
+
+    class CorsHandler(builder._Handler):
+        def end_headers(self):
+            self.send_header("Access-Control-Allow-Origin", "*")
+            super().end_headers()
+
+    def make(cors):
+        base = site
+        if cors:
+            servers.append(builder._Server(("127.0.0.1", 0), functools.partial(CorsHandler, directory=str(builder.DIST))))
+            threading.Thread(target=servers[-1].serve_forever, daemon=True).start()
+            base = builder.url(servers[-1])
+        (tmp_path / "post.html").write_text(
+            "<!doctype html><meta charset=utf-8><title>A blog post</title><link rel=icon href='data:,'>"
+            f"<body style='margin:0'><iframe sandbox='allow-scripts' src='{base}index.html#embed&num_steps=30'"
+            " width='700' height='820' style='border:0' title='microgpt'></iframe>")
+        servers.append(builder.serve(tmp_path))
+        return builder.url(servers[-1]) + "post.html"
+    yield make
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("cors", [False, True], ids=["modules blocked", "modules load"])
+def test_a_frame_sandboxed_without_same_origin_says_what_the_host_must_allow(browser, sandboxed_post, cors):
+    context = browser.new_context(viewport={"width": 900, "height": 900})
+    try:
+        page = context.new_page()
+        requests = []
+        context.on("request", lambda request: requests.append(request.url))
+        page.goto(sandboxed_post(cors))
+        widget = page.main_frame.child_frames[0]
+        widget.wait_for_selector("#banner:visible", timeout=30_000)
+        if cors:
+            widget.wait_for_selector("#embed-settings li", timeout=30_000)    # the app loaded and drew the widget
+        assert widget.evaluate("window.origin") == "null"
+        assert widget.text_content("#banner") == (
+            "This widget cannot run in a frame sandboxed without allow-same-origin: such a frame has no origin, and "
+            "the browser lets it start no Python worker. The page that embeds it must allow it: "
+            '<iframe sandbox="allow-scripts allow-same-origin" …> (or no sandbox attribute).')
+        assert widget.text_content("#status") == "Cannot run here"
+        # Without its modules the page says this much from boot.js; with them, app.js says it too.
+        reason = "Python cannot start in this frame: see why above." if cors else "Python cannot start: see why above."
+        assert widget.text_content("#train-reason") == reason
+        assert widget.is_disabled("#train")
+        assert not [url for url in requests if "worker.js" in url or "/pyodide/" in url]
     finally:
         context.close()
