@@ -40,22 +40,48 @@ FORWARD_SHARE = 0.5               # of a step's time per multiply-add, for a for
 MAX_MEMORY_BYTES = 1.5e9
 MAX_SECONDS_PER_STEP = 60.0       # a 1000-step run would take 17 hours
 
+# The page (Python in WebAssembly, in a browser tab) holds less than the CLI. Its model goes back and forth as a
+# checkpoint, JSON of about 63 characters per trained parameter (weight, Adam's m and v), and reading one back makes a
+# Python float per number beside the model it replaces. Measured in Chromium's Pyodide (a loaded machine): a
+# 402,176-parameter model (n_embd 128, n_layer 2, a 26 MB checkpoint once trained) loads twice, samples and saves;
+# 20 names from it took 45 s, a load 20-30 s (the load deadline is 60 s). Bigger models were not measured loading
+# since the payload scan was fixed (checkpoint._STRING); before, n_embd 192 and 256 failed with MemoryError, as did
+# that 26 MB checkpoint. The page refuses models above this limit (Session asks `check_size(..., page=True)`), so
+# what it trains it can also save, load and sample; the CLI trains them.
+PAGE_MAX_PARAMS = 500_000
+CHECKPOINT_CHARS_PER_PARAM = 63
+# The largest checkpoint the page reads: its largest model's, with room as checkpoint.MAX_BYTES has (26 characters a
+# number). Anything larger is refused before it is parsed.
+PAGE_MAX_CHECKPOINT_CHARS = 3 * PAGE_MAX_PARAMS * 26 + 1_000_000
+
 
 def num_params(config, vocab_size):
     """Parameter count: the sizes of the model's matrices (model.parameter_shapes) added up."""
     return sum(rows * cols for _, rows, cols in parameter_shapes(config, vocab_size))
 
 
-def check_size(config, vocab_size):
+def check_size(config, vocab_size, page=False):
     """Refuse models too large to train here, now that the vocabulary size is known: by parameter count, then by
-    what one training step would cost in memory and time on the chosen engine."""
+    what one training step would cost in memory and time on the chosen engine; with `page`, also what the page
+    cannot hold (PAGE_MAX_PARAMS)."""
     count = num_params(config, vocab_size)
     if count > MAX_PARAMS:
         raise ConfigError(f"model size: {count:,} parameters is more than the {MAX_PARAMS:,} allowed; "
                           f"lower n_embd, n_layer or block_size")
-    too_costly = problem(config, vocab_size)
+    too_costly = problem(config, vocab_size) or (page_problem(config, vocab_size) if page else None)
     if too_costly:
         raise ConfigError(too_costly)
+
+
+def page_problem(config, vocab_size):
+    """Why the page cannot hold this model (naming its size, the page's limit and what to do), or None."""
+    count = num_params(config, vocab_size)
+    if count <= PAGE_MAX_PARAMS:
+        return None
+    return (f"page limit: {count:,} parameters is more than the {PAGE_MAX_PARAMS:,} the page can hold (its "
+            f"checkpoint, about {count * CHECKPOINT_CHARS_PER_PARAM / 1e6:,.0f} MB, would not fit in the browser's "
+            f"memory); lower n_embd, n_layer or block_size, or train it with the command line (python -m microgpt "
+            f"train)")
 
 
 def multiply_adds(config, vocab_size, tokens):

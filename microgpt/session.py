@@ -9,6 +9,7 @@ A run that diverges is a result: the `train` reply says so and the run keeps its
 
 import json
 import math
+import shlex
 import time
 
 from . import checkpoint, cost, insight, listing, trace
@@ -98,7 +99,7 @@ class Session:
             num_params = cost.num_params(config, vocab_size)
             estimate = cost.estimate(config, vocab_size)
             try:
-                cost.check_size(config, vocab_size)
+                cost.check_size(config, vocab_size, page=True)
             except ConfigError as error:
                 errors["n_embd"] = str(error)
         return {"errors": errors, "num_params": num_params, "cost": estimate}
@@ -155,6 +156,7 @@ class Session:
             config = config.replace(engine="scalar")
         data = payload.get("data")
         docs = self.documents(data)
+        cost.check_size(config, Tokenizer.from_documents(docs).vocab_size, page=True)     # the page's limit too
         run = Run(config, docs, self.data_description(data, docs), self.edited_model if edited else None)
         self.run, self.docs, self.run_edited = run, docs, edited
         return self.summary()
@@ -299,8 +301,17 @@ class Session:
         text = payload.get("checkpoint")
         if not isinstance(text, str):
             raise UserError("checkpoint: expected the checkpoint's JSON text")
-        saved = checkpoint.parse(text, str(payload.get("name") or "checkpoint"))
-        run = Run.restore(saved)
+        name = str(payload.get("name") or "checkpoint")
+        if len(text) > cost.PAGE_MAX_CHECKPOINT_CHARS:
+            raise UserError(too_big_to_load(name, len(text)))
+        try:
+            saved = checkpoint.parse(text, name)
+            too_big = cost.page_problem(saved["config"], len(saved["vocab"]) + 1)
+            if too_big:
+                raise UserError(f"{name}: {too_big.removeprefix('page limit: ')}; your model here is kept")
+            run = Run.restore(saved)
+        except MemoryError:
+            raise UserError(too_big_to_load(name, len(text), ran_out=True)) from None
         data = payload.get("data")
         try:
             docs = self.documents(data) if data else self.docs if self.docs is not None else builtin_documents()
@@ -373,6 +384,17 @@ class Session:
         self.edited_model = listing.load_edited_model(str(source))
         self.edited_source = str(source)
         return {"edited": True}
+
+
+def too_big_to_load(name, chars, ran_out=False):
+    """Why the page cannot take this checkpoint, and what to do instead (the page's model stays)."""
+    size = f"{chars / 1e6:.3g} MB"
+    why = (f"the page ran out of memory reading this checkpoint of {size}" if ran_out else
+           f"a checkpoint of {size} is more than the {cost.PAGE_MAX_CHECKPOINT_CHARS / 1e6:.0f} MB the page can load "
+           f"(a model of up to {cost.PAGE_MAX_PARAMS:,} parameters)")
+    file = shlex.quote(name) if name.lower().endswith(".json") else "FILE"
+    return (f"{name}: {why}; your model here is kept. Sample or resume it with the command line: "
+            f"python -m microgpt sample --checkpoint {file}")
 
 
 def parse_payload(request_type, payload_json):

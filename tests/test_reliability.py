@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import tracemalloc
 
 import pytest
 
@@ -111,6 +112,48 @@ def test_session_check_reports_the_cost_and_refuses_what_is_too_costly():
     assert reply["errors"]["n_embd"].startswith("cost: ") and reply["cost"]["memory_mb"] > 1500
     with pytest.raises(UserError, match="GB of memory"):
         s.handle("configure", json.dumps({"config": {"n_embd": 128, "engine": "scalar"}}))
+
+
+def test_the_page_refuses_a_model_it_cannot_hold_with_its_size_and_the_cli_still_trains_it():
+    s = Session()
+    big = {"n_embd": 256, "n_layer": 2}
+    error = json.loads(s.handle("check", json.dumps({"config": big})))["errors"]["n_embd"]
+    assert error.startswith("page limit: 1,590,784 parameters is more than the 500,000 the page can hold (its "
+                            "checkpoint, about 100 MB, would not fit in the browser's memory); lower n_embd")
+    assert error.endswith("or train it with the command line (python -m microgpt train)")
+    with pytest.raises(UserError, match="page limit: 1,590,784 parameters"):
+        s.handle("configure", json.dumps({"config": big}))
+    assert s.run is None
+    cost.check_size(Config.from_dict(big), 28)                  # the core's own limits (the CLI's) allow it
+    allowed = json.loads(s.handle("check", json.dumps({"config": {"n_embd": 128, "n_layer": 2}})))
+    assert allowed["errors"] == {} and allowed["num_params"] <= cost.PAGE_MAX_PARAMS
+
+
+def test_a_checkpoint_too_big_for_the_page_is_refused_with_its_size_and_the_model_kept(session, saved_text,
+                                                                                         monkeypatch):
+    before = session.handle("save")
+    padded = saved_text + " " * (cost.PAGE_MAX_CHECKPOINT_CHARS + 10**6)    # valid JSON, too big for the page
+    with pytest.raises(UserError) as refused:
+        session.handle("load", json.dumps({"checkpoint": padded, "name": "big model.json"}))
+    assert str(refused.value) == (
+        f"big model.json: a checkpoint of {len(padded) / 1e6:.3g} MB is more than the 40 MB the page can load (a "
+        "model of up to 500,000 parameters); your model here is kept. Sample or resume it with the command line: "
+        "python -m microgpt sample --checkpoint 'big model.json'")
+    assert session.handle("save") == before
+    # A smaller file of a model above the page's limit is refused once its config is read; running out of memory
+    # while reading one is said, never a bare MemoryError.
+    monkeypatch.setattr(cost, "PAGE_MAX_PARAMS", 100)
+    with pytest.raises(UserError, match=r"^m.json: \d[\d,]* parameters is more than the 100 the page can hold .*"
+                                        r"your model here is kept$"):
+        session.handle("load", json.dumps({"checkpoint": saved_text, "name": "m.json"}))
+
+    def out_of_memory(*args):
+        raise MemoryError
+    monkeypatch.setattr(checkpoint, "parse", out_of_memory)
+    with pytest.raises(UserError, match=r"^m.json: the page ran out of memory reading this checkpoint of 0.0\d+ MB; your "
+                                        r"model here is kept. Sample or resume it with the command line"):
+        session.handle("load", json.dumps({"checkpoint": saved_text, "name": "m.json"}))
+    assert session.handle("save") == before
 
 
 # --- data and numbers -----------------------------------------------------------------------------------------------
@@ -239,6 +282,19 @@ def test_brackets_inside_strings_are_not_nesting(saved_text):
     doc["docs_sha256"] = "[[[[[[[[{{{{{{"
     checkpoint.parse(json.dumps(doc))
 
+
+def test_a_load_payload_is_scanned_for_nesting_in_little_memory():
+    """The page's `load` payload is one JSON string holding the checkpoint (tens of megabytes): scanning it for nesting
+    must not keep anything per character (the plain string regex took ~150 bytes a character: a MemoryError in the
+    page's Python for a 26 MB checkpoint of an allowed model)."""
+    payload = json.dumps({"checkpoint": json.dumps({"w": [[0.123456789012345] * 1000] * 100})})
+    tracemalloc.start()
+    try:
+        assert not checkpoint.nesting_exceeds(payload, 3)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(payload)
 
 def test_an_oversized_checkpoint_is_refused_before_reading(tmp_path):
     path = tmp_path / "big.json"

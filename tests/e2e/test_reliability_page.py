@@ -117,6 +117,50 @@ def test_the_cost_of_a_step_is_shown_and_a_too_costly_model_refused(driver):
     driver.set_setting("n_embd", 16)
 
 
+def shoot(driver, selector, stem):
+    """Screenshots of what `selector` shows, 1280 and 390 wide (/tmp/<stem>-<width>.png), for a person to look at."""
+    for width in (1280, 390):
+        driver.page.set_viewport_size({"width": width, "height": 800})
+        driver.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        driver.page.locator(selector).scroll_into_view_if_needed()
+        driver.page.screenshot(path=f"{stem}-{width}.png")
+    driver.page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_a_model_too_big_for_the_page_is_refused_when_typed_and_a_checkpoint_too_big_keeps_the_model(driver, tmp_path):
+    """The page holds less than the CLI (microgpt/cost.py PAGE_MAX_PARAMS): a model it could not save, load or sample
+    is refused in the settings check with its size, and a checkpoint too big for it is refused, before it is parsed,
+    with its size, the limit and the CLI's command, the page's model kept."""
+    driver.reset()
+    driver.set_setting("num_steps", 10)
+    driver.train()
+    before = driver.state("summary")
+    # A valid checkpoint (the page's own) padded past the page's limit with white space, which JSON allows.
+    path = tmp_path / "big.json"
+    text = driver.state("latest.checkpoint") + " " * 40_500_000
+    path.write_text(text)
+    driver.page.set_input_files("#model-file", str(path))
+    driver.page.wait_for_selector("#model-message:not([hidden])", timeout=60_000)
+    driver.wait_checked()
+    message = driver.page.text_content("#model-message")
+    assert message.startswith(f"big.json: a checkpoint of {len(text) / 1e6:.3g} MB is more than the 40 MB the page can "
+                              "load (a model of up to 500,000 parameters); your model here is kept."), message
+    assert message.endswith("with the command line: python -m microgpt sample --checkpoint big.json")
+    assert driver.state("phase") == "done" and driver.state("summary") == before
+    shoot(driver, "#model", "/tmp/bigmodel-load")
+    driver.set_setting("n_embd", 256)
+    driver.set_setting("n_layer", 2)
+    error = driver.page.locator('[data-field="n_embd"] .field-error')
+    assert error.is_visible() and error.text_content().startswith(
+        "page limit: 1,590,784 parameters is more than the 500,000 the page can hold (its checkpoint, about 100 MB, "
+        "would not fit in the browser's memory)")
+    assert not driver.page.is_enabled("#train")
+    shoot(driver, '[data-field="n_embd"]', "/tmp/bigmodel-settings")
+    driver.set_setting("n_layer", 1)
+    driver.set_setting("n_embd", 16)
+    driver.set_setting("num_steps", 1000)
+
+
 def test_a_prefix_outside_the_vocabulary_is_found_when_typed_not_after_training(driver):
     driver.reset()
     driver.use_builtin()
