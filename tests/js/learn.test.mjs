@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { annotationsByLine, shapeText } from "../../web/learn/shapes.js";
 import { END_GLYPH as END } from "../../web/insight/insight.js";
-import { lossSummary, matrixName, plainNumber, positionRows, tokenText, topUpdates } from "../../web/learn/step.js";
+import { lossSummary, pageMatrixName, positionRows, tokenText, topUpdates } from "../../web/learn/step.js";
+import { plainNumber } from "../../web/base/format.js";
 
 const m = (name, rows, cols) => ({ name, rows, cols, params: rows * cols });
 
@@ -36,9 +37,9 @@ test("the microscope names tokens (the end token by its glyph) and keeps Python'
 });
 
 test("the microscope counts layers from 1 and writes numbers without e-notation", () => {
-  assert.equal(matrixName("layer0.attn_wq"), "layer 1 attn_wq");
-  assert.equal(matrixName("layer11.mlp_fc2"), "layer 12 mlp_fc2");
-  assert.equal(matrixName("lm_head"), "lm_head");
+  assert.equal(pageMatrixName("layer0.attn_wq"), "layer 1 attn_wq");
+  assert.equal(pageMatrixName("layer11.mlp_fc2"), "layer 12 mlp_fc2");
+  assert.equal(pageMatrixName("lm_head"), "lm_head");
   assert.deepEqual([0.00321, 0.0000451, 0.41, 1.234, 12.3, 456.7, 0].map(plainNumber),
     ["0.0032", "0.000045", "0.41", "1.2", "12", "457", "0"]);
   assert.equal(plainNumber(1e-9), "0.0000000010");

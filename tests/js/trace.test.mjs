@@ -2,8 +2,9 @@
 // e-notation, colour shares, blame by gradient size, positions of a name, labels pushed apart, a graph's columns.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { matrixName } from "../../web/base/format.js";
 import {
-  blame, cellShades, gradNorm, graphLayout, keptPosition, matrixName, numberText, positionsOf, rowsOf, shapeWords,
+  blame, cellShades, gradNorm, graphLayout, keptPosition, numberText, positionsOf, rowsOf, shapeWords,
   spreadLabels, stageGroups,
 } from "../../web/insight/trace.js";
 
@@ -97,6 +98,6 @@ test("a Value graph is laid out left to right, the neuron in the last column", (
 });
 
 test("weight matrices are named with layers from 1", () => {
-  assert.equal(matrixName({ layer: 1, part: "attn_wq" }), "layer 1 attn_wq");
-  assert.equal(matrixName({ layer: null, part: "wte" }), "wte");
+  assert.equal(matrixName(1, "attn_wq"), "layer 1 attn_wq");
+  assert.equal(matrixName(null, "wte"), "wte");
 });

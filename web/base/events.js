@@ -6,7 +6,11 @@
 //                            resolves with its result. Again after a lost worker restarted.
 //   "configured" summary     a new run started: the `configure` reply (data summary, config, num_params).
 //   "progress"   chunk       a training chunk: {events: [{step, loss, lr, holdout_loss?, elapsed}], step, num_steps,
-//                            done, steps_per_sec}. Chunks of an abandoned run are never emitted.
+//                            done, steps_per_sec, timeline?} (timeline: names sampled at held-out evaluations).
+//                            Chunks of an abandoned run are never emitted.
+//   "stepped"    reply       Step once took one step: the `step` reply (its document, positions, updates).
+//   "checked"    {config, vocabSize, ok}   Python answered the settings check (ok: the settings are valid).
+//   "lost"       {reason}    the worker was lost (crashed, hung or stopped); a new one starts.
 //   "finished"   {reason, message?}   the training loop ended: "pause" | "stop" | "done" | "diverged" | "error" (the
 //                            model is kept; after "diverged", its last finite state; message: the error's or the
 //                            divergence's, e.g. "training diverged at step …").

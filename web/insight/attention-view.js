@@ -19,7 +19,7 @@ export class AttentionView extends InsightView {
     super({ root: "attention", caption: "attn-caption" });
     this.text = text;
     this.slot = slot;
-    this.maps = [];               // per layer × head: {table, cells[query][key], caption}
+    this.maps = new Map();        // "layer.head" (from 0) -> {table, cells[query][key], habit}
     this.shape = "";
     for (const kind of ["keydown", "focusin", "pointerover"]) {
       // The maps live in the diagram's stages: listen where they all are.
@@ -48,7 +48,7 @@ export class AttentionView extends InsightView {
 
   clear(message) {
     for (const slot of document.querySelectorAll("#diagram .heatmaps")) slot.replaceChildren();
-    this.maps = [];
+    this.maps.clear();
     this.reply = null;
     this.shape = "";
     $("attn-readout").textContent = "";
@@ -57,14 +57,14 @@ export class AttentionView extends InsightView {
 
   // reply: {text, cropped, tokens, labels, weights[layer][head][query][key]}
   update(reply) {
-    this.error(null);
     this.reply = reply;
     const shape = `${reply.weights.length}x${reply.weights[0].length}:${reply.labels.join("\u0000")}`;
-    if (shape !== this.shape || this.maps.length === 0 || this.maps.some((map) => !map.table.isConnected)) this.build(reply);
+    const maps = [...this.maps.values()];
+    if (shape !== this.shape || maps.length === 0 || maps.some((map) => !map.table.isConnected)) this.build(reply);
     this.shape = shape;
     const habits = [];
     reply.weights.forEach((layer, l) => layer.forEach((matrix, h) => {
-      const map = this.maps[l * layer.length + h];
+      const map = this.maps.get(`${l}.${h}`);
       if (!map) return;
       // Only cells whose shown weight changed are written, so a reply during training touches few of them.
       matrix.forEach((row, query) => row.forEach((weight, key) => {
@@ -84,7 +84,7 @@ export class AttentionView extends InsightView {
   }
 
   build(reply) {
-    this.maps = [];
+    this.maps.clear();
     const positions = reply.labels.length;
     reply.weights.forEach((layer, l) => {
       const slot = this.slot(l + 1);
@@ -134,7 +134,7 @@ export class AttentionView extends InsightView {
       }
     }
     figure.append(caption, table);
-    this.maps.push({ table, cells, habit });
+    this.maps.set(`${l}.${h}`, { table, cells, habit });
     return figure;
   }
 
@@ -145,7 +145,7 @@ export class AttentionView extends InsightView {
       Home: [0, -Infinity], End: [0, Infinity] }[event.key];
     if (!cell || !step) return;
     event.preventDefault();
-    const map = this.maps.find((candidate) => candidate.table.contains(cell));
+    const map = [...this.maps.values()].find((candidate) => candidate.table.contains(cell));
     const last = map.cells.length - 1;
     const query = Math.min(last, Math.max(0, Number(cell.dataset.query) + step[0]));
     const key = Math.min(query, Math.max(0, Number(cell.dataset.key) + step[1]));

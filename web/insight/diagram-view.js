@@ -7,9 +7,10 @@
 // embedding, the attention maps at each layer's attention weights, the next-character bars at the softmax.
 // It draws `trace` replies; asking is the wiring's job (insight-control.js); trace.js decides the words and scales.
 
+import { matrixName } from "../base/format.js";
 import { END_GLYPH, END_NAME } from "./insight.js";
 import {
-  blame, cellShades, glyph, gradNorm, keptPosition, matrixName, numberText, positionsOf, rowsOf, shapeWords,
+  blame, cellShades, glyph, gradNorm, keptPosition, numberText, positionsOf, rowsOf, shapeWords,
   stageGroups, stepSentence,
 } from "./trace.js";
 
@@ -381,7 +382,8 @@ export class DiagramView {
       const row = element("tr");
       const changes = update.largest.slice(0, 3).map((change) =>
         `[${change.row}, ${change.col}] ${numberText(change.before)} → ${numberText(change.after)}`).join("; ");
-      row.append(element("td", "token", matrixName(update)), element("td", "num", numberText(update.grad_norm)),
+      row.append(element("td", "token", matrixName(update.layer, update.part)),
+        element("td", "num", numberText(update.grad_norm)),
         element("td", "num", numberText(update.update_norm)), element("td", "code", changes));
       return row;
     }));

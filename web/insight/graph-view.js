@@ -107,13 +107,12 @@ export class GraphView {
           "dominant-baseline": "central" }, node.op === "*" ? "×" : node.op));
       }
       group.append(svg("rect", { width: BOX.width, height: BOX.height, rx: 4 }));
-      const label = node.label;
-      group.append(svg("text", { class: "node-label", x: 6, y: 12 }, label));
+      group.append(svg("text", { class: "node-label", x: 6, y: 12 }, node.label));
       group.append(svg("text", { class: "node-data", x: 6, y: 24 }, `data ${numberText(node.data)}`));
       group.append(svg("text", { class: "node-grad", x: 6, y: 34 },
         node.grad === null ? "grad –" : `grad ${numberText(node.grad)}`));
       const more = node.hidden_children ? `; ${node.hidden_children} inputs not drawn` : "";
-      group.append(svg("title", {}, `${label || KIND_WORDS[node.kind]}${node.op ? ` = ${node.op} of its inputs` : ""}: ` +
+      group.append(svg("title", {}, `${node.label || KIND_WORDS[node.kind]}${node.op ? ` = ${node.op} of its inputs` : ""}: ` +
         `data ${numberText(node.data)}, grad ${node.grad === null ? "not computed (Step once on this name)" : numberText(node.grad)}${more}`));
       nodes.append(group);
     });

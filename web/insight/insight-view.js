@@ -1,19 +1,17 @@
 // What the three views inside the diagram's stages share (next-token-view.js, attention-view.js,
-// embedding-map-view.js): a part that is open when the stage it lives in is, a caption that says what is drawn or why nothing is (no model yet, a new one being
-// asked), an error line tied to the view's input, and tables of plain text that give the picture's numbers to screen
-// readers. Each view draws a reply in update(reply); insight-control.js decides when to ask, at what pace.
+// embedding-map-view.js): a part that is open when the stage it lives in is, a caption that says what is drawn or why
+// nothing is (no model yet, a new one being asked, a request that failed), and tables of plain text that give the
+// picture's numbers to screen readers. Each view draws a reply in update(reply); insight-control.js decides when to
+// ask, at what pace.
 
 const $ = (id) => document.getElementById(id);
 
 export class InsightView {
-  // ids: {root, caption, message, input}: the view's part, its caption, and its error line with the input it is
-  // about (a view without an input has neither). The caption the page opens with is the one of an empty view.
-  constructor({ root, caption, message = null, input = null }) {
+  // ids: {root, caption}: the view's part and its caption. The caption the page opens with is the one of an empty view.
+  constructor({ root, caption }) {
     this.root = $(root);
     this.caption = $(caption);
     this.empty = this.caption.textContent;
-    this.message = message && $(message);
-    this.input = input && $(input);
   }
 
   // Open when the diagram's stage it lives in is open (on the hidden shelf before there is a diagram: closed).
@@ -25,14 +23,11 @@ export class InsightView {
   // something forgets it first, then calls this.
   clear(message = this.empty) {
     this.caption.textContent = message;
-    this.error(null);
   }
 
+  // A request of this view failed: its caption says why (the next reply's caption replaces it).
   error(message) {
-    if (!this.message) return;
-    this.message.textContent = message ?? "";
-    this.message.hidden = !message;
-    this.input.setAttribute("aria-invalid", message ? "true" : "false");
+    if (message) this.caption.textContent = message;
   }
 }
 

@@ -5,6 +5,7 @@
 // of a Value graph. diagram-view.js and graph-view.js only draw these; tests/js/trace.test.mjs checks them.
 
 import { END_GLYPH } from "./insight.js";
+import { plainNumber } from "../base/format.js";
 
 // The trace's start and end labels ("<start>", "<end>") are the one token that starts and ends a name.
 export const glyph = (label) => (label === "<start>" || label === "<end>" ? END_GLYPH : label);
@@ -55,13 +56,11 @@ export function rowsOf(values) {
   return Array.isArray(values[0]) ? values : [values];
 }
 
-// A number as text without e-notation: 4 significant digits, as many decimals as that takes (up to 8).
+// A number as text without e-notation: 4 significant digits, as many decimals as that takes (up to 8); "≈0" for
+// what rounds to zero there, and a true minus sign.
 export function numberText(x) {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const magnitude = Math.floor(Math.log10(Math.abs(x)));
-  const decimals = Math.min(8, Math.max(0, 3 - magnitude));
-  const text = x.toFixed(decimals);
+  if (!Number.isFinite(x) || x === 0) return String(x);
+  const text = plainNumber(x, { digits: 4, maxDecimals: 8 });
   return /^-?0\.0*$/.test(text) ? "≈0" : text.replace("-", "−");
 }
 
@@ -166,6 +165,3 @@ export function stepSentence(reply) {
     "the table lists what Adam changed in each weight matrix. The stages and the graph show the numbers this step " +
     "computed, before its update; the bars and the maps show the model after it.";
 }
-
-// A weight matrix of `updates` by name, layers from 1: "layer 1 attn_wq", "wte".
-export const matrixName = (update) => (update.layer ? `layer ${update.layer} ${update.part}` : update.part);

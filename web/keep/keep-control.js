@@ -68,10 +68,6 @@ export class ModelKeeper {
     }
   }
 
-  get latest() {
-    return this.lastModel.copy;
-  }
-
   // Requests in flight or writes pending: the tests wait for none.
   busy() {
     return this.pending > 0 || this.settingsTimer !== null;

@@ -10,8 +10,9 @@ export class LastModel {
   // request(type, payload): a Session request.
   constructor(request) {
     this.request = request;
-    this.copy = null;          // {checkpoint, config, data, step, info, events, startedAt}: the run as last saved
+    this.copy = null;          // {checkpoint, config, data, step, info, events, startedAt, phase}: the run as last saved
     this.savedAt = 0;
+    this.startedAt = null;     // when the run began (Date.now()), kept with its copy
     this.saveMs = 0;           // how long the last save took (asking the worker and storing it)
     this.listeners = [];
   }

@@ -68,20 +68,8 @@ export class Store {
     }
   }
 
-  // Every entry, as [[key, value]…] (none when storage failed).
-  async entries() {
-    let keys = [];
-    const values = await this.transact("readonly", (entries) => {
-      const named = entries.getAllKeys();
-      named.addEventListener("success", () => { keys = named.result; });
-      return [named, entries.getAll()];
-    });
-    return values ? keys.map((key, i) => [key, values[i]]) : [];
-  }
-
-  // Entries whose key begins with `prefix`, as [[key, value]…].
-  async startingWith(prefix) {
-    const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+  // Every entry, or those in `range` (an IDBKeyRange), as [[key, value]…] (none when storage failed).
+  async entries(range = null) {
     let keys = [];
     const values = await this.transact("readonly", (entries) => {
       const named = entries.getAllKeys(range);
@@ -89,6 +77,11 @@ export class Store {
       return [named, entries.getAll(range)];
     });
     return values ? keys.map((key, i) => [key, values[i]]) : [];
+  }
+
+  // Entries whose key begins with `prefix`, as [[key, value]…].
+  startingWith(prefix) {
+    return this.entries(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
   }
 
   put(key, value) {

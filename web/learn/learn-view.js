@@ -5,7 +5,8 @@
 
 import { on } from "../base/events.js";
 import { annotationsByLine } from "./shapes.js";
-import { lossSummary, matrixName, plainNumber, positionRows, topUpdates } from "./step.js";
+import { lossSummary, pageMatrixName, positionRows, topUpdates } from "./step.js";
+import { plainNumber } from "../base/format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -67,7 +68,7 @@ export class MicroscopeView {
     $("microscope-updates").replaceChildren(...topUpdates(reply).map(({ name, update, grad, relative, share }) => {
       const bar = cell("td", plainNumber(update), "num p-bar");
       bar.style.setProperty("--p", String(share));
-      return row([cell("td", matrixName(name), "token"), bar, cell("td", plainNumber(grad), "num"),
+      return row([cell("td", pageMatrixName(name), "token"), bar, cell("td", plainNumber(grad), "num"),
         cell("td", relative === null ? "–" : `${plainNumber(100 * relative)} %`, "num")]);
     }));
   }

@@ -3,6 +3,7 @@
 // matrices the step changed most. Python computed every number; this only names tokens and orders what is shown.
 
 import { END_GLYPH } from "../insight/insight.js";     // the end token's one glyph on the page
+import { matrixName } from "../base/format.js";
 
 export const TOP_MATRICES = 5;
 
@@ -31,15 +32,8 @@ export function topUpdates({ updates }, limit = TOP_MATRICES) {
   }));
 }
 
-// A matrix's name as the page says it: layers counted from 1, as every view numbers them ("layer0.attn_wq" is
-// "layer 1 attn_wq"); the others (wte, wpe, lm_head) as Python names them.
-export const matrixName = (name) => name.replace(/^layer(\d+)\./, (_, layer) => `layer ${Number(layer) + 1} `);
-
-// A number in plain decimals, never e-notation, to two significant digits: 0.0032, 0.41, 12.
-export function plainNumber(value) {
-  if (value === 0 || !Number.isFinite(value)) return String(value);
-  const decimals = Math.min(20, Math.max(0, 1 - Math.floor(Math.log10(Math.abs(value)))));
-  // Intl, not toFixed: toFixed turns to e-notation from 1e21 up.
-  return new Intl.NumberFormat("en", { minimumFractionDigits: decimals, maximumFractionDigits: decimals,
-    useGrouping: false }).format(value);
+// A matrix's Python name as the page says it (base/format.js): "layer0.attn_wq" is "layer 1 attn_wq".
+export function pageMatrixName(name) {
+  const match = /^layer(\d+)\.(.+)$/.exec(name);
+  return match ? matrixName(Number(match[1]) + 1, match[2]) : name;
 }

@@ -17,7 +17,7 @@ const $ = (id) => document.getElementById(id);
 export class RunControl {
   // request(type, payload, options): a Session request; page: {phase(), setPhase(phase), refresh()}; form(): the
   // settings form; data: the DataPanel; checks: the Checks; lastModel: the LastModel; hooks: {startWorker(), edited():
-  // the Code card's edited model.py or undefined, keeper(): the ModelKeeper or null, adoptSettings(config): a
+  // the Code card's edited model.py or undefined, keeper(): the ModelKeeper or null, adoptSettings(config, edited): a
   // loaded model's settings become the page's (state-control.js), busy(): why an experiment cannot have the Session
   // now besides the page's phase (Train both's other run), or ""}.
   constructor({ request, page, form, data, checks, lastModel, hooks }) {

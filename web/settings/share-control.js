@@ -184,6 +184,7 @@ export class ShareLink {
   async copy(embed) {
     const seq = ++this.seq;     // a pending write is superseded: the link is made from the page as it is now
     clearTimeout(this.timer);
+    this.timer = null;
     const encoded = await this.encodeNow();
     const hash = this.pageHash(encoded.hash);
     if (seq === this.seq && hash !== this.current) {
