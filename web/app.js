@@ -370,7 +370,8 @@ window.__microgpt = {
   get samples() { return runControl.samples; },
   get sampleCount() { return runControl.sampleCount; },
   get idle() {
-    return formSettled && !checks.scheduled && inFlight === 0 && !data.busy() && !share?.busy() && !modelKeeper?.busy();
+    return formSettled && !checks.scheduled && inFlight === 0 && runControl.sampling === 0 && !data.busy() &&
+      !share?.busy() && !modelKeeper?.busy();
   },
   get summary() { return runControl.summary; },
   get runData() { return runControl.runData; },

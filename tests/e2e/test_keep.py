@@ -323,6 +323,42 @@ def wait_kept_while_training(driver):
         && document.querySelector("#model-kept").textContent.includes("latest model (step")""", timeout=60_000)
 
 
+def test_a_restored_model_shows_its_names_at_once(new_driver, site, tmp_path):
+    """A reload brings the model back saying "It samples now", and its names are there without Generate: the names it
+    showed when it finished (the form's sampling seed); with that seed emptied, from the run's seed, so that a run
+    which can resume keeps its random stream."""
+    driver = new_driver(site + hash_of({**SMALL, "num_steps": 30}))
+    page = driver.page
+    driver.open()
+    driver.train()
+    driver.wait_checked()
+    shown = driver.state("samples")
+    assert len(shown) == 20
+    page.reload()
+    driver.wait_phase("done", timeout=90_000)
+    driver.wait_checked()
+    assert "It samples now" in page.text_content("#model-status")
+    assert driver.state("samples") == shown
+    assert page.locator("#samples li").count() == 20
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.locator("#samples").scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/bigmodel-restored-samples-{width}.png")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    # A model loaded while the sampling seed is empty (the run's stream would continue) shows names from its seed.
+    driver.set_setting("sample_seed", "")
+    seeded = driver.generate()      # the run's stream continues: other names
+    path = tmp_path / "m.json"
+    path.write_text(driver.state("latest.checkpoint"))
+    before = driver.state("sampleCount")
+    page.set_input_files("#model-file", str(path))
+    page.wait_for_function("n => window.__microgpt.sampleCount > n", arg=before, timeout=60_000)
+    driver.wait_checked()
+    restored = driver.state("samples")
+    driver.set_setting("sample_seed", 42)
+    assert restored == driver.generate() != seeded     # the run's seed, 42
+    assert driver.console_errors == []
+
 def test_a_run_in_progress_survives_a_reload_and_resumes_to_the_same_losses(new_driver, site):
     """The model of a running run is kept every few seconds: a reload during training (the browser asks first) brings
     it back paused at the step last kept, and Resume continues it loss for loss as if it had never stopped."""

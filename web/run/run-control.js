@@ -28,6 +28,7 @@ export class RunControl {
     this.runData = null;            // the data it trained on (the `configure` payload), null when the page lacks it
     this.samples = [];
     this.sampleCount = 0;
+    this.sampling = 0;              // `sample` requests under way
     this.timings = {};              // when Train was pressed, training started, took its first step, ended; the
                                     // seconds Python spent in its chunks
     this.trainWhenReady = false;    // the embed widget's Train, pressed before Python was there
@@ -174,12 +175,15 @@ export class RunControl {
     this.checks.preview();
   }
 
-  async generate(event) {
+  // seed: the sampling seed to use when the form's is empty (which would continue the run's random stream).
+  async generate(event, { seed } = {}) {
     event?.preventDefault();
     const run = this.run;
     $("generate").disabled = true;
+    this.sampling++;
     try {
       const sampling = this.form().sampling();
+      if (seed !== undefined && sampling.sample_seed === "") sampling.sample_seed = seed;
       const { samples } = await this.request("sample", sampling,
         { timeoutMs: sampleDeadlineMs(this.checks.cost, sampling.num_samples) });
       if (run !== this.run) return this.page.refresh();   // the model these names came from is gone (Reset, new run)
@@ -189,6 +193,8 @@ export class RunControl {
       showMessage("sample-message", null);
     } catch (error) {
       showMessage("sample-message", error);
+    } finally {
+      this.sampling--;
     }
     this.page.refresh();
   }
@@ -241,7 +247,13 @@ export class RunControl {
     this.page.setPhase(afterLoading(summary, phase));
     this.lastModel.adopted({ checkpoint, config: summary.config, data: this.runData, step: summary.step, info: summary,
       events: [...this.events] }, { persist });
-    this.checks.schedule();
+    // Its names, at once, as a finished run shows them ("It samples now"), once the check has estimated its cost (the
+    // sample's deadline follows it: a big model's names take seconds); the run's seed when the form's sampling seed
+    // is empty, so that a run that can resume keeps its random stream as it was saved.
+    const run = this.run;
+    this.checks.check().then(() => {
+      if (run === this.run && !$("generate").disabled) this.generate(undefined, { seed: summary.config.seed });
+    });
   }
 
   // A model loaded without its training data resumes once the chosen data is that data.
