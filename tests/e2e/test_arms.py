@@ -143,9 +143,9 @@ def test_without_a_memory_snapshot_the_arms_train_one_at_a_time_and_the_page_say
     assert driver.state("experiment.plan")["workers"] == 1
 
 
-def test_extra_workers_that_cannot_start_leave_the_arms_to_the_pages_worker_which_says_so(browser, site):
+def test_extra_workers_that_cannot_start_leave_the_arms_to_the_pages_worker_which_says_so(new_context, site):
     # No service worker, so that the test's route sees the workers' script requests.
-    context = browser.new_context(service_workers="block")
+    context = new_context(service_workers="block")
     try:
         driver = PageDriver(context.new_page(), site)
         page = driver.page

@@ -24,8 +24,8 @@ def host(builder, site, tmp_path):
     server.shutdown()
 
 
-def open_post(browser, url, viewport):
-    context = browser.new_context(viewport=viewport)
+def open_post(new_context, url, viewport):
+    context = new_context(viewport=viewport)
     page = context.new_page()
     requests, errors = [], []
     context.on("request", lambda request: requests.append(request.url))
@@ -38,8 +38,8 @@ def open_post(browser, url, viewport):
     return context, page, widget, requests, errors
 
 
-def test_an_embedded_widget_trains_and_samples_in_a_cross_origin_iframe(browser, host, site):
-    context, page, widget, requests, errors = open_post(browser, host(700), {"width": 900, "height": 900})
+def test_an_embedded_widget_trains_and_samples_in_a_cross_origin_iframe(new_context, host, site):
+    context, page, widget, requests, errors = open_post(new_context, host(700), {"width": 900, "height": 900})
     try:
         assert widget.evaluate("(() => { try { return window.top.location.href; } catch { return 'other origin'; } })()") \
             == "other origin"
@@ -75,8 +75,8 @@ def test_an_embedded_widget_trains_and_samples_in_a_cross_origin_iframe(browser,
 
 
 @pytest.mark.parametrize("width", [700, 390])
-def test_the_widget_fits_its_column_without_sideways_scrolling(browser, host, width):
-    context, page, widget, requests, errors = open_post(browser, host("100%"), {"width": width, "height": 900})
+def test_the_widget_fits_its_column_without_sideways_scrolling(new_context, host, width):
+    context, page, widget, requests, errors = open_post(new_context, host("100%"), {"width": width, "height": 900})
     try:
         assert widget.evaluate("document.documentElement.scrollWidth") <= width
         chart = widget.evaluate("document.querySelector('#chart canvas').getBoundingClientRect().width")
@@ -86,9 +86,9 @@ def test_the_widget_fits_its_column_without_sideways_scrolling(browser, host, wi
         context.close()
 
 
-def test_bad_values_in_an_embed_link_are_listed_and_the_widget_still_works(browser, host):
+def test_bad_values_in_an_embed_link_are_listed_and_the_widget_still_works(new_context, host):
     url = host(700, fragment=f"embed&{SETTINGS}&n_layer=lots&colour=blue")
-    context, page, widget, requests, errors = open_post(browser, url, {"width": 900, "height": 900})
+    context, page, widget, requests, errors = open_post(new_context, url, {"width": 900, "height": 900})
     try:
         notice = widget.text_content("#link-notice-list")
         assert "n_layer=lots: not a number" in notice and "colour=blue: unknown setting" in notice
@@ -100,8 +100,8 @@ def test_bad_values_in_an_embed_link_are_listed_and_the_widget_still_works(brows
         context.close()
 
 
-def test_the_widget_keeps_the_run_before_as_a_ghost(browser, host):
-    context, page, widget, requests, errors = open_post(browser, host(700), {"width": 900, "height": 900})
+def test_the_widget_keeps_the_run_before_as_a_ghost(new_context, host):
+    context, page, widget, requests, errors = open_post(new_context, host(700), {"width": 900, "height": 900})
     try:
         widget.click("#train")
         widget.wait_for_function("window.__microgpt.phase === 'done'", timeout=120_000)

@@ -10,6 +10,7 @@ import pathlib
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.conftest import wait_phase
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 QUICK = "num_steps=30&num_samples=8"
@@ -26,26 +27,10 @@ def background(frame, selector):
     return luminance(frame.evaluate(f"getComputedStyle(document.querySelector('{selector}')).backgroundColor"))
 
 
-def new_page(new_driver, viewport=(1280, 800), scheme="light"):
-    """A page in a context of its own (closed by the new_driver fixture), and the console errors it logs."""
-    driver = new_driver(viewport=viewport, color_scheme=scheme)
-    return driver.page, driver.console_errors
-
-
-def wait_phase(frame, *phases, timeout=90_000):
-    frame.wait_for_function("phases => window.__microgpt && phases.includes(window.__microgpt.phase)",
-                            arg=list(phases), timeout=timeout)
-
-
-def ready(page, url):
-    page.goto(url)
-    wait_phase(page, "idle")
-    page.wait_for_function("window.__microgpt.idle")
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_page_and_the_embed_follow_the_system_scheme(new_driver, site, scheme):
-    page, errors = new_page(new_driver, scheme=scheme)
+    driver = new_driver(color_scheme=scheme)
+    page, errors = driver.page, driver.console_errors
     for url in [site, f"{site}index.html#embed&{QUICK}"]:
         page.goto(url)
         page.wait_for_function("window.__microgpt && window.__microgpt.idle")
@@ -59,12 +44,12 @@ def test_the_page_and_the_embed_follow_the_system_scheme(new_driver, site, schem
 
 
 def test_a_link_theme_overrides_the_system_scheme_and_the_chart_redraws_in_it(new_driver, site):
-    page, errors = new_page(new_driver, scheme="light")
-    ready(page, f"{site}index.html#{QUICK}&theme=dark")
+    driver = new_driver()
+    page, errors = driver.page, driver.console_errors
+    driver.open(f"{site}index.html#{QUICK}&theme=dark")
     assert background(page, "body") < 0.05
     assert page.input_value("#setting-theme") == "dark"
-    page.click("#train")
-    wait_phase(page, "done")
+    driver.train()
     grid = page.evaluate("window.__microgpt.chartColors.grid")
     page.select_option("#setting-theme", "light")
     assert background(page, "body") > 0.8
@@ -83,9 +68,10 @@ def test_a_link_theme_overrides_the_system_scheme_and_the_chart_redraws_in_it(ne
 def snippet(new_driver, site):
     """The Copy embed code snippet the full app gives for its settings plus `extra`, as a blog author pastes it."""
     def make(extra):
-        page, errors = new_page(new_driver)
+        driver = new_driver()
+        page = driver.page
         page.add_init_script("delete Navigator.prototype.clipboard")   # the snippet lands in the field
-        ready(page, f"{site}index.html#{QUICK}&{extra}")
+        driver.open(f"{site}index.html#{QUICK}&{extra}")
         page.click("#copy-embed")
         page.wait_for_function("document.querySelector('#share-output').value.startsWith('<iframe')")
         return page.input_value("#share-output")
@@ -110,7 +96,8 @@ def blog(builder, tmp_path):
 def test_the_snippet_sizes_the_frame_to_the_widget_so_nothing_scrolls_inside_it(new_driver, snippet, blog, width):
     code = snippet("theme=dark")
     assert code.count("<iframe") == 1 and "microgpt:height" in code and 'height="1250"' in code
-    page, errors = new_page(new_driver, viewport=(width + 40, 900))
+    driver = new_driver(viewport=(width + 40, 900))
+    page, errors = driver.page, driver.console_errors
     page.goto(blog(code, width))
     frame = page.frame_locator("iframe")
     frame.locator("#train:enabled").wait_for()
@@ -131,14 +118,15 @@ def test_the_snippet_sizes_the_frame_to_the_widget_so_nothing_scrolls_inside_it(
     before = fits()
     assert background(widget, "body") < 0.05, "the link's theme=dark"
     widget.click("#train")
-    wait_phase(widget, "done")
+    wait_phase(widget, "done", timeout=120_000)
     widget.wait_for_function("window.__microgpt.samples.length === 8")
     assert fits() > before, "the trained widget with its samples is taller, and the frame grew with it"
     assert errors == []
 
 
 def test_an_embed_link_makes_exactly_its_editable_settings_fields_and_trains_with_the_readers_values(new_driver, site):
-    page, errors = new_page(new_driver)
+    driver = new_driver()
+    page, errors = driver.page, driver.console_errors
     page.goto(f"{site}index.html#embed&{QUICK}&editable=learning_rate")
     page.wait_for_function("window.__microgpt && window.__microgpt.idle")
     visible = page.eval_on_selector_all(     # "Train again on every change" is the run's option, not a setting
@@ -149,8 +137,7 @@ def test_an_embed_link_makes_exactly_its_editable_settings_fields_and_trains_wit
     shown = page.text_content("#embed-settings")
     assert "Training steps 30" in shown and "Embedding width 16" in shown and "Learning rate" not in shown
     page.fill("#setting-learning_rate", "0.05")
-    page.click("#train")
-    wait_phase(page, "done")
+    driver.train()
     assert page.evaluate("window.__microgpt.summary.config.learning_rate") == 0.05
     reason = page.text_content("#train-reason")
     assert "change the learning rate and train again" in reason and "change settings" not in reason
@@ -159,8 +146,9 @@ def test_an_embed_link_makes_exactly_its_editable_settings_fields_and_trains_wit
 
 
 def test_on_a_phone_train_and_the_chart_come_first_and_every_tap_target_is_44px(new_driver, site):
-    page, errors = new_page(new_driver, viewport=(390, 844))
-    ready(page, f"{site}index.html#{QUICK}")
+    driver = new_driver(viewport=(390, 844))
+    page, errors = driver.page, driver.console_errors
+    driver.open(f"{site}index.html#{QUICK}")
     train = page.locator("#train").bounding_box()
     assert train["y"] + train["height"] <= 844, "Train is on the first screen"
     assert page.locator("#chart-frame").bounding_box()["y"] < page.locator("#data-title").bounding_box()["y"]
@@ -179,21 +167,22 @@ def test_on_a_phone_train_and_the_chart_come_first_and_every_tap_target_is_44px(
 
 
 def test_keyboard_focus_follows_the_pressed_button_and_phases_are_announced(new_driver, site):
-    page, errors = new_page(new_driver)
-    ready(page, f"{site}index.html#num_steps=5000")
+    driver = new_driver()
+    page, errors = driver.page, driver.console_errors
+    driver.open(f"{site}index.html#num_steps=5000")
     page.focus("#train")
     page.keyboard.press("Enter")
-    wait_phase(page, "training")
+    driver.wait_phase("training")
     page.wait_for_function("document.activeElement.id === 'pause'")
     assert "Training" in page.text_content("#announce")
     page.keyboard.press("Enter")
-    wait_phase(page, "paused")
+    driver.wait_phase("paused")
     page.wait_for_function("document.activeElement.id === 'pause'")     # the same button, now named Resume
     assert page.text_content("#pause") == "Resume"
     assert "Paused" in page.text_content("#announce")
     page.focus("#stop")
     page.keyboard.press("Enter")
-    wait_phase(page, "stopped")
+    driver.wait_phase("stopped")
     page.wait_for_function("document.activeElement.id === 'generate'")
     assert page.get_attribute("#announce", "aria-live") == "polite"
     # The focused segment of the data-source control has a ring that is not its selected fill.
@@ -208,12 +197,12 @@ def test_keyboard_focus_follows_the_pressed_button_and_phases_are_announced(new_
 
 
 def test_settings_changed_since_training_are_marked_and_samples_come_when_training_ends(new_driver, site):
-    page, errors = new_page(new_driver)
-    ready(page, f"{site}index.html#{QUICK}&block_size=4")
+    driver = new_driver()
+    page, errors = driver.page, driver.console_errors
+    driver.open(f"{site}index.html#{QUICK}&block_size=4")
     assert "documents" in page.text_content("#setting-block_size-note")
     assert "cut to the first 4 characters" in page.text_content("#setting-block_size-note")
-    page.click("#train")
-    wait_phase(page, "done")
+    driver.train()
     page.wait_for_function("document.querySelectorAll('#samples li').length === 8")
     assert page.evaluate("window.__microgpt.sampleCount") == 1
     assert all(len(name) <= 4 for name in page.evaluate("window.__microgpt.samples"))
@@ -233,10 +222,10 @@ def test_settings_changed_since_training_are_marked_and_samples_come_when_traini
 
 
 def test_the_chart_reads_out_values_by_keyboard_and_as_a_table_with_whole_step_ticks(new_driver, site):
-    page, errors = new_page(new_driver)
-    ready(page, f"{site}index.html#num_steps=250")
-    page.click("#train")
-    wait_phase(page, "done")
+    driver = new_driver()
+    page, errors = driver.page, driver.console_errors
+    driver.open(f"{site}index.html#num_steps=250")
+    driver.train()
     page.focus("#chart-frame")
     page.keyboard.press("Home")
     assert page.text_content("#chart-readout").startswith("Step 1: loss ")
@@ -249,8 +238,7 @@ def test_the_chart_reads_out_values_by_keyboard_and_as_a_table_with_whole_step_t
     # Four steps: left to itself, uPlot would put ticks at every half step.
     page.fill("#setting-num_steps", "4")
     page.wait_for_function("window.__microgpt.idle")
-    page.click("#train")
-    wait_phase(page, "done")
+    driver.train()
     page.wait_for_timeout(300)
     ticks = page.evaluate("window.__microgpt.chart.stepTicks")
     assert ticks and all(tick == int(tick) for tick in ticks), ticks
@@ -260,14 +248,14 @@ def test_the_chart_reads_out_values_by_keyboard_and_as_a_table_with_whole_step_t
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("where", ["page", "embed"])
 def test_axe_finds_no_violations(new_driver, site, scheme, where):
-    page, errors = new_page(new_driver, scheme=scheme)
+    driver = new_driver(color_scheme=scheme)
+    page, errors = driver.page, driver.console_errors
     if where == "page":
-        ready(page, f"{site}index.html#{QUICK}&block_size=4")
+        driver.open(f"{site}index.html#{QUICK}&block_size=4")
     else:
         page.goto(f"{site}index.html#embed&{QUICK}&editable=learning_rate,temperature")
         page.wait_for_function("window.__microgpt && window.__microgpt.idle")
-    page.click("#train")
-    wait_phase(page, "done")
+    driver.train()
     page.wait_for_function("document.querySelectorAll('#samples li').length === 8")
     if where == "page":
         page.fill("#setting-learning_rate", "0.02")     # the changed-settings cue is checked too

@@ -57,7 +57,7 @@ def redeploy(folder, path, change):
 
 def test_after_one_visit_the_app_starts_trains_and_samples_offline(new_driver, builder, own_site):
     folder, server, requested = own_site
-    driver = new_driver(builder.url(server))
+    driver = new_driver(builder.url(server), first_visit=True)
     driver.open()
     wait_offline_copy(driver)
 
@@ -86,7 +86,7 @@ def test_after_one_visit_the_app_starts_trains_and_samples_offline(new_driver, b
 
 def test_a_repeat_visit_comes_from_the_cache_and_a_new_deploy_replaces_stale_files(new_driver, builder, own_site):
     folder, server, requested = own_site
-    driver = new_driver(builder.url(server))
+    driver = new_driver(builder.url(server), first_visit=True)
     driver.open()
     wait_offline_copy(driver)
     assert {"/pyodide/pyodide.asm.wasm", "/pyodide/python_stdlib.zip", "/app.js"} <= set(requested)
@@ -126,7 +126,7 @@ def test_a_repeat_visit_comes_from_the_cache_and_a_new_deploy_replaces_stale_fil
 def test_an_embedded_widget_gets_no_runtime_ahead_of_train(new_driver, builder, own_site):
     """The widget loads Python only when its reader presses Train: the service worker must not fetch it earlier."""
     folder, server, requested = own_site
-    driver = new_driver(builder.url(server))
+    driver = new_driver(builder.url(server), first_visit=True)
     driver.page.goto(driver.base_url + "index.html#embed")
     driver.page.wait_for_function("window.__microgptOffline.state === 'registered'", timeout=WARM_TIMEOUT_MS)
     # `ready` resolves once a worker is active, which may still be "activating": wait until it has activated.
@@ -152,7 +152,7 @@ def test_in_a_cross_origin_iframe_the_app_works_whatever_the_service_worker_may_
         " title='microgpt'></iframe>")
     host = builder.serve(tmp_path / "host")
     try:
-        driver = new_driver(builder.url(host))
+        driver = new_driver(builder.url(host), first_visit=True)
         driver.page.goto(driver.base_url)
         frame = driver.page.frames[1]
         frame.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle'", timeout=90_000)

@@ -36,7 +36,7 @@ def assert_close(page_values, native_values, what):
 
 @pytest.mark.smoke
 def test_page_loads_from_dist_and_reaches_ready(new_driver, site):
-    driver = new_driver()
+    driver = new_driver(first_visit=True)
     page = driver.page
     page.goto(site)
     # Before Python is ready, the controls are disabled and say why.
@@ -69,7 +69,7 @@ def test_the_page_works_under_a_sub_path(new_driver, builder, tmp_path):
     (tmp_path / "repo").symlink_to(builder.DIST)
     server = builder.serve(tmp_path)
     try:
-        driver = new_driver(builder.url(server) + "repo/")
+        driver = new_driver(builder.url(server) + "repo/", first_visit=True)
         driver.open()
         assert driver.page.is_enabled("#train")
         assert driver.console_errors == []
@@ -84,7 +84,7 @@ def test_a_broken_deployment_says_what_is_missing(new_driver, builder, tmp_path)
             (tmp_path / entry.name).symlink_to(entry)
     server = builder.serve(tmp_path)
     try:
-        driver = new_driver(builder.url(server))
+        driver = new_driver(builder.url(server), first_visit=True)
         driver.page.goto(driver.base_url)
         driver.page.wait_for_selector("#loading-error:not([hidden])", timeout=90_000)
         message = driver.page.text_content("#loading-error")

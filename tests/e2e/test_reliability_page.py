@@ -29,7 +29,7 @@ def wait_until(page, expression, timeout_s=120):
 
 
 def test_the_page_runs_under_its_content_security_policy_with_no_violation(new_driver, site):
-    driver = new_driver(site + "#num_steps=20", bypass_csp=False)
+    driver = new_driver(site + "#num_steps=20", bypass_csp=False, first_visit=True)
     page = driver.page
     page.add_init_script(WATCH_CSP)
     page.goto(driver.base_url)
@@ -48,7 +48,7 @@ def test_the_page_runs_under_its_content_security_policy_with_no_violation(new_d
 
 
 def test_the_embed_runs_under_the_policy_with_no_violation(new_driver, site):
-    driver = new_driver(site + "#embed&num_steps=10", bypass_csp=False)
+    driver = new_driver(site + "#embed&num_steps=10", bypass_csp=False, first_visit=True)
     page = driver.page
     page.add_init_script(WATCH_CSP)
     page.goto(driver.base_url)

@@ -60,7 +60,7 @@ def installed_by(driver):
 
 
 def test_a_repeat_visit_starts_from_the_snapshot_of_what_micropip_installed_and_computes_the_same(new_driver, builder):
-    driver = new_driver()
+    driver = new_driver(first_visit=True)
     started, losses = visit_and_train(driver)
     assert started == "fresh" and len(losses) == STEPS
     assert installed_by(driver) == "micropip"
@@ -71,7 +71,7 @@ def test_a_repeat_visit_starts_from_the_snapshot_of_what_micropip_installed_and_
 
 
 def test_a_damaged_or_unusable_snapshot_is_replaced_and_the_page_still_starts(new_driver, builder):
-    driver = new_driver()
+    driver = new_driver(first_visit=True)
     started, losses = visit_and_train(driver)
     url = snapshot_url(builder, driver)
     wait_stored(driver, url)
@@ -93,7 +93,7 @@ def test_a_damaged_or_unusable_snapshot_is_replaced_and_the_page_still_starts(ne
 
 
 def test_another_deploys_snapshot_is_never_restored(new_driver, builder):
-    driver = new_driver()
+    driver = new_driver(first_visit=True)
     visit_and_train(driver)
     url = snapshot_url(builder, driver)
     wait_stored(driver, url)
