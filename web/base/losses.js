@@ -8,6 +8,8 @@ export const LOSS_DIGITS = 3;
 // The names a final figure goes by everywhere on the page.
 export const SMOOTHED_LOSS = "loss (smoothed)";
 export const HELD_OUT_LOSS = "held-out loss";
+// The same, opening a label ("Loss (smoothed)").
+export const capitalised = (name) => name[0].toUpperCase() + name.slice(1);
 
 // A loss as the page writes it: 3 decimals, or "–" for none.
 export const formatLoss = (value) =>

@@ -6,6 +6,15 @@
 
 import { WorkerClient } from "../python/client-control.js";
 import { WORKER_URL } from "../python/early-start-control.js";
+import { snapshotStored } from "../python/snapshot-control.js";
+import { armWorkers, forcedWorkers } from "./arms.js";
+
+// How many workers `trainings` may take in this browser: learn/arms.js's plan from its cores, its memory, the stored
+// snapshot and a `?workers=N` in the address.
+export async function planWorkers(trainings) {
+  return armWorkers({ trainings, cores: navigator.hardwareConcurrency, memoryGb: navigator.deviceMemory,
+    snapshot: trainings > 1 && await snapshotStored(), forced: forcedWorkers(location.search) });
+}
 
 // One extra worker: its client, and whether its Python is up.
 class ArmWorker {

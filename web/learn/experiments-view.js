@@ -11,10 +11,9 @@ import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
 import { chunkDeadlineMs, sampleDeadlineMs } from "../python/recovery.js";
-import { finalLosses } from "../base/losses.js";
-import { armWorkers, forcedWorkers, trainingText } from "./arms.js";
-import { ArmRunner } from "./arms-control.js";
-import { snapshotStored } from "../python/snapshot-control.js";
+import { SMOOTHED_LOSS, finalLosses } from "../base/losses.js";
+import { trainingText } from "./arms.js";
+import { ArmRunner, planWorkers } from "./arms-control.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE_DRAW_MS = 250;
@@ -151,9 +150,7 @@ export class ExperimentView {
           reused.push(`${reusable.arm.label} is the run you trained`);
           todo = todo.filter((training) => training !== reusable);
         }
-        const plan = armWorkers({ trainings: todo.length, cores: navigator.hardwareConcurrency,
-          memoryGb: navigator.deviceMemory, snapshot: todo.length > 1 && await snapshotStored(),
-          forced: forcedWorkers(location.search) });
+        const plan = await planWorkers(todo.length);
         runner = this.runner = new ArmRunner({ request: this.request, plan });
         this.planned = plan;
         const jobs = this.jobs = todo.map(({ arm }) => this.sharing(experiment, arm));
@@ -335,7 +332,7 @@ export class ExperimentView {
     return {
       options: {
         width, height: width < 480 ? 200 : 240, scales: { x: { time: false } }, cursor: { drag: { x: false, y: false } },
-        axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: "loss (smoothed)", size: 44 }],
+        axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: SMOOTHED_LOSS, size: 44 }],
         series,
       },
       data: overlayData(records),

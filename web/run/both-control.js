@@ -8,9 +8,8 @@
 // Pause and Stop act on both; an extra worker that is lost is replaced and its run trained again, the page's run going
 // on (and a lost page worker is restored as for any run, the other run going on).
 
-import { ArmRunner } from "../learn/arms-control.js";
-import { armWorkers, forcedWorkers } from "../learn/arms.js";
-import { snapshotStored } from "../python/snapshot-control.js";
+import { ArmRunner, planWorkers } from "../learn/arms-control.js";
+import { forcedWorkers } from "../learn/arms.js";
 import { chunkDeadlineMs, sampleDeadlineMs } from "../python/recovery.js";
 import { on } from "../base/events.js";
 import { bothStatus, oneWorkerReason, sideProgress } from "./both.js";
@@ -56,8 +55,7 @@ export class TrainBoth {
     const cores = navigator.hardwareConcurrency;
     const active = this.active = { parallel: null, label, previous, side: null, runner: null, stage: "previous" };
     this.page.refresh();
-    const plan = armWorkers({ trainings: 2, cores, memoryGb: navigator.deviceMemory, snapshot: await snapshotStored(),
-      forced: forcedWorkers(location.search) });
+    const plan = await planWorkers(2);
     if (this.active !== active) return;
     if (plan.workers < 2) {
       return this.oneAfterAnother(active, oneWorkerReason(plan.note, cores, forcedWorkers(location.search)));

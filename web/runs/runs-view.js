@@ -7,7 +7,7 @@
 import { finalFigures, formatDuration, legendLabels, overlayData, runNames, runStyle, smoothCurve, verdicts }
   from "./runs.js";
 import { Chart, axis, chartWidth, drawOffAxis } from "../base/chart-view.js";
-import { formatLoss as loss } from "../base/losses.js";
+import { HELD_OUT_LOSS, SMOOTHED_LOSS, capitalised, formatLoss as loss } from "../base/losses.js";
 import { offAxisMarks, offAxisText } from "../base/off-axis.js";
 
 const $ = (id) => document.getElementById(id);
@@ -69,7 +69,7 @@ export class RunListView {
     facts.className = "run-facts";
     const steps = run.curve.length ? run.curve[run.curve.length - 1][0] : 0;
     const final = finalFigures(run);
-    for (const [term, value] of [["Loss (smoothed)", loss(final.smoothed)], ["Held-out loss", loss(final.holdout)],
+    for (const [term, value] of [[capitalised(SMOOTHED_LOSS), loss(final.smoothed)], [capitalised(HELD_OUT_LOSS), loss(final.holdout)],
       ["Steps", `${steps.toLocaleString("en")} / ${run.config.num_steps.toLocaleString("en")}`],
       ["Time", formatDuration(run.duration_s)], ["Data", run.data.description]]) {
       const pair = document.createElement("div");
@@ -150,7 +150,7 @@ export class RunListView {
       scales: { x: { time: false }, y: { auto: false, range: [low, high] } },
       hooks: { draw: [(u) => drawOffAxis(u, marks, (label) => colours.get(label), halo)] },
       cursor: { drag: { x: false, y: false } },
-      axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: "smoothed loss", size: 44 }],
+      axes: [{ ...axes, label: "step", size: 36 }, { ...axes, label: SMOOTHED_LOSS, size: 44 }],
       series: [
         { label: "step" },
         ...runs.map((run, i) => {

@@ -11,7 +11,6 @@ import { SMOOTHED_LOSS, SMOOTHING, finalLosses, formatLoss, smoothLosses } from 
 import { CAP_FACTOR } from "../base/off-axis.js";
 
 export const MAX_RUNS = 20;
-export { SMOOTHING };      // the same EMA as the live loss chart (base/losses.js), so both curves read alike
 
 // Sampling settings do not change what training computes: runs that differ only there are the same run.
 export const SAMPLING_FIELDS = ["num_samples", "temperature", "prefix"];
