@@ -89,6 +89,13 @@ const followed = followRun(chart, { runData: () => runControl.runData });
 on("configured", (summary) => { if (summary.num_docs !== null) data.show(summary); });
 on("configured", (summary) => { $("train-edited").hidden = !summary.edited; });
 on("phase", ({ phase: now }) => codePanel?.setRunning(isLocked(now)));
+// A run trained here from its first step to its last measures this browser: run lengths are said from it after.
+on("finished", ({ reason }) => {
+  const { events, summary, timings } = runControl;
+  if (reason === "done" && !summary?.edited && events[0]?.step === 1 && timings.python > 0) {
+    checks.measured(timings.python / events.length);
+  }
+});
 const experiments = new ExperimentView({ exclusive: (task) => runControl.exclusive(task), wake: () => runControl.wake(),
   link: (name) => state?.edit({ experiment: name }, "commit") });
 new MicroscopeView();

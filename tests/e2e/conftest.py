@@ -227,7 +227,10 @@ class PageDriver:
     def set_setting(self, name, value):
         if not self.page.is_visible(f"#setting-{name}"):
             self.page.click("summary:has-text('All settings')")
-        self.page.fill(f"#setting-{name}", str(value))
+        if self.page.eval_on_selector(f"#setting-{name}", "field => field.tagName") == "SELECT":
+            self.page.select_option(f"#setting-{name}", str(value))
+        else:
+            self.page.fill(f"#setting-{name}", str(value))
         self.wait_checked()
 
     def use_text(self, text):

@@ -21,8 +21,7 @@ def train_with(driver, settings):
     driver.reset()
     for name, value in settings.items():
         if name == "engine":
-            driver.page.select_option("#setting-engine", value)
-            driver.wait_checked()
+            driver.set_setting("engine", value)
         else:
             driver.set_setting(name, value)
     driver.train()

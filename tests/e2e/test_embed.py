@@ -13,11 +13,12 @@ HEAVY = re.compile(r"/(pyodide/|wheels/|worker\.js)")
 @pytest.fixture
 def host(builder, site, tmp_path):
     """Serve a host page from a second server: 127.0.0.1 on another port is another origin."""
-    def make(width, fragment=f"embed&{SETTINGS}"):
+    def make(width, fragment=f"embed&{SETTINGS}", height=820, above=0):
         (tmp_path / "post.html").write_text(
             "<!doctype html><meta charset=utf-8><title>A blog post</title><link rel=icon href='data:,'><body style='margin:0'>"
-            f"<iframe src='{site}index.html#{fragment}' width='{width}' height='820' style='border:0'"
-            " title='microgpt'></iframe>")
+            f"<p style='height:{above}px;margin:0'>The post's text.</p>"
+            f"<iframe src='{site}index.html#{fragment}' width='{width}' height='{height}' style='border:0'"
+            " title='microgpt'></iframe><p style='height:600px'>More of the post.</p>")
         return builder.url(server) + "post.html"
     server = builder.serve(tmp_path)
     yield make
@@ -110,6 +111,28 @@ def test_the_widget_keeps_the_run_before_as_a_ghost(new_context, host):
         ghost = widget.evaluate("window.__microgpt.chart.ghost")
         assert ghost["label"] == "previous run: same settings" and ghost["points"] == 30 and ghost["shown"]
         assert ghost["label"] in widget.text_content("#chart-frame .u-legend")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_run_that_ends_in_an_embed_does_not_scroll_the_host_page(browser, host):
+    """Focus follows the keyboard to Generate when the run ends, and Generate is below the host's window: focusing it
+    the usual way would scroll the host page (the frame's scroll chains to its host). It must not move."""
+    context, page, widget, requests, errors = open_post(browser, host(700, height=1400, above=600),
+                                                        {"width": 900, "height": 600})
+    try:
+        page.evaluate("window.scrollTo(0, 600)")
+        frame = page.locator("iframe").bounding_box()
+        generate = widget.locator("#generate").bounding_box()     # in the host page's coordinates
+        assert frame["y"] == 0 and generate["y"] > 600, "Generate is below the host page's window"
+        widget.focus("#train")
+        widget.press("#train", "Enter")
+        widget.wait_for_function("window.__microgpt.phase === 'done'", timeout=120_000)
+        widget.wait_for_function("document.activeElement.id === 'generate'")
+        page.wait_for_timeout(300)
+        assert page.evaluate("scrollY") == 600
+        assert widget.evaluate("scrollY") == 0
         assert errors == []
     finally:
         context.close()

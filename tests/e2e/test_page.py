@@ -103,8 +103,7 @@ def test_training_in_the_page_equals_native_cpython(driver, engine, steps):
     driver.set_setting("num_steps", steps)
     driver.set_setting("seed", 42)
     driver.set_setting("eval_every", 5)
-    driver.page.select_option("#setting-engine", engine)
-    driver.wait_checked()
+    driver.set_setting("engine", engine)
     driver.train("done")
     config = driver.state("summary.config")
     assert (config["engine"], config["num_steps"], config["seed"]) == (engine, steps, 42)
@@ -117,7 +116,7 @@ def test_training_in_the_page_equals_native_cpython(driver, engine, steps):
     assert len(page_holdout) >= 2
     assert_close(page_holdout, native_holdout, "held-out loss")
     assert driver.page.text_content("#stat-step") == f"{steps} / {steps}"
-    driver.page.select_option("#setting-engine", "fast")
+    driver.set_setting("engine", "fast")
     driver.set_setting("eval_every", 100)
 
 

@@ -105,15 +105,13 @@ def test_divergence_is_shown_as_a_result_with_a_marked_curve(driver):
 
 def test_the_cost_of_a_step_is_shown_and_a_too_costly_model_refused(driver):
     driver.reset()
-    assert "one step: ~" in driver.page.text_content("#param-count")
-    driver.page.select_option("#setting-engine", "scalar")
-    driver.wait_checked()
+    assert "a run here" in driver.page.text_content("#param-count")
+    driver.set_setting("engine", "scalar")
     driver.set_setting("n_embd", 128)
     error = driver.page.text_content('[data-field="n_embd"] .field-error')
     assert error.startswith("cost: one training step of this scalar-engine model would need about")
     assert not driver.page.is_enabled("#train")
-    driver.page.select_option("#setting-engine", "fast")
-    driver.wait_checked()
+    driver.set_setting("engine", "fast")
     driver.set_setting("n_embd", 16)
 
 

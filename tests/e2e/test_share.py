@@ -122,8 +122,7 @@ def test_back_and_forward_walk_through_edits_one_entry_per_edit(new_driver, tmp_
     page.keyboard.type("123", delay=80)       # three keystrokes, one edit
     page.press("#setting-num_steps", "Tab")
     driver.wait_checked()
-    page.select_option("#setting-engine", "scalar")
-    driver.wait_checked()
+    driver.set_setting("engine", "scalar")
     assert page.evaluate("history.length") == start + 3
     assert re.search(r"#n_layer=2&num_steps=123&engine=scalar$", page.url)
 

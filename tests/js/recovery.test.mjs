@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chunkDeadlineMs, costText, editBusyText, editStuckText, eventsUpTo, lostText, replyDeadlineMs,
-  sampleDeadlineMs, saveDue, SAVE_EVERY_MS, START_RETRY_DELAYS_MS, startGaveUpText, startRetryText,
-  stepOnceDeadlineMs } from "../../web/python/recovery.js";
+import { aboutText, calibrate, chunkDeadlineMs, costText, editBusyText, editStuckText, eventsUpTo, lostText,
+  replyDeadlineMs, runSeconds, sampleDeadlineMs, saveDue, SAVE_EVERY_MS, START_RETRY_DELAYS_MS, startGaveUpText,
+  startRetryText, stepOnceDeadlineMs } from "../../web/python/recovery.js";
 
 test("a chunk's deadline follows the estimated step time, never below ten seconds", () => {
   assert.equal(chunkDeadlineMs(null), 10_000);
@@ -22,12 +22,23 @@ test("the last model is saved every SAVE_EVERY_MS of training", () => {
   assert.equal(saveDue(0, SAVE_EVERY_MS), true);
 });
 
-test("the cost is shown in the page's time", () => {
-  assert.equal(costText(4192, null), "4,192 parameters.");
-  assert.equal(costText(4192, { memory_mb: 41.4, seconds_per_step: 0.0135 }),
-    "4,192 parameters · one step: ~41 MB, ~27 ms.");
-  assert.equal(costText(14528, { memory_mb: 1500, seconds_per_step: 4 }),
-    "14,528 parameters · one step: ~1,500 MB, ~8.0 s.");
+test("the cost is a run's length in the page's time, from the estimate until a run has measured this browser", () => {
+  const cost = { memory_mb: 41.4, seconds_per_step: 0.0135 };
+  assert.equal(costText(4192, null, 1000), "4,192 parameters.");
+  assert.equal(costText(4192, cost, 1000), "4,192 parameters · ≈25\u00a0s a run here.");   // 27 s, said as an estimate
+  assert.equal(costText(4192, cost, 100), "4,192 parameters · ≈3\u00a0s a run here.");
+  assert.equal(costText(14528, { memory_mb: 1500, seconds_per_step: 4 }, 1000),
+    "14,528 parameters · ≈2\u00a0h 13\u00a0min a run here.");
+  // A run measured at 0.015 s a step where 0.027 was estimated: later estimates shrink by the same ratio.
+  const calibration = calibrate(0.015, cost);
+  assert.ok(Math.abs(calibration - 0.015 / 0.027) < 1e-12);
+  assert.equal(costText(4192, cost, 1000, calibration), "4,192 parameters · ≈15\u00a0s a run here.");
+  assert.equal(costText(4192, cost, 3000, calibration), "4,192 parameters · ≈45\u00a0s a run here.");
+  assert.equal(calibrate(0, cost), null);
+  assert.equal(calibrate(0.01, null), null);
+  assert.equal(runSeconds(cost, 0), null);
+  assert.deepEqual([5, 59, 89, 91, 600, 5400].map(aboutText),
+    ["≈5\u00a0s", "≈60\u00a0s", "≈90\u00a0s", "≈2\u00a0min", "≈10\u00a0min", "≈1\u00a0h 30\u00a0min"]);
 });
 
 test("a restored model keeps the curve up to its checkpoint, and the banner says what comes back", () => {

@@ -42,14 +42,36 @@ const SAVE_SHARE = 50;
 export const saveEveryMs = (saveMs = 0) => Math.max(SAVE_EVERY_MS, SAVE_SHARE * saveMs);
 export const saveDue = (lastSavedAt, now, saveMs = 0) => now - lastSavedAt >= saveEveryMs(saveMs);
 
-// "4,192 parameters · one step: ~41 MB, ~27 ms" (the estimate, in the page's time).
-export function costText(numParams, cost) {
+// How long a run of numSteps takes here, in seconds: Python's estimate of a step (microgpt/cost.py, in the page's
+// time) times the steps, scaled by `calibration` when a finished run has measured this browser (see calibrate). The
+// held-out evaluations are left out of the estimate: theirs is an upper bound, made for a deadline; a measured run
+// includes them.
+export function runSeconds(cost, numSteps, calibration = null) {
+  if (!cost || !(numSteps > 0)) return null;
+  return cost.seconds_per_step * PAGE_SLOWDOWN * numSteps * (calibration ?? 1);
+}
+
+// What this browser measured against the estimate: a finished run's seconds in Python per step (evaluations
+// included) over the estimate's seconds per step for its settings. null when there is nothing to go by.
+export function calibrate(measuredSecondsPerStep, cost) {
+  const estimated = (cost?.seconds_per_step ?? 0) * PAGE_SLOWDOWN;
+  return estimated > 0 && measuredSecondsPerStep > 0 ? measuredSecondsPerStep / estimated : null;
+}
+
+// "≈25 s", "≈4 min", "≈1 h 20 min": a run's length, rounded as an estimate should be.
+// The number and its unit never part at a line's end (no-break spaces).
+export function aboutText(seconds) {
+  if (seconds < 10) return `≈${Math.max(1, Math.round(seconds))}\u00a0s`;
+  if (seconds < 90) return `≈${Math.round(seconds / 5) * 5}\u00a0s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 90 ? `≈${minutes}\u00a0min` : `≈${Math.floor(minutes / 60)}\u00a0h ${minutes % 60}\u00a0min`;
+}
+
+// "4,192 parameters · ≈25 s a run here": the size, and a run's length in the learner's units (measured when known).
+export function costText(numParams, cost, numSteps, calibration = null) {
   const parts = [`${numParams.toLocaleString("en")} parameters`];
-  if (cost) {
-    const ms = cost.seconds_per_step * 1000 * PAGE_SLOWDOWN;
-    const time = ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.max(1, Math.round(ms))} ms`;
-    parts.push(`one step: ~${Math.round(cost.memory_mb).toLocaleString("en")} MB, ~${time}`);
-  }
+  const seconds = runSeconds(cost, numSteps, calibration);
+  if (seconds !== null) parts.push(`${aboutText(seconds)} a run here`);
   return `${parts.join(" · ")}.`;
 }
 

@@ -3,7 +3,7 @@
 // Python is the one validator; answers to superseded requests are dropped. This keeps what the latest answers said.
 
 import { canPreview, isReady } from "../base/phases.js";
-import { costText } from "../python/recovery.js";
+import { aboutText, calibrate, costText, runSeconds } from "../python/recovery.js";
 import { emit } from "../base/events.js";
 import { showMessage } from "./run-view.js";
 
@@ -22,6 +22,8 @@ export class Checks {
     this.dataOk = false;
     this.dataChecking = false;    // a preview is under way
     this.cost = null;             // Python's estimate of one training step for the settings
+    this.numParams = null;        // and the model's size, when the settings are usable
+    this.calibration = null;      // a finished run's measured time over its estimate (python/recovery.js)
   }
 
   get scheduled() {
@@ -50,13 +52,29 @@ export class Checks {
       const unplaced = form.showErrors(result.errors);
       showMessage("settings-message", unplaced.length ? { message: unplaced.join("; ") } : null);
       if (result.cost) this.cost = result.cost;
-      $("param-count").textContent = result.num_params === null || vocabSize === undefined ? ""
-        : costText(result.num_params, result.cost);
+      this.numParams = vocabSize === undefined ? null : result.num_params;
+      this.showCost();
       emit("checked", { config: form.config(), vocabSize, ok: result.num_params !== null });
     } catch (error) {
       if (seq === this.checkSeq) showMessage("settings-message", error);
     }
     this.page.refresh();
+  }
+
+  // The size and a run's length for the settings on the form, in the Settings card and in step 1's lead.
+  showCost() {
+    const steps = this.form().value("num_steps");
+    $("param-count").textContent = this.numParams === null ? ""
+      : costText(this.numParams, this.cost, steps, this.calibration);
+    const seconds = this.numParams === null ? null : runSeconds(this.cost, steps, this.calibration);
+    $("train-cost").textContent = seconds === null ? ""
+      : `${aboutText(seconds)} a run here${this.calibration === null ? " (estimated)" : " (from your last run)"}.`;
+  }
+
+  // A run on these settings finished here, taking secondsPerStep of Python's time per step: later estimates follow it.
+  measured(secondsPerStep) {
+    this.calibration = calibrate(secondsPerStep, this.cost) ?? this.calibration;
+    this.showCost();
   }
 
   // The chosen data's summary, from `preview`.

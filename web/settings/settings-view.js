@@ -1,10 +1,14 @@
 // The settings form, drawn from the settings' description (settings.js): a labelled field per setting, with its
 // help, its range and default, a note said in context, and the error Python's `check` gives it. It reads and writes
 // through the page's state (state-control.js): every edit goes there, and the values Python is sent are the state's,
-// as typed (Python's `check` is the one validator).
+// as typed (Python's `check` is the one validator). A teaching setting's field is a slider over its marks (settings.js
+// TEACHING) beside the same text box: the slider writes the box and fires its events, as typing would, so the state,
+// the hash and the checks follow it; the box (typed, or written by the state) moves the slider to the nearest mark.
 
-import { editableNames, editableText, isPage, isSampling, place, rangeText, settingSpecs }
-  from "./settings.js";
+import {
+  TEACHING, editableNames, editableText, formOrder, isPage, isSampling, labelled, nearestMark, parseNumber, place,
+  rangeText, settingSpecs, teachingMarks,
+} from "./settings.js";
 
 // A setting that names settings (the embed's editable ones), as a checkbox per setting: its `value` is the names'
 // text, read and written like a text field's, and its checkboxes' input events bubble to it. spec.offered: the
@@ -101,8 +105,66 @@ function fieldRow(spec) {
   label.append(mark);
 
   input.setAttribute("aria-describedby", `${help.id} ${note.id} ${error.id}`);
+  if (spec.teach) return teachingRow(spec, { row, label, input, help, note, error, mark, facts });
   row.append(label, input, help, note, error);
   return { row, input, error, note, mark };
+}
+
+// A teaching setting: the label, a slider with its marks under it (the default's marked) and the value's box beside
+// it, one short line of help; the range and the schema's longer help are the row's tooltip.
+function teachingRow(spec, { row, label, input, help, note, error, mark, facts }) {
+  const marks = teachingMarks(spec);
+  row.classList.add("teach");
+  row.title = facts.filter(Boolean).join(" · ");
+  help.textContent = TEACHING[spec.name].help;
+  label.id = `${input.id}-label`;
+  input.classList.add("value-box");
+
+  const slider = document.createElement("input");
+  slider.type = "range";
+  slider.id = `${input.id}-slider`;
+  slider.min = "0";
+  slider.max = String(marks.length - 1);
+  slider.step = "1";
+  slider.setAttribute("aria-labelledby", label.id);
+  slider.setAttribute("aria-describedby", help.id);
+  const scale = document.createElement("div");
+  scale.className = "marks";
+  scale.setAttribute("aria-hidden", "true");
+  for (const [i, value] of marks.entries()) {
+    const tick = document.createElement("span");
+    tick.style.setProperty("--at", String(marks.length > 1 ? i / (marks.length - 1) : 0));
+    if (labelled(spec, value)) tick.textContent = String(value);
+    if (value === spec.default) {
+      tick.classList.add("default");
+      const word = document.createElement("small");
+      word.textContent = "default";
+      tick.append(word);
+    }
+    scale.append(tick);
+  }
+  const track = document.createElement("div");
+  track.className = "track";
+  track.append(slider, scale);
+  const line = document.createElement("div");
+  line.className = "slider-line";
+  line.append(track, input);
+  row.append(label, line, help, note, error);
+
+  // The slider shows the box's value at its nearest mark; its spoken value is the box's own text.
+  const sync = () => {
+    const at = nearestMark(marks, parseNumber(input.value));
+    slider.value = String(at ?? marks.indexOf(spec.default));
+    slider.setAttribute("aria-valuetext", input.value);
+  };
+  slider.addEventListener("input", () => {
+    input.value = String(marks[Number(slider.value)]);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  input.addEventListener("input", sync);
+  sync();
+  return { row, input, error, note, mark, slider, sync };
 }
 
 export class SettingsForm {
@@ -118,7 +180,7 @@ export class SettingsForm {
     this.specs = settingSpecs(schema).filter((spec) => spec.group !== "data");
     this.controls = new Map();
     this.judgeAll = false;
-    for (const spec of this.specs) {
+    for (const spec of formOrder(this.specs)) {
       const control = fieldRow(spec);
       containers[place(spec)].append(control.row);
       control.input.addEventListener("input", () => {
@@ -147,7 +209,10 @@ export class SettingsForm {
 
   // Show these texts; a field not named gets its default (restoring a link or a history entry).
   setTexts(texts) {
-    for (const [name, { input, spec }] of this.controls) input.value = texts[name] ?? String(spec.default);
+    for (const [name, { input, spec, sync }] of this.controls) {
+      input.value = texts[name] ?? String(spec.default);
+      sync?.();
+    }
   }
 
   // errors: {field: message} from Python, about every setting but the page's own. Returns the messages that belong
@@ -185,7 +250,11 @@ export class SettingsForm {
 
   // Settings of a running model cannot change under it; sampling settings stay editable.
   setLocked(locked) {
-    for (const { input, spec } of this.controls.values()) if (!isSampling(spec) && !isPage(spec)) input.disabled = locked;
+    for (const { input, slider, spec } of this.controls.values()) {
+      if (isSampling(spec) || isPage(spec)) continue;
+      input.disabled = locked;
+      if (slider) slider.disabled = locked;
+    }
   }
 
   // Whether Python found a problem in the sampling settings (sampling: true) or in the model's (false). The page's

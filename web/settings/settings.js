@@ -3,6 +3,10 @@
 // the data source, which the Data panel draws); the page's own two settings (theme, editable) are described here,
 // alike. A new field shows up by itself; this file only adds presentation (a label, and whether a field is shown
 // outside "All settings"), the one spelling of numbers and the words for a range. The form is settings-view.js.
+// The settings a learner changes first (TEACHING) are drawn as sliders over a few marks, beside a box that takes any
+// value Python accepts; the rest sit under "All settings".
+
+import { TEMPERATURES } from "../insight/insight.js";
 
 const PRESENTATION = {
   n_embd: { label: "Embedding width", main: true },
@@ -26,6 +30,39 @@ const PRESENTATION = {
   sample_seed: { label: "Sample seed" },
 };
 
+// The teaching controls: a slider's marks (the default is added when missing and marked) and one short line of help;
+// the range and the long help are the field's tooltip. In the order they appear.
+export const TEACHING = {
+  block_size: { marks: [2, 4, 8, 16, 32, 64], help: "how many characters it sees at once" },
+  learning_rate: { marks: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3], help: "how big each update is" },
+  n_embd: { marks: [4, 8, 16, 32, 64], help: "how many numbers stand for each character" },
+  n_layer: { marks: [1, 2, 3, 4], help: "transformer blocks, one on top of the other" },
+  num_steps: { marks: [100, 300, 1000, 3000, 10000], help: "one name per step" },
+  temperature: { marks: TEMPERATURES, labelled: [0.1, 0.2, 0.5, 1, 2, 3],
+    help: "low: safe, common names; high: stranger ones" },
+};
+
+// A teaching setting's marks: those inside its range, with its default, in increasing order.
+export function teachingMarks({ name, default: fallback, min, max, min_open: minOpen }) {
+  const inside = (value) => (min === null || min === undefined || (minOpen ? value > min : value >= min))
+    && (max === null || max === undefined || value <= max);
+  return [...new Set([...TEACHING[name].marks, fallback])].filter(inside).sort((a, b) => a - b);
+}
+
+// Whether a mark is written under the slider (every mark is ticked): a long scale names only some; the default always.
+export const labelled = ({ name, default: fallback }, value) =>
+  value === fallback || (TEACHING[name].labelled ?? TEACHING[name].marks).includes(value);
+
+// The mark nearest a value (by ratio when all are positive: the marks are about log-spaced), or null for text that
+// is not a number.
+export function nearestMark(marks, value) {
+  if (!Number.isFinite(value)) return null;
+  const distance = (mark) => (mark > 0 && value > 0 ? Math.abs(Math.log(mark / value)) : Math.abs(mark - value));
+  let best = 0;
+  for (let i = 1; i < marks.length; i++) if (distance(marks[i]) < distance(marks[best])) best = i;
+  return best;
+}
+
 // Settings of the page rather than of a run (group "page"), described like the schema's and chosen in the Share card
 // for the link being made: its colours (boot.js applies them before the first paint) and, for an embed, the settings
 // its readers may change (the lesson its author invites: "change the learning rate and see what shifts"; by default
@@ -45,6 +82,7 @@ const PAGE_SETTINGS = [
 export function settingSpecs(schema) {
   const specs = [...schema.fields, ...schema.request_fields].map((spec) => ({
     ...spec, label: PRESENTATION[spec.name]?.label ?? spec.name, main: PRESENTATION[spec.name]?.main ?? false,
+    teach: spec.name in TEACHING,
   }));
   const runSettings = specs.filter((spec) => spec.group !== "data").map((spec) => spec.name);
   const labels = Object.fromEntries(specs.map((spec) => [spec.name, spec.label]));
@@ -65,8 +103,15 @@ export function editableText(names, offered) {
 
 export const isSampling = (spec) => spec.group === "sampling";
 export const isPage = (spec) => spec.group === "page";
-// Where a field is drawn: the containers SettingsForm is given.
-export const place = (spec) => (isPage(spec) ? "share" : isSampling(spec) ? "sampling" : spec.main ? "main" : "more");
+// Where a field is drawn: the containers SettingsForm is given (the teaching settings of the model up front, the others
+// under "All settings").
+export const place = (spec) => (isPage(spec) ? "share" : isSampling(spec) ? "sampling" : spec.teach ? "main" : "more");
+
+// The form's order: the teaching settings first, as TEACHING lists them, then the others as the schema does.
+export function formOrder(specs) {
+  const rank = (spec) => (spec.teach ? Object.keys(TEACHING).indexOf(spec.name) : Infinity);
+  return specs.map((spec, i) => [spec, i]).sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j).map(([spec]) => spec);
+}
 
 // The one spelling of numbers, shared with Python (microgpt/config.py NUMBER): decimal digits with an optional sign,
 // point and exponent. Number() alone would also take "0x10", "0b1" and "" (as 0), which Python refuses.
