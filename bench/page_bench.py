@@ -78,6 +78,7 @@ def open_page_to_train(browser, url, steps, engine, height):
     page.wait_for_function("window.__microgpt && window.__microgpt.phase === 'idle' && window.__microgpt.idle",
                            timeout=120_000)
     page.fill("#setting-num_steps", str(steps))
+    page.click("summary:has-text('All settings')")          # the engine is not a teaching slider
     page.select_option("#setting-engine", engine)
     return context, page
 

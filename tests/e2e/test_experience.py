@@ -129,11 +129,14 @@ def test_an_embed_link_makes_exactly_its_editable_settings_fields_and_trains_wit
     page, errors = driver.page, driver.console_errors
     page.goto(f"{site}index.html#embed&{QUICK}&editable=learning_rate")
     page.wait_for_function("window.__microgpt && window.__microgpt.idle")
-    visible = page.eval_on_selector_all(     # "Train again on every change" is the run's option, not a setting
-        "input:not([type=radio]):not([type=file]):not(#auto-train), select, textarea",
+    # "Train again on every change" is the run's option, not a setting; a slider is its box's, checked below
+    visible = page.eval_on_selector_all(
+        "input:not([type=radio]):not([type=file]):not([type=range]):not(#auto-train), select, textarea",
         "fields => fields.filter((field) => field.checkVisibility()).map((field) => field.name)")
     assert visible == ["learning_rate"]
     assert page.is_visible("#auto-train"), "the reader may retrain on every change in the embed too"
+    assert page.is_visible("#setting-learning_rate-slider"), "the teaching slider comes with its field"
+    assert page.eval_on_selector_all("input[type=range]", "sliders => sliders.filter((s) => s.checkVisibility()).length") == 1
     shown = page.text_content("#embed-settings")
     assert "Training steps 30" in shown and "Embedding width 16" in shown and "Learning rate" not in shown
     page.fill("#setting-learning_rate", "0.05")

@@ -284,8 +284,8 @@ def test_keyboard_alone_can_train(driver):
     driver.use_builtin()
     driver.set_setting("num_steps", 20)
     driver.page.focus("#setting-num_steps")
-    for _ in range(30):
-        driver.page.keyboard.press("Shift+Tab")      # Train comes before the settings (step 1)
+    for _ in range(60):      # back up the page, from step 3's settings to step 1's Train
+        driver.page.keyboard.press("Shift+Tab")
         if driver.page.evaluate("document.activeElement.id") == "train":
             break
     assert driver.page.evaluate("document.activeElement.id") == "train"
@@ -322,7 +322,8 @@ def test_layout_fits_phone_and_desktop_without_sideways_scrolling(driver, width,
         document.querySelector("#chart").getBoundingClientRect().width]""")
     assert 0.95 * box_width <= chart_width <= box_width, "the chart fills its card"
     unlabeled = driver.page.evaluate("""() => [...document.querySelectorAll("input, select, textarea, button")]
-        .filter((element) => !(element.labels?.length || element.getAttribute("aria-label") || element.textContent.trim()))
+        .filter((element) => !(element.labels?.length || element.getAttribute("aria-label") || element.textContent.trim()
+          || document.getElementById(element.getAttribute("aria-labelledby") ?? "")?.textContent.trim()))
         .map((element) => element.id || element.name)""")
     assert unlabeled == []
 
