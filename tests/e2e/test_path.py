@@ -73,13 +73,13 @@ def test_nothing_moves_when_python_is_ready_and_the_empty_chart_shows_no_legend(
     before = boxes()
     legend = "getComputedStyle(document.querySelector('#chart-frame .u-legend')).visibility"
     assert page.evaluate(legend) == "hidden"
-    page.hover("#chart-frame")
-    assert page.evaluate(legend) == "hidden", "no legend of blank values, even under the pointer"
     driver.wait_phase("idle", timeout=90_000)
     driver.wait_checked()
     assert page.is_hidden("#loading")
     page.wait_for_function("document.querySelector('#train-cost').textContent !== ''")
     assert boxes() == before, "the loading card leaves no gap: Train, the chart and what follows stay put"
+    page.hover("#chart-frame")
+    assert page.evaluate(legend) == "hidden", "no legend of blank values, even under the pointer"
     # A run: the chart has values, and its legend names them.
     driver.set_setting("num_steps", 20)
     driver.train()

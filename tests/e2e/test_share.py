@@ -180,7 +180,7 @@ def test_bad_hash_values_show_a_notice_and_fall_back_to_defaults(new_driver, sit
     assert driver.console_errors == []
 
 
-EMBED_FIELDS = """() => [...document.querySelectorAll(':is(input, select, textarea)[id^=setting-]')]
+EMBED_FIELDS = """() => [...document.querySelectorAll(':is(input:not([type=range]), select, textarea)[id^=setting-]')]
     .filter((field) => field.checkVisibility()).map((field) => field.name).sort()"""
 
 
