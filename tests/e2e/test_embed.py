@@ -116,10 +116,10 @@ def test_the_widget_keeps_the_run_before_as_a_ghost(new_context, host):
         context.close()
 
 
-def test_a_run_that_ends_in_an_embed_does_not_scroll_the_host_page(browser, host):
+def test_a_run_that_ends_in_an_embed_does_not_scroll_the_host_page(new_context, host):
     """Focus follows the keyboard to Generate when the run ends, and Generate is below the host's window: focusing it
     the usual way would scroll the host page (the frame's scroll chains to its host). It must not move."""
-    context, page, widget, requests, errors = open_post(browser, host(700, height=1400, above=600),
+    context, page, widget, requests, errors = open_post(new_context, host(700, height=1400, above=600),
                                                         {"width": 900, "height": 600})
     try:
         page.evaluate("window.scrollTo(0, 600)")
