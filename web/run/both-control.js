@@ -27,6 +27,13 @@ export class TrainBoth {
     this.drawTimer = null;
     this.last = null;            // what the last one did, for the tests: {parallel, reason, side: {state, losses}}
     on("finished", ({ reason }) => this.pageFinished(reason));
+    // The page's run can also end without a `finished` (its configure refused, its worker lost and not brought back):
+    // one after another, the chain is broken; side by side, Train both is over once the other run is too.
+    on("phase", ({ phase }) => {
+      const active = this.active;
+      if (active?.parallel === false && phase === "idle") this.end(active);
+      else if (active?.parallel && active.sideOver && ["idle", "stopped", "done"].includes(phase)) this.end(active);
+    });
     on("cleared", () => this.stop({ keep: false }));     // Reset: like the page's run, nothing of it is kept
     // The line that said how Train both went goes with the next run (or Reset).
     for (const event of ["configured", "cleared"]) {
@@ -169,7 +176,10 @@ export class TrainBoth {
   sideEnded(active) {
     if (this.active !== active) return;
     // Over when the page's run is over too (it ended first, or never started: a Stop while the worker started).
-    if (active.pageOver || !active.newStarted) return this.end(active);
+    const pagePhase = this.runControl.page.phase();
+    if (active.pageOver || !active.newStarted || ["idle", "stopped", "done"].includes(pagePhase)) {
+      return this.end(active);
+    }
     this.say();
     this.page.refresh();
   }
