@@ -75,6 +75,9 @@ function dataPatch() {
 }
 const checks = new Checks({ ask, page, form: () => form, data, onData: (payload) => runControl.attachData(payload) });
 const lastModel = new LastModel(request);
+// The kept copy says the phase the page is in (a reload brings a stopped run back stopped), whatever order the
+// worker's answers to the saves around a Pause and a Stop came in.
+on("phase", ({ phase: now }) => { if (hasModel(now)) lastModel.followPhase(now); });
 const embedView = EMBED ? new EmbedView() : null;
 const codePanel = EMBED ? null : new CodePanel({ request: ask, onEdit: (edited) => engineForEdit(edited) });
 const runControl = new RunControl({ request, page, form: () => form, data, checks, lastModel, hooks: {

@@ -65,6 +65,13 @@ export class LastModel {
     return this.copy;
   }
 
+  // The page is in `phase` now (one with a model): the copy says so too, and is kept again if that changed it.
+  followPhase(phase) {
+    if (!this.copy || this.copy.phase === phase) return;
+    this.copy = { ...this.copy, phase };
+    this.tell(true);
+  }
+
   // A model from a checkpoint (a file, or the one this browser kept) is the run now, from now on.
   adopted(copy, { persist }) {
     this.startedAt = Date.now();
