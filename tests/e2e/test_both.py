@@ -71,7 +71,7 @@ def test_train_both_side_by_side_equals_each_run_alone(new_driver):
                            timeout=120_000)
     assert arm_workers(page) == ["arm 1"]
     assert driver.state("both.parallel") is True
-    assert "side by side" in page.text_content("#both-status")
+    assert "side by side" in page.text_content("#both-text")
     page.wait_for_function("window.__microgpt.chart.ghost?.points >= 3")
     assert driver.state("chart.ghost.label") == "previous settings: learning_rate 0.01 → 0.02"
     assert page.is_hidden("#both-offer")
@@ -86,7 +86,7 @@ def test_train_both_side_by_side_equals_each_run_alone(new_driver):
     # The new settings' run is the model: what the page holds, samples and keeps.
     assert driver.state("summary.config.learning_rate") == 0.02 and driver.state("phase") == "done"
     assert driver.state("both.alive") == 0 and arm_workers(page) == []
-    status = page.text_content("#both-status")
+    status = page.text_content("#both-text")
     assert status.startswith("Trained both side by side; the previous settings finished and are kept in the run "
                              "list. Their worker was lost (the Python worker crashed (") and "killed by the test" in \
         status and status.endswith("so they were trained again from the start in a new one."), status
@@ -147,14 +147,14 @@ def test_one_worker_trains_them_one_after_another_and_says_so(new_driver):
     runs = len(driver.state("runs"))
     train_both(driver)
     page.wait_for_selector("#both-status:not([hidden])")
-    assert page.text_content("#both-status") == "Training both one after another (the address asks for one " \
+    assert page.text_content("#both-text") == "Training both one after another (the address asks for one " \
         "worker (?workers=1)): first the previous settings, then yours."
     kept = both_over(driver, runs)
     assert [run["config"]["learning_rate"] for run in kept] == [0.01, 0.02]
     assert arm_workers(page) == []
     assert driver.state("summary.config.learning_rate") == 0.02
     assert driver.state("chart.ghost.label") == "previous run: learning_rate 0.01 → 0.02"
-    assert page.text_content("#both-status").startswith("Trained both one after another")
+    assert page.text_content("#both-text").startswith("Trained both one after another")
 
 
 def test_an_extra_worker_that_cannot_start_leaves_both_to_the_pages_worker_which_says_so(browser, site):
@@ -171,7 +171,7 @@ def test_an_extra_worker_that_cannot_start_leaves_both_to_the_pages_worker_which
         kept = both_over(driver, runs)
         assert [run["config"]["learning_rate"] for run in kept] == [0.01, 0.02]
         assert driver.state("summary.config.learning_rate") == 0.02
-        status = page.text_content("#both-status")
+        status = page.text_content("#both-text")
         assert status.startswith("Trained both one after another (the extra workers could not start Python ("), status
         assert arm_workers(page) == [] and driver.state("both.alive") == 0
     finally:

@@ -1,7 +1,7 @@
 // "Train both": when the page offers it, and what it says, without a browser (web/run/both.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bothOffer, bothStatus, oneWorkerReason } from "../../web/run/both.js";
+import { bothOffer, bothStatus, oneWorkerReason, sideProgress } from "../../web/run/both.js";
 
 const SUMMARY = { config: { num_steps: 1000, learning_rate: 0.01 }, num_docs: 32033, edited: false };
 const CHANGES = [{ name: "learning_rate", label: "Learning rate", trained: 0.01, current: 0.02 }];
@@ -38,10 +38,10 @@ test("one worker: the page says why", () => {
     "this device reports 1 GB of memory, too little for a Python per arm");
   assert.equal(bothStatus({ parallel: false, reason: "why" }),
     "Training both one after another (why): first the previous settings, then yours.");
-  assert.equal(bothStatus({ parallel: true, previous: "learning_rate 0.01", step: 300, numSteps: 1000 }),
-    "Training both side by side: yours here, the previous settings (learning_rate 0.01) in a second worker: " +
-    "step 300 of 1,000.");
-  assert.equal(bothStatus({ parallel: true, previous: "n_embd 16", step: 30, numSteps: 90, state: "paused" }),
-    "Training both side by side: yours here, the previous settings (n_embd 16) in a second worker: paused at step " +
-    "30 of 90.");
+  assert.equal(bothStatus({ parallel: true, previous: "learning_rate 0.01" }),
+    "Training both side by side: yours here, the previous settings (learning_rate 0.01) in a second worker.");
+  assert.equal(bothStatus({ parallel: true, previous: "n_embd 16", state: "paused" }),
+    "Training both side by side: yours here, the previous settings (n_embd 16) in a second worker (paused).");
+  assert.equal(sideProgress(3000, 10000), "Previous settings: step 3,000 of 10,000.");
+  assert.equal(sideProgress(null, 10000), "");
 });

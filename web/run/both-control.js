@@ -12,7 +12,7 @@ import { ArmRunner, planWorkers } from "../learn/arms-control.js";
 import { forcedWorkers } from "../learn/arms.js";
 import { chunkDeadlineMs, sampleDeadlineMs } from "../python/recovery.js";
 import { on } from "../base/events.js";
-import { bothStatus, oneWorkerReason } from "./both.js";
+import { bothStatus, oneWorkerReason, sideProgress } from "./both.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE_DRAW_MS = 250;        // the ghost is redrawn at most this often while it trains
@@ -220,20 +220,17 @@ export class TrainBoth {
   // The Train card's line while both train (and after, until the next run).
   say() {
     const active = this.active;
-    const status = $("both-status");
-    status.hidden = !active && !this.last;
-    if (!active) {
-      if (this.last) status.textContent = this.endText();
-      return;
+    $("both-status").hidden = !active && !this.last;
+    const side = active?.side;
+    $("both-step").textContent = side ? sideProgress(side.step, active.previous.config.num_steps) : "";
+    const text = $("both-text");
+    if (!active) text.textContent = this.last ? this.endText() : "";
+    else if (active.parallel === null) text.textContent = "Train both: deciding how many workers…";
+    else {
+      const state = side?.state === "training" && active.runner?.paused ? "paused" : side?.state;
+      const said = bothStatus({ parallel: active.parallel, reason: active.reason, previous: active.label, state });
+      if (text.textContent !== said) text.textContent = said;      // a live region: only a change is read out
     }
-    if (active.parallel === null) {
-      status.textContent = "Train both: deciding how many workers…";
-      return;
-    }
-    const side = active.side;
-    const state = side?.state === "training" && active.runner?.paused ? "paused" : side?.state;
-    status.textContent = bothStatus({ parallel: active.parallel, reason: active.reason, previous: active.label,
-      step: side?.step ?? null, numSteps: active.previous.config.num_steps, state });
   }
 
   endText() {

@@ -33,12 +33,15 @@ export function oneWorkerReason(note, cores, forced = null) {
   return "this browser does not say how many cores it has";
 }
 
-// What the Train card says while both train: side by side (with where the previous settings are), or one after
-// another and why. previous: the previous settings' values that differ ("learning_rate 0.01").
-export function bothStatus({ parallel, reason = "", previous, step = null, numSteps = null, state = "training" }) {
+// What the Train card says while both train: side by side (and how the previous settings fare: starting, paused,
+// stopped, done, failed; nothing while they train), or one after another and why. previous: the previous settings'
+// values that differ ("learning_rate 0.01"). A live region reads it, so the step count is apart (sideProgress).
+export function bothStatus({ parallel, reason = "", previous, state = "training" }) {
   if (!parallel) return `Training both one after another (${reason}): first the previous settings, then yours.`;
-  const at = step === null ? "" : `step ${count(step)} of ${count(numSteps)}`;
-  const where = { starting: "starting", training: at || "starting", paused: `paused at ${at}`,
-    stopped: `stopped at ${at}`, done: "done", failed: "failed" }[state];
-  return `Training both side by side: yours here, the previous settings (${previous}) in a second worker: ${where}.`;
+  const how = state === "training" ? "" : ` (${state})`;
+  return `Training both side by side: yours here, the previous settings (${previous}) in a second worker${how}.`;
 }
+
+// The previous settings' step, beside that line (not read out at every chunk).
+export const sideProgress = (step, numSteps) =>
+  (step === null ? "" : `Previous settings: step ${count(step)} of ${count(numSteps)}.`);
