@@ -221,8 +221,7 @@ def test_a_run_of_edited_code_makes_names_is_named_by_its_edit_and_restore_puts_
     driver.train()
     apply_edit(driver, TANH)
     assert driver.state("edited")
-    page.select_option("#setting-engine", "scalar")      # as a reader might, reading that edits train on scalar
-    driver.wait_checked()
+    driver.set_setting("engine", "scalar")      # as a reader might, reading that edits train on scalar
     before = driver.state("sampleCount")
     driver.train()
     page.wait_for_function("window.__microgpt.runs.length === 2 && window.__microgpt.runs[1].samples.length === 8")
