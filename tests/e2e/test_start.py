@@ -88,7 +88,7 @@ def test_a_runtime_that_does_not_download_is_named_tried_four_times_then_retry_s
 
 
 def test_going_offline_after_the_page_loads_is_named_and_retry_starts_python_back_online(new_driver):
-    driver = new_driver()
+    driver = new_driver(first_visit=True)       # a first visit: nothing of Python is in this browser yet
     page = driver.page
     page.goto(driver.base_url, wait_until="domcontentloaded")
     page.context.set_offline(True)
