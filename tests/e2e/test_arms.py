@@ -1,8 +1,8 @@
-"""An experiment's arms in parallel workers, end to end: trained side by side (one extra worker per arm, forced with
-the page's `?workers=N` switch, since this machine's two cores leave one for arms) they give exactly the losses and
-names of the same arms trained one after another in the page's worker; Pause and Stop act on every arm; a worker
-killed during the experiment is restarted, its arm trained again, the other arms go on; the extra workers end with
-the experiment."""
+"""An experiment's arms in parallel workers, end to end: trained side by side (one worker per arm, the page's own and
+extra ones, forced with the page's `?workers=N` switch, since this machine's two cores leave one for arms) they give
+exactly the losses and names of the same arms trained one after another in the page's worker; Pause and Stop act on
+every arm; a worker killed during the experiment (an extra one, or the page's own) is restarted, its arm trained again,
+the other arms go on; the extra workers end with the experiment."""
 
 import time
 
@@ -54,16 +54,26 @@ def finish(driver):
     return driver.state("experiment.arms")
 
 
-def test_arms_in_parallel_equal_arms_one_after_another_through_a_pause_and_a_killed_worker(new_driver):
+def page_worker(page):
+    """The page's own worker (it has no name)."""
+    return next(worker for worker in page.workers if not worker.evaluate("self.name"))
+
+
+def kill(worker):
+    worker.evaluate("setTimeout(() => { throw new Error('killed by the test'); }); null")
+
+
+def test_arms_in_parallel_equal_arms_one_after_another_through_a_pause_and_killed_workers(new_driver):
     driver = new_driver()
     page = driver.page
     driver.open()
     snapshot_stored(page)
-    # Side by side, three extra workers, with a pause on the way.
+    # Side by side on three workers (the page's, which takes the first arm at once, and two extra ones), with a pause
+    # on the way, then the page's worker and an extra one killed under their arms.
     run_context(driver, "?workers=3")
-    wait_live(page, 2)
+    wait_live(page, 3)
     assert driver.state("experiment.plan") == {"workers": 3, "note": ""}
-    assert arm_workers(page) == ["arm 1", "arm 2", "arm 3"]
+    assert arm_workers(page) == ["arm 1", "arm 2"]
     assert "side by side (3 workers" in page.text_content("#experiment-status")
     page.click("#experiment-pause")
     page.wait_for_selector("#experiment-pause:has-text('Resume')")
@@ -73,36 +83,38 @@ def test_arms_in_parallel_equal_arms_one_after_another_through_a_pause_and_a_kil
     assert driver.state("experiment.live") == paused, "an arm trained on while paused"
     assert page.text_content("#experiment-status").startswith("Paused: every arm stops")
     page.click("#experiment-pause")
+    extra = next(worker for worker in page.workers if worker.evaluate("self.name") == "arm 2")
+    main = page_worker(page)
+    kill(extra)
+    kill(main)
     parallel = finish(driver)
-    assert page.text_content("#experiment-status") == "Done."
     assert list(parallel) == LABELS
+    status = page.text_content("#experiment-status")
+    again = " was trained again from the start: the Python worker crashed ("
+    assert status.startswith("Done. ") and f"block_size 16{again}" in status and status.count(again) == 2 and \
+        status.count("killed by the test") == 2, status
     page.wait_for_function("window.__microgpt.experiment.alive === 0")
     deadline = time.monotonic() + 10
     while arm_workers(page):
         assert time.monotonic() < deadline, f"extra workers still alive: {arm_workers(page)}"
         time.sleep(0.2)
-    assert driver.console_errors == []
+    # The page's worker came back and the page is usable: it trains.
+    assert driver.state("phase") == "idle"
+    driver.train(wait_for=None)
+    driver.wait_step(3)
+    page.click("#stop")
+    driver.wait_phase("stopped")
 
     # One after another, in the page's worker.
     run_context(driver, "?workers=1")
     wait_live(page, 1)
     assert arm_workers(page) == []
     sequential = finish(driver)
+    assert page.text_content("#experiment-status") == "Done."
     assert driver.state("experiment.plan") == {"workers": 1, "note": ""}
     assert sequential == parallel          # every loss and every name, bit for bit
     assert all(len(arm["losses"]) == 300 and len(arm["samples"]) == 20 for arm in parallel.values())
-
-    # Side by side again, and one arm's worker crashes under it: it is restarted, its arm trained again.
-    run_context(driver, "?workers=3")
-    wait_live(page, 3)
-    killed = next(worker for worker in page.workers if worker.evaluate("self.name") == "arm 2")
-    killed.evaluate("setTimeout(() => { throw new Error('killed by the test'); }); null")
-    again = finish(driver)
-    assert again == sequential
-    status = page.text_content("#experiment-status")
-    assert status.startswith("Done. ") and " was trained again from the start: the Python worker crashed (" in \
-        status and "killed by the test" in status, status
-    assert driver.state("phase") == "idle" and driver.state("experiment.alive") == 0
+    assert driver.console_errors == []
 
 
 def test_stop_ends_every_arm_and_keeps_none_half_trained(new_driver):
@@ -113,7 +125,7 @@ def test_stop_ends_every_arm_and_keeps_none_half_trained(new_driver):
     open_experiment(driver, "?workers=2", "layers")
     skip_and_run(page)
     wait_live(page, 2)
-    assert arm_workers(page) == ["arm 1", "arm 2"]
+    assert arm_workers(page) == ["arm 1"]      # the page's worker trains the other arm
     page.click("#experiment-stop")
     driver.wait_phase("idle")
     assert page.text_content("#experiment-status") == \

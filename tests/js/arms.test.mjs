@@ -4,7 +4,7 @@ import { PER_WORKER_MB, armWorkers, forcedWorkers, trainingText } from "../../we
 
 const plan = (options) => armWorkers({ trainings: 3, cores: 8, memoryGb: 8, snapshot: true, ...options });
 
-test("one extra worker per training, up to the cores less one for the page", () => {
+test("one worker per training (the page's and extra ones), up to the cores less one for the page", () => {
   assert.deepEqual(plan({}), { workers: 3, note: "" });
   assert.deepEqual(plan({ cores: 3 }), { workers: 2, note: "" });
   assert.deepEqual(plan({ trainings: 2 }), { workers: 2, note: "" });
@@ -21,9 +21,10 @@ test("short memory or no snapshot: one worker, and the note says why", () => {
   const small = plan({ memoryGb: 0.5 });
   assert.equal(small.workers, 1);
   assert.match(small.note, /0\.5 GB of memory/);
-  // A quarter of 1 GB holds one extra Python, not two; of 2 GB, three.
-  assert.equal(plan({ memoryGb: 1 }).workers, 1);
-  assert.equal(plan({ memoryGb: 2 }).workers, Math.min(3, Math.floor(512 / PER_WORKER_MB)));
+  // A quarter of 1 GB holds one extra Python beside the page's (two workers), not two; of 2 GB, three.
+  assert.equal(plan({ memoryGb: 1 }).workers, 2);
+  assert.equal(plan({ memoryGb: 1, trainings: 4, cores: 8 }).workers, 1 + Math.floor(256 / PER_WORKER_MB));
+  assert.equal(plan({ memoryGb: 2, trainings: 8 }).workers, 1 + Math.floor(512 / PER_WORKER_MB));
   const unknown = plan({ memoryGb: undefined });
   assert.equal(unknown.workers, 3, "a browser that does not say (Firefox, Safari) is not held back");
   const none = plan({ snapshot: false });

@@ -1,8 +1,10 @@
-// An experiment's trainings, run by learn/arms.js's plan: one after another in the page's worker, or side by side in
-// extra workers, one per arm. Each extra worker holds its own Python, restored from the memory snapshot the page's
-// worker stored (worker.js), and its own watchdog (python/client-control.js): a lost one is replaced as the page's
-// worker is, its arm is trained again from the start there, and the other arms go on. The extra workers end with the
-// experiment; the page's worker is not used while they train. Pause and Stop act on every arm under way.
+// An experiment's trainings, run by learn/arms.js's plan: one after another in the page's worker, or side by side, one
+// per worker: the page's own worker (its Python is up already) takes the first, extra workers the others. Each extra
+// worker holds its own Python, restored from the memory snapshot the page's worker stored (worker.js), and its own
+// watchdog (python/client-control.js): a lost one is replaced as the page's worker is, its arm is trained again from
+// the start there, and the other arms go on. An arm the page's worker loses (the page restores that worker as for any
+// run) is trained again from the start in an extra worker. The extra workers end with the experiment. Pause and Stop
+// act on every arm under way. Train both uses one extra worker alone (the page's worker trains the new settings).
 
 import { WorkerClient } from "../python/client-control.js";
 import { WORKER_URL } from "../python/early-start-control.js";
@@ -70,25 +72,35 @@ class ArmWorker {
 }
 
 export class ArmRunner {
-  // request: the page's worker's request function; plan: learn/arms.js's {workers, note}.
-  constructor({ request, plan }) {
+  // request: the page's worker's request function; plan: learn/arms.js's {workers, note}, the page's worker counted;
+  // pageLane: the page's worker trains arms beside the extra workers (an experiment: its Python is up already, so one
+  // Python fewer starts); false when it trains something else meanwhile (Train both's new settings), so every job is
+  // an extra worker's.
+  constructor({ request, plan, pageLane = true }) {
     this.mainRequest = request;
     this.plan = plan;
+    this.pageLane = pageLane;
     this.workers = [];
     this.paused = false;
     this.stopped = false;
     this.underway = new Set();     // the `train` requests under way: {request}
     this.resumers = [];
+    this.queue = [];               // the jobs no lane has taken yet
+    this.outstanding = 0;          // the jobs not finished yet (queued or under way)
+    this.wakers = [];              // lanes waiting for a job handed back or for the last one to end
+    this.handedOver = new Map();   // job -> why the page's worker gave it up (an extra worker trains it again)
     this.retried = [];             // [{job, reason}]: jobs trained again after their worker was lost
     this.failed = [];              // [{job, reason}]: jobs that did not train
     this.note = "";                // why some arms trained one at a time after all
   }
 
-  // Runs `trainJob(job, request, runner)` for each job (in order on the page's worker, or each on an extra worker as
-  // soon as one is free) until all are done or Stop. A job's error ends the experiment on the page's worker (the page
-  // restarts it as for any run); on an extra worker a lost worker's job is trained once more on its replacement, and
-  // a job that still fails is named in `failed` while the others go on. When no extra worker starts Python, the jobs
-  // train in the page's worker after all (`note` says why). Resolves when every worker has finished.
+  // Runs `trainJob(job, request, runner)` for each job. One worker: in order on the page's worker; a job's error ends
+  // the experiment (the page restarts a lost worker as for any run). Side by side: lanes take the next job as soon as
+  // they are free, the page's worker (pageLane) at once, each extra worker once its Python is up. A lost extra
+  // worker's job is trained once more on its replacement; a job the page's worker loses (the page restores that
+  // worker as for any run) is trained once more on an extra worker, and the page's worker takes no more; a job that
+  // still fails is named in `failed` while the others go on. When no extra worker starts Python, the page's worker
+  // trains them all (`note` says why). Resolves when every lane has finished.
   async run(jobs, trainJob) {
     if (this.plan.workers <= 1) {
       for (const job of jobs) {
@@ -97,46 +109,112 @@ export class ArmRunner {
       }
       return;
     }
-    const queue = [...jobs];
-    this.workers = Array.from({ length: Math.min(this.plan.workers, jobs.length) }, (_, i) => new ArmWorker(i));
+    this.queue = [...jobs];
+    this.outstanding = jobs.length;
+    const extra = Math.min(this.plan.workers - 1, jobs.length - (this.pageLane ? 1 : 0));
+    this.workers = Array.from({ length: Math.max(0, extra) }, (_, i) => new ArmWorker(i));
     try {
-      await Promise.all(this.workers.map((worker) => this.lane(worker, queue, trainJob)));
-      if (queue.length && !this.stopped) {
+      const lanes = this.workers.map((worker) => this.lane(worker, trainJob));
+      if (this.pageLane) lanes.push(this.mainLane(trainJob));
+      await Promise.all(lanes);
+      if (this.queue.length && !this.stopped && !this.pageLane) {
         // No extra worker could start Python: the rest train one after another in the page's worker.
-        const reason = this.workers.map((worker) => worker.reason).find(Boolean) ?? "";
-        this.note = `the extra workers could not start Python${reason ? ` (${reason})` : ""}`;
+        this.noExtraWorker();
         this.close();
-        for (const job of queue.splice(0)) {
+        for (const job of this.queue.splice(0)) {
           if (this.stopped) break;
           await trainJob(job, this.mainRequest, this);
         }
+      }
+      // A job handed back by the page's worker when no extra worker was left to take it.
+      for (const job of this.queue.splice(0)) {
+        if (!this.stopped) this.failed.push({ job, reason: this.handedOver.get(job) ?? "no worker was left" });
       }
     } finally {
       this.close();
     }
   }
 
-  async lane(worker, queue, trainJob) {
-    while (queue.length && !this.stopped) {
-      if (!(await worker.whenReady())) return;
-      const job = queue.shift();
+  // The next job for a free lane: one queued, or (while others are under way, any of which may be handed back) the
+  // next one queued; null once none is left or on Stop.
+  async next() {
+    for (;;) {
+      if (this.stopped) return null;
+      if (this.queue.length) return this.queue.shift();
+      if (this.outstanding === 0) return null;
+      await new Promise((resolve) => this.wakers.push(resolve));
+    }
+  }
+
+  // A job is over (trained, failed, or stopped), or one was handed back: the lanes waiting look again.
+  wake(finished = true) {
+    if (finished) this.outstanding--;
+    for (const resolve of this.wakers.splice(0)) resolve();
+  }
+
+  noExtraWorker() {
+    const reason = this.workers.map((worker) => worker.reason).find(Boolean) ?? "";
+    this.note = `the extra workers could not start Python${reason ? ` (${reason})` : ""}`;
+  }
+
+  // The page's worker as one lane (its Python is up): it trains jobs until none is left; a job that fails here is
+  // handed to an extra worker to train again from the start, and this lane ends.
+  async mainLane(trainJob) {
+    for (;;) {
+      const job = await this.next();
+      if (!job) return;
+      try {
+        await trainJob(job, this.mainRequest, this);
+      } catch (error) {
+        if (!this.stopped) {
+          this.handedOver.set(job, error.message);
+          this.queue.unshift(job);
+          this.wake(false);
+          return;
+        }
+      }
+      this.wake();
+    }
+  }
+
+  // One extra worker's lane: a job as soon as its Python is up, until none is left.
+  async lane(worker, trainJob) {
+    for (;;) {
+      if (!(await worker.whenReady())) return this.laneEnded();
+      const job = await this.next();
+      if (!job) return undefined;
+      if (!(await worker.whenReady())) {        // lost while it waited, and not back
+        this.queue.unshift(job);
+        this.wake(false);
+        return this.laneEnded();
+      }
       for (let attempt = 0; ; attempt++) {
         const lost = worker.losses.length;
         try {
           await trainJob(job, (type, payload, options) => worker.request(type, payload, options), this);
+          if (this.handedOver.has(job)) this.retried.push({ job, reason: this.handedOver.get(job) });
           break;
         } catch (error) {
-          if (this.stopped) return;
+          if (this.stopped) break;
           const lostNow = worker.losses.length > lost;
           if (lostNow && attempt === 0 && (await worker.whenReady())) {
             this.retried.push({ job, reason: worker.losses.at(-1) });
             continue;
           }
           this.failed.push({ job, reason: error.message });
-          if (worker.state !== "ready") return;
           break;
         }
       }
+      this.wake();
+      if (worker.state !== "ready") return this.laneEnded();
+    }
+  }
+
+  // An extra worker's lane ends before the jobs do: when none is left that ever started Python, the page's worker
+  // trains the arms one at a time, and the status says why.
+  laneEnded() {
+    if (this.pageLane && this.workers.every((worker) => !worker.wasReady && worker.state !== "loading")) {
+      this.noExtraWorker();
     }
   }
 
@@ -179,6 +257,7 @@ export class ArmRunner {
     this.stopped = true;
     for (const { request } of this.underway) request("stop").catch(() => {});
     this.resume();
+    this.wake(false);
   }
 
   // The extra workers end (their Python's memory goes back); the page's worker stays.

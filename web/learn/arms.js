@@ -1,7 +1,8 @@
 // How many workers train an experiment's arms, with no DOM (tests/js/arms.test.mjs). One worker (the page's own, one
 // arm after another) unless the browser has cores to spare, memory for another Python, and a memory snapshot to start
-// each extra Python from: then one extra worker per arm, up to the cores the browser reports less one for the page.
-// arms-control.js starts and ends those workers.
+// each extra Python from: then one worker per arm, the page's own (its Python is up already) and an extra one for each
+// other arm, up to the cores the browser reports less one for the page's main thread. arms-control.js starts and ends
+// the extra workers.
 
 // What one more worker holding a started Python is budgeted, in MB. bench/arms_bench.py measured 105 MB per extra
 // worker (docs/benchmarks.md, "Experiment arms in parallel": Chromium's PSS, one run, the experiment's small arms);
@@ -22,17 +23,18 @@ export function forcedWorkers(search) {
 // trainings: how many distinct models the experiment still trains; cores: navigator.hardwareConcurrency (undefined
 // when the browser does not say); memoryGb: navigator.deviceMemory (Chromium only; undefined elsewhere); snapshot:
 // whether this deploy's memory snapshot is stored; forced: forcedWorkers(…). Returns {workers, note}: workers 1 means
-// the page's worker trains the arms one after another; 2 or more, that many extra workers train them side by side.
+// the page's worker trains the arms one after another; 2 or more, that many workers train them side by side: the
+// page's own and workers - 1 extra ones (Train both: the page's run and one extra worker).
 // note: why an experiment that could use more workers gets one ("" when nothing is short).
 export function armWorkers({ trainings, cores, memoryGb, snapshot, forced = null }) {
   const wanted = Math.min(trainings, forced ?? Math.max(1, (Number.isInteger(cores) ? cores : 1) - 1));
   if (wanted <= 1) return { workers: 1, note: "" };
   if (typeof memoryGb === "number" && memoryGb > 0) {
-    const fit = Math.floor((memoryGb * 1024 * MEMORY_SHARE) / PER_WORKER_MB);
-    if (fit < 2) {
-      return { workers: 1, note: `this device reports ${memoryGb} GB of memory, too little for a Python per arm` };
+    const extra = Math.floor((memoryGb * 1024 * MEMORY_SHARE) / PER_WORKER_MB);    // extra Pythons that fit
+    if (extra < 1) {
+      return { workers: 1, note: `this device reports ${memoryGb} GB of memory, too little for another Python` };
     }
-    if (fit < wanted) return { workers: fit, note: "" };
+    if (extra + 1 < wanted) return { workers: extra + 1, note: "" };
   }
   if (!snapshot) {
     return { workers: 1, note: "this browser keeps no memory snapshot of Python (storage refused, full, or not " +

@@ -71,7 +71,8 @@ export class TrainBoth {
   }
 
   async sideBySide(active, plan, cores) {
-    const runner = active.runner = new ArmRunner({ request: this.request, plan });
+    // The page's worker trains the new settings (Train's own path), so the runner's one job is an extra worker's.
+    const runner = active.runner = new ArmRunner({ request: this.request, plan, pageLane: false });
     active.parallel = true;
     const side = active.side = { state: "starting", summary: null, data: active.previous.data, events: [], step: null,
       activeMs: 0, since: null, startedAt: Date.now(), claimed: false, retried: [] };
