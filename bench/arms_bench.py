@@ -2,14 +2,16 @@
 one run (not a test: it reports, it does not assert).
 
 1. The three-arm "context" experiment (block_size 16, 4, 1; 300 steps each) in Chromium, from Run pressed to the
-   outcome shown: one worker (the page's, arms one after another: `?workers=1`) against one extra worker per arm
-   (`?workers=3`; this machine's 2 cores would give one worker without the switch), runs interleaved, median of
-   --repeat each. Goal: parallel <= 0.6x one worker. The arms' losses of both ways are compared too (they must be
-   equal bit for bit; tests/e2e/test_arms.py is the test of that).
-2. The extra memory per worker: the proportional set size (PSS, /proc/PID/smaps_rollup) of every Chromium process of
-   this benchmark, sampled every 0.2 s while the experiment runs; (the peak with three extra workers - the peak with
-   the page's worker alone) / 3. performance.measureUserAgentSpecificMemory is reported when the page may call it
-   (it needs a cross-origin-isolated page, which this site is not).
+   outcome shown, right after the experiment is opened: one worker (the page's, arms one after another:
+   `?workers=1`) against two workers (the page's and one extra: `?workers=2`, as many as this machine's cores) and
+   three (one per arm, the page's and two extra: `?workers=3`); the switch forces each count (the page's own rule,
+   one worker per core, gives two on 2 cores). Runs interleaved, median of --repeat each. Goal: parallel <= 0.6x one
+   worker. Every extra worker starts its Python after Run is pressed, so its start-up is inside the time. The arms'
+   losses of every way are compared too (they must be equal bit for bit; tests/e2e/test_arms.py is the test of that).
+2. The extra memory per extra worker: the proportional set size (PSS, /proc/PID/smaps_rollup) of every Chromium
+   process of this benchmark, sampled every second while the experiment runs; (the peak with three workers - the peak
+   with the page's worker alone) / 2, the extra workers of three. performance.measureUserAgentSpecificMemory is
+   reported when the page may call it (it needs a cross-origin-isolated page, which this site is not).
 3. The default 1000-step run (Train pressed to done, the page's own timings: first step to done) in Chromium,
    Firefox and WebKitGTK side by side, each driven as its e2e smoke test drives it (tests/e2e/engines.py).
 
@@ -32,6 +34,7 @@ from tests.e2e.engines import DRIVERS, missing
 from tests.site import load_build_module
 
 ARMS = ["block_size 16", "block_size 4", "block_size 1"]
+WORKERS = (1, 2, 3)         # ?workers=N: the page's worker alone, with one extra worker, with two
 STEPS_PER_SEC = ("(t => (window.__microgpt.events.length - 1) / ((t.trainEnd - t.firstStep) / 1000))"
                  "(window.__microgpt.timings)")
 
@@ -69,8 +72,14 @@ def chromium_pss_mb():
     return total / 1024
 
 
+# One sample reads every Chromium process's smaps_rollup, ~0.1-0.2 s of CPU while the Pythons are up: every 0.2 s it took
+# ~15% of a core from the experiment it timed (more from the parallel runs, which want both cores). The memory is
+# steady while the arms train, so a sample a second finds its peak.
+SAMPLE_EVERY_S = 1.0
+
+
 class Sampler:
-    """The peak of chromium_pss_mb() while it runs (a thread sampling every 0.2 s)."""
+    """The peak of chromium_pss_mb() while it runs (a thread sampling every SAMPLE_EVERY_S)."""
 
     def __enter__(self):
         self.peak, self.running = 0.0, True
@@ -81,7 +90,7 @@ class Sampler:
     def sample(self):
         while self.running:
             self.peak = max(self.peak, chromium_pss_mb())
-            time.sleep(0.2)
+            time.sleep(SAMPLE_EVERY_S)
 
     def __exit__(self, *_):
         self.running = False
@@ -119,21 +128,22 @@ def bench_arms(url, repeat):
         page.wait_for_function("caches.open('microgpt-snapshot').then((c) => c.keys()).then((k) => k.length > 0)",
                                timeout=60_000, polling=500)
         uasm = page.evaluate("self.crossOriginIsolated && 'measureUserAgentSpecificMemory' in performance")
-        runs = {1: [], 3: []}
+        runs = {workers: [] for workers in WORKERS}
         losses = {}
         for _ in range(repeat):
-            for workers in (1, 3):
+            for workers in WORKERS:
                 seconds, peak, arms = run_experiment(page, url, workers)
                 runs[workers].append((seconds, peak))
                 losses.setdefault(workers, arms)
         context.close()
         browser.close()
-    one = statistics.median(seconds for seconds, _ in runs[1])
-    three = statistics.median(seconds for seconds, _ in runs[3])
-    extra = (statistics.median(peak for _, peak in runs[3]) - statistics.median(peak for _, peak in runs[1])) / 3
-    return {"one_worker_s": [s for s, _ in runs[1]], "three_workers_s": [s for s, _ in runs[3]],
-            "ratio": three / one, "peak_pss_mb": {str(k): [p for _, p in v] for k, v in runs.items()},
-            "extra_mb_per_worker": extra, "equal_losses": losses[1] == losses[3] and list(losses[1]) == ARMS,
+    median = {workers: statistics.median(seconds for seconds, _ in runs[workers]) for workers in WORKERS}
+    extra = (statistics.median(peak for _, peak in runs[3]) - statistics.median(peak for _, peak in runs[1])) / 2
+    return {"seconds": {str(k): [s for s, _ in v] for k, v in runs.items()},
+            "ratio": {str(k): median[k] / median[1] for k in WORKERS if k > 1},
+            "peak_pss_mb": {str(k): [p for _, p in v] for k, v in runs.items()},
+            "extra_mb_per_worker": extra,
+            "equal_losses": all(losses[k] == losses[1] for k in WORKERS) and list(losses[1]) == ARMS,
             "measureUserAgentSpecificMemory": bool(uasm)}
 
 
@@ -202,10 +212,12 @@ def main():
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, {os.cpu_count()} cores")
     print("three-arm experiment (context), Run pressed to outcome shown:")
-    print(f"  one worker:    {', '.join(f'{s:.1f}' for s in arms['one_worker_s'])} s")
-    print(f"  three workers: {', '.join(f'{s:.1f}' for s in arms['three_workers_s'])} s")
-    print(f"  ratio (medians): {arms['ratio']:.2f}x (goal <= 0.6x); losses equal bit for bit: {arms['equal_losses']}")
-    print(f"  peak PSS of Chromium: {arms['peak_pss_mb']} MB; extra per worker: {arms['extra_mb_per_worker']:.0f} MB;"
+    for workers in WORKERS:
+        ratio = f" = {arms['ratio'][str(workers)]:.2f}x one worker (goal <= 0.6x)" if workers > 1 else ""
+        print(f"  ?workers={workers}: {', '.join(f'{s:.1f}' for s in arms['seconds'][str(workers)])} s{ratio}")
+    print(f"  losses equal bit for bit: {arms['equal_losses']}")
+    peaks = {k: [round(p) for p in v] for k, v in arms['peak_pss_mb'].items()}
+    print(f"  peak PSS of Chromium: {peaks} MB; per extra worker: {arms['extra_mb_per_worker']:.0f} MB;"
           f" measureUserAgentSpecificMemory available: {arms['measureUserAgentSpecificMemory']}")
     print("default 1000-step run, steps/s (first step to done):")
     for name, value in engines.items():

@@ -1,5 +1,5 @@
 """An experiment's arms in parallel workers, end to end: trained side by side (one worker per arm, the page's own and
-extra ones, forced with the page's `?workers=N` switch, since this machine's two cores leave one for arms) they give
+extra ones, forced with the page's `?workers=N` switch: this machine's two cores would give two workers) they give
 exactly the losses and names of the same arms trained one after another in the page's worker; Pause and Stop act on
 every arm; a worker killed during the experiment (an extra one, or the page's own) is restarted, its arm trained again,
 the other arms go on; the extra workers end with the experiment."""

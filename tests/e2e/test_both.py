@@ -1,6 +1,6 @@
 """Train both, end to end in Chromium: the run on screen stopped early, a setting changed since, and Train both trains
-that run's settings to the end beside the new ones. Side by side (a second worker, forced with `?workers=2` since this
-machine's two cores leave none spare) the new run trains in the page's worker and becomes the model, the previous
+that run's settings to the end beside the new ones. Side by side (a second worker, forced with `?workers=2`, which this
+machine's two cores would give too) the new run trains in the page's worker and becomes the model, the previous
 settings train in the extra worker as the Training chart's ghost, named by what changed; both end in the run list, each
 with exactly the losses it has when trained alone. Stop stops both. With one worker (`?workers=1`) they train one after
 another, previous settings first, and the page says so. A run that took all its steps is not offered Train both."""

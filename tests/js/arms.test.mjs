@@ -4,14 +4,14 @@ import { PER_WORKER_MB, armWorkers, forcedWorkers, trainingText } from "../../we
 
 const plan = (options) => armWorkers({ trainings: 3, cores: 8, memoryGb: 8, snapshot: true, ...options });
 
-test("one worker per training (the page's and extra ones), up to the cores less one for the page", () => {
+test("one worker per training (the page's and extra ones), up to one per core", () => {
   assert.deepEqual(plan({}), { workers: 3, note: "" });
-  assert.deepEqual(plan({ cores: 3 }), { workers: 2, note: "" });
+  assert.deepEqual(plan({ cores: 2 }), { workers: 2, note: "" });
   assert.deepEqual(plan({ trainings: 2 }), { workers: 2, note: "" });
 });
 
-test("one worker, without a note, where nothing is short: two cores, one training, no count reported", () => {
-  assert.deepEqual(plan({ cores: 2 }), { workers: 1, note: "" });
+test("one worker, without a note, where nothing is short: one core, one training, no count reported", () => {
+  assert.deepEqual(plan({ cores: 1 }), { workers: 1, note: "" });
   assert.deepEqual(plan({ trainings: 1 }), { workers: 1, note: "" });
   assert.deepEqual(plan({ trainings: 0 }), { workers: 1, note: "" });
   assert.deepEqual(plan({ cores: undefined }), { workers: 1, note: "" });
@@ -38,7 +38,7 @@ test("?workers=N forces a count, cores or not, but never more than the trainings
   for (const search of ["", "?workers=0", "?workers=17", "?workers=2.5", "?workers=x", "?workers=-1"]) {
     assert.equal(forcedWorkers(search), null, search);
   }
-  assert.equal(plan({ cores: 2, forced: 3 }).workers, 3);
+  assert.equal(plan({ cores: 1, forced: 3 }).workers, 3);
   assert.equal(plan({ cores: 8, forced: 1 }).workers, 1);
   assert.equal(plan({ trainings: 2, forced: 3 }).workers, 2);
   assert.equal(plan({ forced: 3, snapshot: false }).workers, 1);

@@ -30,12 +30,11 @@ test("not offered where it would add nothing or cannot train the run before as i
 });
 
 test("one worker: the page says why", () => {
-  assert.equal(oneWorkerReason("", 2), "this browser reports 2 cores, and one is left for the page");
-  assert.equal(oneWorkerReason("", 1), "this browser reports 1 core, and one is left for the page");
+  assert.equal(oneWorkerReason("", 1), "this browser reports 1 core");
   assert.equal(oneWorkerReason("", undefined), "this browser does not say how many cores it has");
   assert.equal(oneWorkerReason("", 8, 1), "the address asks for one worker (?workers=1)");
-  assert.equal(oneWorkerReason("this device reports 1 GB of memory, too little for a Python per arm", 8),
-    "this device reports 1 GB of memory, too little for a Python per arm");
+  assert.equal(oneWorkerReason("this device reports 1 GB of memory, too little for another Python", 8),
+    "this device reports 1 GB of memory, too little for another Python");
   assert.equal(bothStatus({ parallel: false, reason: "why" }),
     "Training both one after another (why): first the previous settings, then yours.");
   assert.equal(bothStatus({ parallel: true, previous: "learning_rate 0.01" }),

@@ -1,8 +1,10 @@
 // How many workers train an experiment's arms, with no DOM (tests/js/arms.test.mjs). One worker (the page's own, one
-// arm after another) unless the browser has cores to spare, memory for another Python, and a memory snapshot to start
-// each extra Python from: then one worker per arm, the page's own (its Python is up already) and an extra one for each
-// other arm, up to the cores the browser reports less one for the page's main thread. arms-control.js starts and ends
-// the extra workers.
+// arm after another) unless the browser reports more than one core, memory for another Python, and a memory snapshot
+// to start each extra Python from: then one worker per arm, the page's own (its Python is up already) and an extra one
+// for each other arm, up to one per core the browser reports. The page's main thread only draws meanwhile (a few
+// short tasks a second), so it is not given a core of its own: on 2 cores, two workers bring a three-arm experiment
+// to ~0.55x of one worker, three to ~0.7x (docs/benchmarks.md, "Experiment arms in parallel").
+// arms-control.js starts and ends the extra workers.
 
 // What one more worker holding a started Python is budgeted, in MB. bench/arms_bench.py measured 105 MB per extra
 // worker (docs/benchmarks.md, "Experiment arms in parallel": Chromium's PSS, one run, the experiment's small arms);
@@ -27,7 +29,7 @@ export function forcedWorkers(search) {
 // page's own and workers - 1 extra ones (Train both: the page's run and one extra worker).
 // note: why an experiment that could use more workers gets one ("" when nothing is short).
 export function armWorkers({ trainings, cores, memoryGb, snapshot, forced = null }) {
-  const wanted = Math.min(trainings, forced ?? Math.max(1, (Number.isInteger(cores) ? cores : 1) - 1));
+  const wanted = Math.min(trainings, forced ?? Math.max(1, Number.isInteger(cores) ? cores : 1));
   if (wanted <= 1) return { workers: 1, note: "" };
   if (typeof memoryGb === "number" && memoryGb > 0) {
     const extra = Math.floor((memoryGb * 1024 * MEMORY_SHARE) / PER_WORKER_MB);    // extra Pythons that fit

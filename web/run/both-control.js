@@ -1,7 +1,7 @@
 // "Train both" (run/both.js decides when it is offered and what the page says): the run on screen stopped early, a
 // setting changed since; both settings train at once. Side by side: the new settings are the page's run (Train's own
 // path in run-control.js, so they become the model), the previous settings train in one extra worker of
-// learn/arms-control.js's ArmRunner (learn/arms.js's plan: the cores the browser reports less one for the page,
+// learn/arms-control.js's ArmRunner (learn/arms.js's plan: the cores the browser reports,
 // memory, a memory snapshot; `?workers=N` forces it), drawn live as the Training chart's ghost and kept in the run list
 // when they end. One after another, when only one worker is possible (the page says why): the previous settings first,
 // then the new ones, both as the page's own runs (the first becomes the second's ghost), so the model is the new one.

@@ -28,7 +28,7 @@ export function oneWorkerReason(note, cores, forced = null) {
   if (note) return note;
   if (forced !== null) return `the address asks for one worker (?workers=${forced})`;
   if (Number.isInteger(cores)) {
-    return `this browser reports ${cores} ${cores === 1 ? "core" : "cores"}, and one is left for the page`;
+    return `this browser reports ${cores} ${cores === 1 ? "core" : "cores"}`;
   }
   return "this browser does not say how many cores it has";
 }
