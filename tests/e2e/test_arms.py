@@ -87,6 +87,11 @@ def test_arms_in_parallel_equal_arms_one_after_another_through_a_pause_and_kille
     main = page_worker(page)
     kill(extra)
     kill(main)
+    # The page restores its worker as for any run, and is ready (Train free) while the other arms still train.
+    driver.wait_phase("loading", "starting", "idle")
+    driver.wait_phase("idle", timeout=90_000)
+    page.wait_for_selector("#train:enabled")
+    assert driver.state("experiment.running"), "the experiment ended before the page's worker was back"
     parallel = finish(driver)
     assert list(parallel) == LABELS
     status = page.text_content("#experiment-status")
