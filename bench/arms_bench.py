@@ -72,9 +72,9 @@ def chromium_pss_mb():
     return total / 1024
 
 
-# One sample reads every Chromium process's smaps_rollup, ~0.1-0.2 s of CPU while the Pythons are up: every 0.2 s it took
-# ~15% of a core from the experiment it timed (more from the parallel runs, which want both cores). The memory is
-# steady while the arms train, so a sample a second finds its peak.
+# One sample reads every Chromium process's smaps_rollup, tens of ms of CPU while the Pythons are up: every 0.2 s it
+# took ~15% of a core from the experiment it timed (the parallel runs want both cores). The memory is steady while the
+# arms train, so a sample a second finds its peak.
 SAMPLE_EVERY_S = 1.0
 
 

@@ -128,7 +128,8 @@ export class ArmRunner {
       }
       // A job handed back by the page's worker when no extra worker was left to take it.
       for (const job of this.queue.splice(0)) {
-        if (!this.stopped) this.failed.push({ job, reason: this.handedOver.get(job) ?? "no worker was left to train it" });
+        const reason = this.handedOver.get(job) ?? "no worker was left to train it";
+        if (!this.stopped) this.failed.push({ job, reason });
       }
     } finally {
       this.close();
