@@ -145,6 +145,7 @@ def test_the_sliders_follow_what_the_page_state_writes_into_their_boxes(new_driv
     page.wait_for_function("document.querySelector('#setting-block_size').value === '32'")
     assert slider("block_size") == ("4", "32") and slider("learning_rate") == ("3", "0.03")
     assert page.input_value("#setting-temperature-slider") == "9", "temperature 2, the tenth mark"
+    assert page.text_content("#nt-temperature-value") == "2", "step 4's temperature is the same one"
     page.go_back()
     page.wait_for_function("document.querySelector('#setting-block_size').value === '16'")
     assert slider("block_size") == ("3", "16") and slider("learning_rate") == ("2", "0.01")

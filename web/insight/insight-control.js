@@ -77,12 +77,13 @@ export class InsightPanel {
       this.canStep = Boolean(controls?.stepOnce);
       this.showStepping();
     });
-    // The Samples form keeps the one sampling temperature; the slider follows what is typed there.
-    document.addEventListener("input", (event) => {
-      if (event.target.id === TEMPERATURE_FIELD) {
-        this.views.next_token.setTemperature(Number(event.target.value));
-        this.edited("next_token");
-      }
+    // The page's state keeps the one sampling temperature; the slider follows it, however it changed (typed in the
+    // Samples form, its slider, a link, a loaded model).
+    on("state", ({ state }) => {
+      const view = this.views.next_token;
+      const before = view.temperature();
+      view.setTemperature(Number(state.values.temperature));
+      if (view.temperature() !== before) this.edited("next_token");
     });
   }
 
