@@ -33,7 +33,9 @@ PYTHON_PACKAGES = {"pytest": "pytest", "xdist": "pytest-xdist", "playwright": "p
 # The engines of tests/e2e/test_engines.py: a file that shows one is installed -> its Debian package.
 ENGINE_PACKAGES = {"/usr/bin/firefox-esr": "firefox-esr", "/usr/bin/WebKitWebDriver": "webkit2gtk-driver",
                    "/usr/bin/Xvfb": "xvfb"}
-PARALLEL = ["-n", "2", "--dist", "loadfile"]
+# In the order collected (tests/conftest.py: the slow first): by default pytest-xdist hands out the files with the
+# most tests first, which left the one-test golden run (minutes) to start near the end.
+PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 QUICK = ["-m", "smoke or not (slow or browser)"]
 
 

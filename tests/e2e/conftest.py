@@ -242,6 +242,19 @@ class PageDriver:
         self.page.click('label:has(input[name="source"][value="builtin"])')
         self.wait_checked()
 
+    def settings(self):
+        """The settings form's fields (text and choice) by name, as shown."""
+        return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+          'input[type=text][id^="setting-"], select[id^="setting-"]')].map((field) => [field.name, field.value]))""")
+
+    def restore(self, settings):
+        """Put the built-in data and `settings` (from `settings()`) back where they differ."""
+        if not self.page.is_checked('input[name="source"][value="builtin"]'):
+            self.use_builtin()
+        for name, value in self.settings().items():
+            if value != settings[name]:
+                self.set_setting(name, settings[name])
+
     def reset(self):
         if self.page.is_enabled("#reset"):
             self.page.click("#reset")
@@ -291,13 +304,26 @@ def new_tab(new_context, site):
 
 
 @pytest.fixture(scope="module")
-def driver(browser, site, python_snapshot):
-    """One page per test module (Python started from its snapshot): tests in a module share it (each resets first)."""
+def module_page(browser, site, python_snapshot):
+    """One page per test module (Python started from its snapshot), shared by the module's tests through `driver`.
+    Its console errors and requests add up over the module: a module's last test may check them for all."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     python_snapshot.give(context, site)
     page = context.new_page()
     page.set_default_timeout(30_000)
     driver = PageDriver(page, site)
     driver.open()
+    driver.defaults = driver.settings()
     yield driver
     context.close()
+
+
+@pytest.fixture
+def driver(module_page):
+    """The module's page as a test of its own would find it: at the desktop size, no model and no run in progress
+    (the page's Reset), the built-in data and the default settings, Python idle and the settings checked."""
+    module_page.page.set_viewport_size({"width": 1280, "height": 800})
+    module_page.reset()
+    module_page.restore(module_page.defaults)
+    module_page.wait_checked()
+    return module_page

@@ -107,7 +107,6 @@ def test_an_edit_that_exits_or_ends_python_gets_an_answer_and_the_page_comes_bac
     applied again in the fresh worker."""
     wait_code(driver)
     page = driver.page
-    driver.reset()
 
     at_import = ORIGINAL + "\nraise SystemExit\n"
     apply_edit(driver, at_import)

@@ -117,7 +117,6 @@ def test_the_final_probability_is_the_bars_and_the_views_live_in_their_stages(dr
 
 
 def test_step_once_on_this_name_shades_stages_by_gradient_and_draws_the_graph(driver):
-    driver.reset()
     driver.use_builtin()
     driver.set_setting("num_steps", 300)
     driver.train(wait_for=None)

@@ -54,7 +54,6 @@ def test_a_second_run_keeps_the_first_as_a_ghost_named_by_what_changed(driver):
 
 
 def test_names_appear_during_training_with_their_steps(driver):
-    driver.reset()
     driver.use_builtin()
     driver.set_setting("num_steps", 3000)
     driver.set_setting("eval_every", 100)

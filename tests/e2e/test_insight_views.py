@@ -213,6 +213,7 @@ def test_the_shown_command_reproduces_the_page_losses(driver, tmp_path):
 
 @pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
 def test_the_views_fit_phone_and_desktop(driver, width, height):
+    train(driver, num_steps=10)
     driver.page.set_viewport_size({"width": width, "height": height})
     driver.page.wait_for_timeout(150)
     assert driver.page.evaluate("document.documentElement.scrollWidth") <= width

@@ -174,7 +174,6 @@ def test_a_cli_checkpoint_samples_at_once_and_resumes_only_on_its_own_data(drive
     cli("train", "--n-embd", 8, "--n-head", 2, "--num-steps", 60, "--stop-after", 20, "--checkpoint", made, "--quiet")
     expected = cli_samples(cli("sample", "--checkpoint", made, "--sample-seed", 5, "--num-samples", 8))
     page = driver.page
-    driver.reset()
     driver.use_text("anna\nbob\ncyril\n")
 
     # Other data than the checkpoint's: it samples what the CLI samples, and says which data resuming needs.
@@ -217,7 +216,6 @@ def test_a_page_without_storage_says_so_and_still_trains(new_driver, site):
     ("broken.json", "broken.json: not a microgpt checkpoint"),
 ])
 def test_a_bad_file_is_named_and_the_model_stays(driver, tmp_path, bad, words):
-    driver.reset()
     driver.page.fill("#setting-num_steps", "10")
     driver.wait_checked()
     driver.train()

@@ -113,7 +113,6 @@ def test_the_learning_rate_experiment_asks_a_prediction_then_marks_it_with_curve
 
 
 def test_step_once_shows_every_position_and_training_continues_unchanged(driver):
-    driver.reset()
     driver.use_text("\n".join(SMALL_NAMES))
     driver.set_setting("num_steps", 40)
     driver.set_setting("eval_every", 10)
@@ -172,7 +171,6 @@ def test_step_once_shows_every_position_and_training_continues_unchanged(driver)
 
 
 def test_changing_n_embd_changes_the_shapes_beside_the_code(driver):
-    driver.reset()
     page = driver.page
     page.wait_for_selector("#code[data-loaded='true']")
     note = page.locator("#code-notes .code-note", has_text="attn_wq")

@@ -60,7 +60,6 @@ def test_the_embed_runs_under_the_policy_with_no_violation(new_driver, site):
 
 
 def test_a_file_that_is_not_utf8_is_refused_as_the_cli_refuses_it(driver):
-    driver.reset()
     driver.page.click('label:has(input[name="source"][value="file"])')
     driver.page.set_input_files("#upload-file", files=[
         {"name": "latin1.txt", "mimeType": "text/plain", "buffer": "andré\nzoë\n".encode("latin-1")}])
@@ -87,7 +86,6 @@ def test_a_link_with_150000_keys_gives_the_notice_and_a_cleaned_hash(new_driver,
 
 
 def test_divergence_is_shown_as_a_result_with_a_marked_curve(driver):
-    driver.reset()
     driver.set_setting("learning_rate", 1)
     driver.train(wait_for="stopped")
     message = driver.page.text_content("#train-message")
@@ -104,7 +102,6 @@ def test_divergence_is_shown_as_a_result_with_a_marked_curve(driver):
 
 
 def test_the_cost_of_a_step_is_shown_and_a_too_costly_model_refused(driver):
-    driver.reset()
     assert "a run here" in driver.page.text_content("#param-count")
     driver.set_setting("engine", "scalar")
     driver.set_setting("n_embd", 128)
@@ -129,7 +126,6 @@ def test_a_model_too_big_for_the_page_is_refused_when_typed_and_a_checkpoint_too
     """The page holds less than the CLI (microgpt/cost.py PAGE_MAX_PARAMS): a model it could not save, load or sample
     is refused in the settings check with its size, and a checkpoint too big for it is refused, before it is parsed,
     with its size, the limit and the CLI's command, the page's model kept."""
-    driver.reset()
     driver.set_setting("num_steps", 10)
     driver.train()
     before = driver.state("summary")
@@ -154,13 +150,9 @@ def test_a_model_too_big_for_the_page_is_refused_when_typed_and_a_checkpoint_too
         "would not fit in the browser's memory)")
     assert not driver.page.is_enabled("#train")
     shoot(driver, '[data-field="n_embd"]', "/tmp/bigmodel-settings")
-    driver.set_setting("n_layer", 1)
-    driver.set_setting("n_embd", 16)
-    driver.set_setting("num_steps", 1000)
 
 
 def test_a_prefix_outside_the_vocabulary_is_found_when_typed_not_after_training(driver):
-    driver.reset()
     driver.use_builtin()
     driver.set_setting("prefix", "Z")
     error = driver.page.locator('[data-field="prefix"] .field-error')
@@ -170,11 +162,9 @@ def test_a_prefix_outside_the_vocabulary_is_found_when_typed_not_after_training(
     assert driver.state("events.length") == 0
     driver.set_setting("prefix", "z")
     assert error.is_hidden()
-    driver.set_setting("prefix", "")
 
 
 def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_restored(driver):
-    driver.reset()
     driver.set_setting("num_steps", 100000)
     driver.train(wait_for=None)
     driver.page.wait_for_function("window.__microgpt.lastModelStep > 0", timeout=60_000)
@@ -202,8 +192,6 @@ def test_a_worker_killed_while_training_is_noticed_in_seconds_and_the_model_rest
     driver.wait_phase("training")
     driver.page.wait_for_function("n => window.__microgpt.events.at(-1).step > n", arg=saved, timeout=30_000)
     print(f"worker loss noticed after {noticed_after:.1f} s")
-    driver.reset()
-    driver.set_setting("num_steps", 1000)
 
 
 def test_pause_is_heard_inside_a_long_evaluation_and_step_once_finishes_it(driver):
@@ -211,7 +199,6 @@ def test_pause_is_heard_inside_a_long_evaluation_and_step_once_finishes_it(drive
     in the middle of it: step 2 is taken, its event (with the held-out loss) still to come. Step once finishes that
     evaluation, then takes step 3. The losses are native CPython's."""
     settings = {"n_embd": 32, "num_steps": 3, "eval_every": 2, "eval_docs": 300}
-    driver.reset()
     driver.use_builtin()
     for name, value in settings.items():
         driver.set_setting(name, value)
@@ -234,8 +221,6 @@ def test_pause_is_heard_inside_a_long_evaluation_and_step_once_finishes_it(drive
             if key in theirs:
                 assert math.isclose(ours[key], theirs[key], rel_tol=1e-9, abs_tol=0), (ours, theirs)
     assert [event["step"] for event in events if "holdout_loss" in event] == [2, 3]
-    for name, value in {"n_embd": 16, "num_steps": 1000, "eval_every": 100, "eval_docs": 200}.items():
-        driver.set_setting(name, value)
 
 
 def kill_worker(page):
@@ -249,7 +234,6 @@ def test_a_worker_lost_in_step_once_or_sampling_is_noticed_in_seconds_and_the_ru
     model back paused (Resume works, the step is the one this browser kept). A worker lost while sampling is noticed
     in seconds, not after 20."""
     page = driver.page
-    driver.reset()
     driver.set_setting("num_steps", 40)
     driver.train(wait_for=None)
     driver.wait_step(3)
@@ -286,7 +270,6 @@ def test_a_worker_lost_in_step_once_or_sampling_is_noticed_in_seconds_and_the_ru
     assert "the model comes back as it was at step 40" in page.text_content("#banner")
     driver.wait_phase("done", timeout=120_000)
     assert len(driver.generate()) == 20
-    driver.set_setting("num_steps", 1000)
 
 
 def test_a_worker_lost_during_an_experiment_arm_is_noticed_in_seconds_and_the_arm_named(new_driver, site):
