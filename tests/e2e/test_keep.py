@@ -388,7 +388,7 @@ def test_a_run_in_progress_survives_a_reload_and_resumes_to_the_same_losses(new_
 def test_two_tabs_training_at_once_keep_both_runs_and_each_its_model(new_tab, site):
     """Two tabs of one browser train at once: each shows both runs as they finish, and a reload of either shows both
     runs and brings back that tab's own model; a new tab brings back the newest."""
-    tabs = [new_tab(site + hash_of({**SMALL, "num_steps": 1000, "seed": seed})) for seed in (1, 2)]
+    tabs = [new_tab(site + hash_of({**SMALL, "num_steps": 400, "seed": seed})) for seed in (1, 2)]
     for tab in tabs:
         tab.open()
     for tab in tabs:
