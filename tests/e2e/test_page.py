@@ -119,11 +119,11 @@ def test_training_in_the_page_equals_native_cpython(driver, engine, steps):
 
 def test_longer_training_draws_points_and_a_falling_smoothed_loss(driver):
     driver.use_builtin()
-    driver.set_setting("num_steps", 400)
+    driver.set_setting("num_steps", 200)
     driver.train("done")
     chart = driver.state("chart")
-    assert chart["points"] == 400
-    assert chart["drawn"] == 400
+    assert chart["points"] == 200
+    assert chart["drawn"] == 200
     vocab_size = driver.state("summary.vocab_size")
     assert chart["baseline"] == pytest.approx(math.log(vocab_size))
     smoothed = chart["smoothed"]
