@@ -163,6 +163,18 @@ def test_step_once_on_this_name_shades_stages_by_gradient_and_draws_the_graph(dr
     assert "no gradients yet" in page.text_content("#graph-caption")
 
 
+def test_the_diagram_drawn_on_a_desktop_fits_a_phone_when_the_window_narrows(driver):
+    """Stages off screen are not rendered (content-visibility): their remembered desktop width must not hold the
+    diagram wide once the window is narrow."""
+    train(driver, num_steps=10)
+    follow(driver, "anna", 2)
+    page = driver.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(150)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.getElementById('diagram').getBoundingClientRect().right") <= 390
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_in_the_diagram(new_driver, scheme):
     driver = new_driver(color_scheme=scheme)
