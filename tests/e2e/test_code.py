@@ -127,6 +127,7 @@ def test_an_edit_that_exits_or_ends_python_gets_an_answer_and_the_page_comes_bac
             f"Python (SystemExit)" in page.text_content("#train-message"))
     page.click("#code-restore")
     page.wait_for_function("!window.__microgpt.edited")
+    driver.wait_checked()
     assert page.is_enabled("#train")
 
     # os._exit ends Python itself: the edit gets an answer naming it, then a fresh worker takes over.
@@ -151,6 +152,7 @@ def test_an_edit_that_exits_or_ends_python_gets_an_answer_and_the_page_comes_bac
     assert "original model.py" in page.text_content("#banner")
     page.wait_for_function("['idle', 'stopped'].includes(window.__microgpt.phase) && "
                            "!document.querySelector('#code-apply').disabled", timeout=60_000)
+    driver.wait_checked()       # the fresh Python checks the settings and data again before Train is free
     assert not driver.state("edited") and page.is_enabled("#train")
     page.click("#code-restore")
 
@@ -203,6 +205,7 @@ def test_an_edit_that_does_not_return_is_named_in_seconds_and_stop_brings_the_pa
     assert page.is_hidden("#edit-stuck")
     driver.wait_phase("stopped", "idle", timeout=90_000)
     page.wait_for_function("!document.querySelector('#code-apply').disabled")
+    driver.wait_checked()
     assert not driver.state("edited") and page.is_enabled("#train")
     assert "the edited model.py did not return" in page.text_content("#code-edit-message")
     page.click("#code-restore")
