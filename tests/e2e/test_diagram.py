@@ -126,6 +126,7 @@ def test_step_once_on_this_name_shades_stages_by_gradient_and_draws_the_graph(dr
     follow(driver, "emma", 1)
     page = driver.page
     page.locator("#graph summary").click()
+    assert page.evaluate("document.getElementById('graph').open"), "the graph's section opened: the step brings its graph"
     steps_before = len(driver.state("events"))
     page.click("#trace-step")
     page.wait_for_selector("#trace-step-result:not([hidden])")
@@ -145,7 +146,8 @@ def test_step_once_on_this_name_shades_stages_by_gradient_and_draws_the_graph(dr
     assert "e-" not in page.text_content("#trace-updates"), "numbers written out, no e-notation"
     assert "layer 1 " in page.text_content("#trace-updates")
     # The graph of one neuron came with the step: boxes with data and grad, edges between them.
-    page.wait_for_function("document.querySelectorAll('#graph-svg .graph-node').length > 10")
+    assert page.locator("#trace-message").is_hidden(), page.text_content("#trace-message")
+    assert page.locator("#graph-svg .graph-node").count() > 10, page.text_content("#graph-caption")
     node = page.locator("#graph-svg .graph-node.neuron")
     assert node.locator(".node-data").text_content().startswith("data ")
     assert node.locator(".node-grad").text_content().startswith("grad ") and "–" not in node.locator(".node-grad").text_content()
