@@ -165,6 +165,27 @@ def test_step_once_on_this_name_shades_stages_by_gradient_and_draws_the_graph(dr
     assert "no gradients yet" in page.text_content("#graph-caption")
 
 
+def test_a_jump_below_the_diagram_lands_where_it_stays(driver):
+    """A part of a stage (here the next-character bars, open at first) is drawn only once it is on screen, and an
+    off-screen stage is not rendered at all: the room both take is kept before, so what the reader jumps to below
+    them (the neuron's graph) is not pushed away as they come into view (a click there once landed elsewhere)."""
+    train(driver, num_steps=30)
+    follow(driver, "emma", 1)
+    assert driver.page.evaluate("document.getElementById('nt-bars').children.length") == 0, "the bars wait to be seen"
+    tops = driver.page.evaluate("""() => new Promise((resolve) => {
+        const summary = document.querySelector('#graph summary');
+        summary.scrollIntoView({ block: 'center' });
+        const tops = [], start = performance.now();
+        const sample = () => {
+          tops.push(summary.getBoundingClientRect().top);
+          if (performance.now() - start < 1500) requestAnimationFrame(sample); else resolve(tops);
+        };
+        sample();
+    })""")
+    assert driver.page.evaluate("document.getElementById('nt-bars').children.length") > 0, "the bars came into view"
+    assert max(tops) - min(tops) <= 4, f"the graph's heading moved from {tops[0]:.0f} px to {max(tops, key=lambda top: abs(top - tops[0])):.0f} px"
+
+
 def test_the_diagram_drawn_on_a_desktop_fits_a_phone_when_the_window_narrows(driver):
     """Stages off screen are not rendered (content-visibility): their remembered desktop width must not hold the
     diagram wide once the window is narrow."""

@@ -84,6 +84,11 @@ export class NextTokenView extends InsightView {
       [String(i + 1), bar.isEnd ? `${END_GLYPH} ${END_NAME}` : bar.label, percent(bar.prob), percent(bar.probT1)])));
   }
 
+  // The model's vocabulary has `count` tokens: the bars keep room for that many rows until they are drawn.
+  reserve(count) {
+    this.bars.style.setProperty("--rows", String(count));
+  }
+
   // The right next character at the followed position (a token id, or null): its bar is marked.
   markTarget(id) {
     this.target = id;
