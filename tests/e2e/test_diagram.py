@@ -165,25 +165,38 @@ def test_step_once_on_this_name_shades_stages_by_gradient_and_draws_the_graph(dr
     assert "no gradients yet" in page.text_content("#graph-caption")
 
 
-def test_a_jump_below_the_diagram_lands_where_it_stays(driver):
-    """A part of a stage (here the next-character bars, open at first) is drawn only once it is on screen, and an
-    off-screen stage is not rendered at all: the room both take is kept before, so what the reader jumps to below
-    them (the neuron's graph) is not pushed away as they come into view (a click there once landed elsewhere)."""
-    train(driver, num_steps=30)
-    follow(driver, "emma", 1)
-    assert driver.page.evaluate("document.getElementById('nt-bars').children.length") == 0, "the bars wait to be seen"
-    tops = driver.page.evaluate("""() => new Promise((resolve) => {
-        const summary = document.querySelector('#graph summary');
-        summary.scrollIntoView({ block: 'center' });
+def jump_and_watch(driver, selector):
+    """Scroll `selector` to the middle of the window, as a link or a click does, and its top over the next 1.5 s."""
+    return driver.page.evaluate("""(selector) => new Promise((resolve) => {
+        const target = document.querySelector(selector);
+        target.scrollIntoView({ block: 'center' });
         const tops = [], start = performance.now();
         const sample = () => {
-          tops.push(summary.getBoundingClientRect().top);
+          tops.push(target.getBoundingClientRect().top);
           if (performance.now() - start < 1500) requestAnimationFrame(sample); else resolve(tops);
         };
         sample();
-    })""")
-    assert driver.page.evaluate("document.getElementById('nt-bars').children.length") > 0, "the bars came into view"
-    assert max(tops) - min(tops) <= 4, f"the graph's heading moved from {tops[0]:.0f} px to {max(tops, key=lambda top: abs(top - tops[0])):.0f} px"
+    })""", selector)
+
+
+def test_a_jump_below_the_diagram_lands_where_it_stays(driver):
+    """The parts of the stages open at first (the attention maps, the next-character bars) are drawn only once on
+    screen, and an off-screen stage is not rendered at all: the room they take is kept before, so what the reader
+    jumps to below them (the next stage, the neuron's graph) is not pushed away as they come into view (a click on
+    the graph's heading once landed elsewhere)."""
+    train(driver, num_steps=30)
+    follow(driver, "emma", 1)
+    page = driver.page
+    drawn = "[...document.querySelectorAll('#diagram .heatmap')].filter((map) => !map.classList.contains('pending')).length"
+    assert page.evaluate(drawn) == 0 and page.locator("#diagram .heatmap.pending").count() == 4, "maps laid out, blank"
+    assert page.evaluate("document.getElementById('nt-bars').children.length") == 0, "the bars wait to be seen"
+    for selector, part, came in [
+            ("#diagram .stage[data-stage='layer1.heads'] summary", "the maps", drawn),
+            ("#graph summary", "the bars", "document.getElementById('nt-bars').children.length")]:
+        tops = jump_and_watch(driver, selector)
+        assert page.evaluate(came) > 0, f"{part} came into view"
+        moved = max(tops, key=lambda top: abs(top - tops[0]))
+        assert abs(moved - tops[0]) <= 4, f"{selector} moved from {tops[0]:.0f} px to {moved:.0f} px as {part} came"
 
 
 def test_the_diagram_drawn_on_a_desktop_fits_a_phone_when_the_window_narrows(driver):

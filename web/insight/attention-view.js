@@ -11,6 +11,8 @@ const $ = (id) => document.getElementById(id);
 
 // Position 0 is the start token, drawn with the one glyph of the token that starts and ends a name.
 const label = (reply, position) => (position === 0 ? END_GLYPH : reply.labels[position]);
+// What the maps are laid out for: layers × heads and the positions' labels.
+const shapeOf = (reply) => `${reply.weights.length}x${reply.weights[0].length}:${reply.labels.join("\u0000")}`;
 
 export class AttentionView extends InsightView {
   // text(): the name the section follows; slot(layer): where that layer's maps go (its attention weights stage), or
@@ -55,14 +57,30 @@ export class AttentionView extends InsightView {
     super.clear(message);
   }
 
+  // The followed name's maps, laid out from the diagram's trace (its name and config) before their weights come:
+  // they are asked only once on screen, and laid out only then they would grow the stage under the reader's eyes
+  // and push away what they scrolled or jumped to. Blank (class "pending") until drawn.
+  sketch(trace) {
+    const { n_layer: layers, n_head: heads, block_size: blockSize } = trace.config;
+    const blank = { labels: [trace.labels[0], ...[...trace.name].slice(0, blockSize - 1)],
+      weights: Array.from({ length: layers }, () => new Array(heads).fill(null)) };
+    if (this.laidOut(shapeOf(blank))) return;
+    this.build(blank);
+    this.caption.textContent = "Asking the model…";
+  }
+
+  // Whether the maps in the diagram are laid out for `shape`; if not, the next build lays them out for it.
+  laidOut(shape) {
+    const maps = [...this.maps.values()];
+    const current = shape === this.shape && maps.length > 0 && maps.every((map) => map.table.isConnected);
+    this.shape = shape;
+    return current;
+  }
+
   // reply: {text, cropped, tokens, labels, weights[layer][head][query][key]}
   update(reply) {
     this.reply = reply;
-    const shape = `${reply.weights.length}x${reply.weights[0].length}:${reply.labels.join("\u0000")}`;
-    const maps = [...this.maps.values()];
-    if (shape !== this.shape || maps.length === 0 || maps.some((map) => !map.table.isConnected)) this.build(reply);
-    this.shape = shape;
-    const habits = [];
+    if (!this.laidOut(shapeOf(reply))) this.build(reply);
     reply.weights.forEach((layer, l) => layer.forEach((matrix, h) => {
       const map = this.maps.get(`${l}.${h}`);
       if (!map) return;
@@ -74,12 +92,13 @@ export class AttentionView extends InsightView {
         cell.textContent = text;
         cell.style.setProperty("--w", text);
       }));
+      map.figure.classList.remove("pending");
       const habit = headHabit(matrix);
       map.habit.textContent = habit.text;
-      habits.push(`layer ${l + 1} head ${h + 1}: ${habit.text}`);
     }));
     const cropped = reply.cropped ? " (cut to the context length)" : "";
-    this.caption.textContent = `${reply.labels.length} positions${cropped}. ${habits.join("; ")}.`;
+    this.caption.textContent = `${reply.labels.length} positions${cropped}; above each map, what its head mostly ` +
+      "looks at.";
     if (this.focused?.isConnected) this.readOut(this.focused);
   }
 
@@ -97,7 +116,7 @@ export class AttentionView extends InsightView {
 
   buildMap(reply, l, h, positions) {
     const figure = document.createElement("figure");
-    figure.className = "heatmap";
+    figure.className = reply.weights[l][h] ? "heatmap" : "heatmap pending";
     const caption = document.createElement("figcaption");
     const title = document.createElement("b");
     title.textContent = `Layer ${l + 1} · head ${h + 1}`;
@@ -134,7 +153,7 @@ export class AttentionView extends InsightView {
       }
     }
     figure.append(caption, table);
-    this.maps.set(`${l}.${h}`, { table, cells, habit });
+    this.maps.set(`${l}.${h}`, { figure, table, cells, habit });
     return figure;
   }
 
@@ -158,7 +177,7 @@ export class AttentionView extends InsightView {
   // The weight of the cell under the pointer or the focus, in words (live data: it follows training).
   readOut(target) {
     const cell = target.closest?.("td.weight");
-    if (!cell || !this.reply) return;
+    if (!cell || !this.reply || cell.closest(".pending")) return;
     this.focused = cell;
     const table = cell.closest("table");
     const [query, key] = [Number(cell.dataset.query), Number(cell.dataset.key)];

@@ -195,6 +195,7 @@ export class InsightPanel {
     const before = this.diagram.structure;
     this.diagram.update(reply);
     if (this.diagram.structure !== before) this.views.attention.replaced();
+    this.views.attention.sketch(reply);
     this.views.next_token.reserve(reply.config.vocab_size);
     this.views.next_token.markTarget(this.diagram.reply?.target.token ?? null);
     this.views.embeddings.markCurrent(this.diagram.reply?.input.label ?? null);
