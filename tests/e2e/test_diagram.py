@@ -180,10 +180,10 @@ def jump_and_watch(driver, selector):
 
 
 def test_a_jump_below_the_diagram_lands_where_it_stays(driver):
-    """The parts of the stages open at first (the attention maps, the next-character bars) are drawn only once on
-    screen, and an off-screen stage is not rendered at all: the room they take is kept before, so what the reader
-    jumps to below them (the next stage, the neuron's graph) is not pushed away as they come into view (a click on
-    the graph's heading once landed elsewhere)."""
+    """The parts of the stages open at first (the embedding map, the attention maps, the next-character bars) are
+    drawn only once on screen, and an off-screen stage is not rendered at all: the room they take is kept before, so
+    what the reader jumps to below them (the next stage, the neuron's graph) is not pushed away as they come into
+    view (a click on the graph's heading once landed elsewhere)."""
     train(driver, num_steps=30)
     follow(driver, "emma", 1)
     page = driver.page
@@ -191,6 +191,8 @@ def test_a_jump_below_the_diagram_lands_where_it_stays(driver):
     assert page.evaluate(drawn) == 0 and page.locator("#diagram .heatmap.pending").count() == 4, "maps laid out, blank"
     assert page.evaluate("document.getElementById('nt-bars').children.length") == 0, "the bars wait to be seen"
     for selector, part, came in [
+            ("#diagram .stage[data-stage='pos_emb'] summary", "the embedding map",
+             "document.getElementById('emb-x').textContent.length"),
             ("#diagram .stage[data-stage='layer1.heads'] summary", "the maps", drawn),
             ("#graph summary", "the bars", "document.getElementById('nt-bars').children.length")]:
         tops = jump_and_watch(driver, selector)
