@@ -64,23 +64,21 @@ export class AttentionView extends InsightView {
     const { n_layer: layers, n_head: heads, block_size: blockSize } = trace.config;
     const blank = { labels: [trace.labels[0], ...[...trace.name].slice(0, blockSize - 1)],
       weights: Array.from({ length: layers }, () => new Array(heads).fill(null)) };
-    if (this.laidOut(shapeOf(blank))) return;
+    if (this.laidOut(blank)) return;
     this.build(blank);
     this.caption.textContent = "Asking the model…";
   }
 
-  // Whether the maps in the diagram are laid out for `shape`; if not, the next build lays them out for it.
-  laidOut(shape) {
+  // Whether the maps in the diagram are laid out for `reply`'s layers, heads and positions.
+  laidOut(reply) {
     const maps = [...this.maps.values()];
-    const current = shape === this.shape && maps.length > 0 && maps.every((map) => map.table.isConnected);
-    this.shape = shape;
-    return current;
+    return shapeOf(reply) === this.shape && maps.length > 0 && maps.every((map) => map.table.isConnected);
   }
 
   // reply: {text, cropped, tokens, labels, weights[layer][head][query][key]}
   update(reply) {
     this.reply = reply;
-    if (!this.laidOut(shapeOf(reply))) this.build(reply);
+    if (!this.laidOut(reply)) this.build(reply);
     reply.weights.forEach((layer, l) => layer.forEach((matrix, h) => {
       const map = this.maps.get(`${l}.${h}`);
       if (!map) return;
@@ -104,6 +102,7 @@ export class AttentionView extends InsightView {
 
   build(reply) {
     this.maps.clear();
+    this.shape = shapeOf(reply);
     const positions = reply.labels.length;
     reply.weights.forEach((layer, l) => {
       const slot = this.slot(l + 1);

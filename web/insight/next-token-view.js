@@ -86,7 +86,8 @@ export class NextTokenView extends InsightView {
 
   // The model's vocabulary has `count` tokens: the bars keep room for that many rows until they are drawn.
   reserve(count) {
-    this.bars.style.setProperty("--rows", String(count));
+    const rows = String(count);
+    if (this.bars.style.getPropertyValue("--rows") !== rows) this.bars.style.setProperty("--rows", rows);
   }
 
   // The right next character at the followed position (a token id, or null): its bar is marked.
