@@ -201,6 +201,18 @@ def test_a_jump_below_the_diagram_lands_where_it_stays(driver):
         assert abs(moved - tops[0]) <= 4, f"{selector} moved from {tops[0]:.0f} px to {moved:.0f} px as {part} came"
 
 
+def test_on_a_phone_the_attention_maps_are_drawn_when_they_alone_are_on_screen(driver):
+    """On a phone a layer's maps (laid out blank from the trace) fill the screen while the legend and caption above
+    them are out of it: the maps being seen is enough for them to be asked and drawn."""
+    driver.page.set_viewport_size({"width": 390, "height": 844})
+    train(driver, num_steps=30)
+    follow(driver, "emma", 1)
+    page = driver.page
+    page.evaluate("document.querySelector('#diagram .heatmaps').scrollIntoView({ block: 'start' })")
+    assert page.evaluate("document.getElementById('attention').getBoundingClientRect().bottom") < 0
+    page.wait_for_function("document.querySelectorAll('#diagram .heatmap:not(.pending)').length === 4")
+
+
 def test_the_diagram_drawn_on_a_desktop_fits_a_phone_when_the_window_narrows(driver):
     """Stages off screen are not rendered (content-visibility): their remembered desktop width must not hold the
     diagram wide once the window is narrow."""

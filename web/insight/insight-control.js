@@ -51,18 +51,21 @@ export class InsightPanel {
     // Replies drawn and the main-thread time spent drawing them, per view (the page benchmark reports both).
     this.drawn = Object.fromEntries(Object.keys(this.views).map((type) => [type, 0]));
     this.drawMs = Object.fromEntries(Object.keys(this.views).map((type) => [type, 0]));
-    this.onScreen = new Map(Object.keys(this.views).map((type) => [type, false]));
-    // The diagram is seen when its section is; a part when its stage is open and on screen.
-    this.roots = { trace: document.getElementById("insight"), next_token: this.views.next_token.root,
-      attention: this.views.attention.root, embeddings: this.views.embeddings.root };
-    const observer = new IntersectionObserver((entries) => {
-      for (const entry of entries) this.onScreen.set(entry.target.dataset.view, entry.isIntersecting);
+    // What of each view is on screen. The diagram is seen when its section is; a part when its stage is open and it
+    // is on screen, and the attention view also when one of its layers' maps is (watchMaps).
+    this.onScreen = new Map(Object.keys(this.views).map((type) => [type, new Set()]));
+    this.observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const seen = this.onScreen.get(entry.target.dataset.view);
+        if (entry.isIntersecting) seen.add(entry.target);
+        else seen.delete(entry.target);
+      }
       this.refresh({ edited: true });
     });
-    for (const [type, root] of Object.entries(this.roots)) {
-      root.dataset.view = type;
-      observer.observe(root);
-    }
+    const roots = { trace: document.getElementById("insight"), next_token: this.views.next_token.root,
+      attention: this.views.attention.root, embeddings: this.views.embeddings.root };
+    for (const [type, root] of Object.entries(roots)) this.watch(root, type);
+    this.maps = [];                // the attention maps' slots watched, in the diagram's stages
     document.addEventListener("visibilitychange", () => this.refresh({ edited: true }));
     document.getElementById("trace-step").addEventListener("click", () => this.stepOnName());
     on("ready", ({ request }) => this.attach(request));
@@ -94,9 +97,26 @@ export class InsightPanel {
     if (field) this.views.next_token.setTemperature(Number(field.value));
   }
 
+  watch(element, type) {
+    element.dataset.view = type;
+    this.observer.observe(element);
+  }
+
+  // A rebuilt diagram has new stages, so new slots for the attention maps: on a phone a layer's maps can fill the
+  // screen while the part above them (legend, caption) is out of it, and being seen they must be asked for.
+  watchMaps() {
+    const seen = this.onScreen.get("attention");
+    for (const slot of this.maps) {
+      this.observer.unobserve(slot);
+      seen.delete(slot);
+    }
+    this.maps = [...document.querySelectorAll("#diagram .heatmaps")];
+    for (const slot of this.maps) this.watch(slot, "attention");
+  }
+
   visible(type) {
     const open = type === "trace" || this.views[type].isOpen();
-    return open && this.onScreen.get(type) && document.visibilityState === "visible";
+    return open && this.onScreen.get(type).size > 0 && document.visibilityState === "visible";
   }
 
   // A new model exists (configured or loaded): everything shown so far belongs to the old one.
@@ -194,7 +214,10 @@ export class InsightPanel {
   traced(reply) {
     const before = this.diagram.structure;
     this.diagram.update(reply);
-    if (this.diagram.structure !== before) this.views.attention.replaced();
+    if (this.diagram.structure !== before) {
+      this.views.attention.replaced();
+      this.watchMaps();
+    }
     this.views.attention.sketch(reply);
     this.views.next_token.reserve(reply.config.vocab_size);
     this.views.next_token.markTarget(this.diagram.reply?.target.token ?? null);
