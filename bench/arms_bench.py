@@ -9,23 +9,24 @@ one run (not a test: it reports, it does not assert).
    worker. Every extra worker starts its Python after Run is pressed, so its start-up is inside the time. The arms'
    losses of every way are compared too (they must be equal bit for bit; tests/e2e/test_arms.py is the test of that).
 2. The extra memory per extra worker: the proportional set size (PSS, /proc/PID/smaps_rollup) of every Chromium
-   process of this benchmark, sampled every second while the experiment runs; (the peak with three workers - the peak
+   process of this benchmark, sampled every second while the experiment runs, in runs of their own after the timed
+   ones (a sample takes tens of ms of CPU from the cores the timed runs want); (the peak with three workers - the peak
    with the page's worker alone) / 2, the extra workers of three. performance.measureUserAgentSpecificMemory is
    reported when the page may call it (it needs a cross-origin-isolated page, which this site is not).
 3. The default 1000-step run (Train pressed to done, the page's own timings: first step to done) in Chromium,
    Firefox and WebKitGTK side by side, each driven as its e2e smoke test drives it (tests/e2e/engines.py).
 
-    python -m bench.arms_bench [--repeat 2] [--engines chromium firefox webkit] [--json out.json]
+    python -m bench.arms_bench [--repeat 5] [--engines chromium firefox webkit] [--json out.json]
 """
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
 import statistics
 import tempfile
 import threading
-import time
 
 from playwright.sync_api import sync_playwright
 
@@ -57,13 +58,39 @@ def descendants(pid):
     return found
 
 
+def chromium_pids():
+    """This process's Chromium processes (the browser and its children)."""
+    found = []
+    for pid in descendants(os.getpid()):
+        try:
+            if b"chrom" in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def chromium_cpu_s():
+    """The CPU time (user + system) Chromium's processes have used so far, in seconds: a process's counters include
+    its threads that have ended, such as an extra worker's."""
+    total = 0
+    for pid in chromium_pids():
+        try:
+            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
 def chromium_pss_mb():
     """The summed PSS of this process's Chromium processes, in MB."""
     total = 0
-    for pid in descendants(os.getpid()):
+    for pid in chromium_pids():
         try:
-            if b"chrom" not in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes():
-                continue
             for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     total += int(line.split()[1])
@@ -73,8 +100,8 @@ def chromium_pss_mb():
 
 
 # One sample reads every Chromium process's smaps_rollup, tens of ms of CPU while the Pythons are up: every 0.2 s it
-# took ~15% of a core from the experiment it timed (the parallel runs want both cores). The memory is steady while the
-# arms train, so a sample a second finds its peak.
+# took ~15% of a core from the experiment it timed (the parallel runs want both cores), so the memory is measured in
+# runs of its own. It is steady while the arms train: a sample a second finds its peak.
 SAMPLE_EVERY_S = 1.0
 
 
@@ -82,18 +109,18 @@ class Sampler:
     """The peak of chromium_pss_mb() while it runs (a thread sampling every SAMPLE_EVERY_S)."""
 
     def __enter__(self):
-        self.peak, self.running = 0.0, True
+        self.peak, self.done = 0.0, threading.Event()
         self.thread = threading.Thread(target=self.sample, daemon=True)
         self.thread.start()
         return self
 
     def sample(self):
-        while self.running:
+        while not self.done.is_set():
             self.peak = max(self.peak, chromium_pss_mb())
-            time.sleep(SAMPLE_EVERY_S)
+            self.done.wait(SAMPLE_EVERY_S)
 
     def __exit__(self, *_):
-        self.running = False
+        self.done.set()
         self.thread.join()
 
 
@@ -102,20 +129,38 @@ def wait_idle(page, timeout=120_000):
                            timeout=timeout, polling=200)
 
 
-def run_experiment(page, url, workers):
-    """Seconds from Run pressed to the outcome shown, the peak PSS meanwhile, and each arm's losses."""
+# The page's own clock from Run pressed to the outcome shown: Playwright's wait for a selector looks again only every
+# 0.5 s after its first few tries, which put up to half a second on every time (they came out in steps of 0.5 s).
+CLOCK = """(() => {
+  const clock = window.__armsClock = {};
+  const block = document.querySelector("#experiment-outcome-block");
+  document.querySelector("#experiment-run").addEventListener("click", () => { clock.pressed = performance.now(); },
+    { capture: true, once: true });
+  new MutationObserver((_, observer) => {
+    if (block.hidden) return;
+    clock.shown = performance.now();
+    observer.disconnect();
+  }).observe(block, { attributes: true, attributeFilter: ["hidden"] });
+})()"""
+
+
+def run_experiment(page, url, workers, sampler=contextlib.nullcontext):
+    """Seconds from Run pressed to the outcome shown, Chromium's CPU seconds meanwhile, the `sampler` meanwhile, and
+    each arm's losses."""
     page.goto(f"{url}?workers={workers}#experiment=context")
     wait_idle(page)
     page.check("#experiment-choices input[value='skip']")
-    with Sampler() as memory:
-        start = time.monotonic()
+    page.evaluate(CLOCK)
+    with sampler() as memory:
+        cpu = chromium_cpu_s()
         page.click("#experiment-run")
         page.wait_for_selector("#experiment-outcome-block:not([hidden])", timeout=600_000)
-        seconds = time.monotonic() - start
+        cpu = chromium_cpu_s() - cpu
+    seconds = page.evaluate("window.__armsClock.shown - window.__armsClock.pressed") / 1000
     plan = page.evaluate("window.__microgpt.experiment.plan")
     assert plan["workers"] == workers, f"asked for {workers} workers, the page planned {plan}"
     losses = {label: arm["losses"] for label, arm in page.evaluate("window.__microgpt.experiment.arms").items()}
-    return seconds, memory.peak, losses
+    return seconds, cpu, memory, losses
 
 
 def bench_arms(url, repeat):
@@ -129,20 +174,26 @@ def bench_arms(url, repeat):
                                timeout=60_000, polling=500)
         uasm = page.evaluate("self.crossOriginIsolated && 'measureUserAgentSpecificMemory' in performance")
         runs = {workers: [] for workers in WORKERS}
+        cpu = {workers: [] for workers in WORKERS}
         losses = {}
         for _ in range(repeat):
             for workers in WORKERS:
-                seconds, peak, arms = run_experiment(page, url, workers)
-                runs[workers].append((seconds, peak))
+                seconds, used, _, arms = run_experiment(page, url, workers)
+                runs[workers].append(seconds)
+                cpu[workers].append(used)
                 losses.setdefault(workers, arms)
+        peaks = {workers: run_experiment(page, url, workers, Sampler)[2].peak for workers in (1, 3)}
         context.close()
         browser.close()
-    median = {workers: statistics.median(seconds for seconds, _ in runs[workers]) for workers in WORKERS}
-    extra = (statistics.median(peak for _, peak in runs[3]) - statistics.median(peak for _, peak in runs[1])) / 2
-    return {"seconds": {str(k): [s for s, _ in v] for k, v in runs.items()},
+    median = {workers: statistics.median(runs[workers]) for workers in WORKERS}
+    cpu_median = {workers: statistics.median(cpu[workers]) for workers in WORKERS}
+    return {"seconds": {str(k): v for k, v in runs.items()},
             "ratio": {str(k): median[k] / median[1] for k in WORKERS if k > 1},
-            "peak_pss_mb": {str(k): [p for _, p in v] for k, v in runs.items()},
-            "extra_mb_per_worker": extra,
+            "cpu_s": {str(k): v for k, v in cpu.items()},
+            # However the arms are shared out, two cores need at least half the CPU time the run used.
+            "cpu_floor": {str(k): cpu_median[k] / min(k, os.cpu_count()) / median[1] for k in WORKERS if k > 1},
+            "peak_pss_mb": {str(k): v for k, v in peaks.items()},
+            "extra_mb_per_worker": (peaks[3] - peaks[1]) / 2,
             "equal_losses": all(losses[k] == losses[1] for k in WORKERS) and list(losses[1]) == ARMS,
             "measureUserAgentSpecificMemory": bool(uasm)}
 
@@ -196,7 +247,7 @@ def bench_engines(url, engines):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--engines", nargs="*", default=["chromium", "firefox", "webkit"])
     parser.add_argument("--json", type=pathlib.Path)
     args = parser.parse_args()
@@ -215,9 +266,14 @@ def main():
     for workers in WORKERS:
         ratio = f" = {arms['ratio'][str(workers)]:.2f}x one worker (goal <= 0.6x)" if workers > 1 else ""
         print(f"  ?workers={workers}: {', '.join(f'{s:.1f}' for s in arms['seconds'][str(workers)])} s{ratio}")
+    for workers in WORKERS:
+        cpu = arms["cpu_s"][str(workers)]
+        floor = f"; on {os.cpu_count()} cores at least {arms['cpu_floor'][str(workers)]:.2f}x" if workers > 1 else ""
+        print(f"  ?workers={workers}: Chromium's CPU time {', '.join(f'{s:.1f}' for s in cpu)} s"
+              f" = {statistics.median(cpu) / statistics.median(arms['seconds'][str(workers)]):.2f} cores busy{floor}")
     print(f"  losses equal bit for bit: {arms['equal_losses']}")
-    peaks = {k: [round(p) for p in v] for k, v in arms['peak_pss_mb'].items()}
-    print(f"  peak PSS of Chromium: {peaks} MB; per extra worker: {arms['extra_mb_per_worker']:.0f} MB;"
+    peaks = {k: round(v) for k, v in arms['peak_pss_mb'].items()}
+    print(f"  peak PSS of Chromium (workers: MB): {peaks}; per extra worker: {arms['extra_mb_per_worker']:.0f} MB;"
           f" measureUserAgentSpecificMemory available: {arms['measureUserAgentSpecificMemory']}")
     print("default 1000-step run, steps/s (first step to done):")
     for name, value in engines.items():

@@ -3,10 +3,10 @@
 // to start each extra Python from: then one worker per arm, the page's own (its Python is up already) and an extra one
 // for each other arm, up to one per core the browser reports. The page's main thread only draws meanwhile (a few
 // short tasks a second), so it is not given a core of its own: on 2 cores, two workers bring a three-arm experiment
-// to ~0.63x of one worker, three to ~0.69x (medians; docs/benchmarks.md, "Experiment arms in parallel").
+// to 0.61–0.67x of one worker, three to 0.71–0.75x (medians; docs/benchmarks.md, "Experiment arms in parallel").
 // arms-control.js starts and ends the extra workers.
 
-// What one more worker holding a started Python is budgeted, in MB. bench/arms_bench.py measured 79–105 MB per extra
+// What one more worker holding a started Python is budgeted, in MB. bench/arms_bench.py measured 79–107 MB per extra
 // worker (docs/benchmarks.md, "Experiment arms in parallel": Chromium's PSS, the experiment's small arms); 160 is the
 // largest of those with about 50% margin, a judgement, not a measure: other browsers and larger models were not
 // measured and hold more (a worker's Python grows with the model it trains).
