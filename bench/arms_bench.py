@@ -6,8 +6,10 @@ one run (not a test: it reports, it does not assert).
    `?workers=1`) against two workers (the page's and one extra: `?workers=2`, as many as this machine's cores) and
    three (one per arm, the page's and two extra: `?workers=3`); the switch forces each count (the page's own rule,
    one worker per core, gives two on 2 cores). Runs interleaved, median of --repeat each. Goal: parallel <= 0.6x one
-   worker. Every extra worker starts its Python after Run is pressed, so its start-up is inside the time. The arms'
-   losses of every way are compared too (they must be equal bit for bit; tests/e2e/test_arms.py is the test of that).
+   worker. Every extra worker starts its Python after Run is pressed, so its start-up is inside the time. Each run's
+   CPU time (every Chromium process's user + system time) is reported too, with the least time this machine's cores
+   allow for that much work. The arms' losses of every way are compared too (they must be equal bit for bit;
+   tests/e2e/test_arms.py is the test of that).
 2. The extra memory per extra worker: the proportional set size (PSS, /proc/PID/smaps_rollup) of every Chromium
    process of this benchmark, sampled every second while the experiment runs, in runs of their own after the timed
    ones (a sample takes tens of ms of CPU from the cores the timed runs want); (the peak with three workers - the peak
