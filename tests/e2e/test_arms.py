@@ -131,6 +131,8 @@ def test_stop_ends_every_arm_and_keeps_none_half_trained(new_driver):
     skip_and_run(page)
     wait_live(page, 2)
     assert arm_workers(page) == ["arm 1"]      # the page's worker trains the other arm
+    # The longer training (two layers) first, on the page's worker, whose Python is up: it does not wait for a start.
+    assert list(driver.state("experiment.live")) == ["n_layer 2", "n_layer 1"]
     page.click("#experiment-stop")
     driver.wait_phase("idle")
     assert page.text_content("#experiment-status") == \

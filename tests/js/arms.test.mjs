@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PER_WORKER_MB, armWorkers, forcedWorkers, trainingText } from "../../web/learn/arms.js";
+import { PER_WORKER_MB, armWorkers, forcedWorkers, longestFirst, trainingText } from "../../web/learn/arms.js";
 
 const plan = (options) => armWorkers({ trainings: 3, cores: 8, memoryGb: 8, snapshot: true, ...options });
 
@@ -50,4 +50,11 @@ test("the status names the arms under way and the workers, or why one at a time"
   assert.equal(trainingText(["block_size 1"], { done: 2, total: 3, workers: 1 }), "Training block_size 1 (3 of 3)…");
   assert.equal(trainingText(["n_layer 2"], { done: 0, total: 2, workers: 1, note: "no room" }),
     "Training n_layer 2 (1 of 2), one at a time: no room…");
+});
+
+test("side by side the longest training comes first, for the page's worker, whose Python is up", () => {
+  assert.deepEqual(longestFirst(["100 steps", "1000 steps"], [1.5, 15]), ["1000 steps", "100 steps"]);
+  assert.deepEqual(longestFirst(["16", "4", "1"], [6, 3, 1]), ["16", "4", "1"]);
+  assert.deepEqual(longestFirst(["a", "b", "c"], [2, 2, 3]), ["c", "a", "b"]);      // equal ones keep their order
+  assert.deepEqual(longestFirst(["a", "b"], []), ["a", "b"]);                       // no estimates: as they were
 });

@@ -45,6 +45,16 @@ export function armWorkers({ trainings, cores, memoryGb, snapshot, forced = null
   return { workers: wanted, note: "" };
 }
 
+// The jobs, longest first by `seconds` (one estimate per job, in order; equal ones keep their order). Side by side,
+// the page's worker (its Python up already) takes the first job at once and the extra workers the others once their
+// Python has started, so the longest training does not wait for a start: with a 100-step and a 1000-step arm, the
+// 1000 steps begin at Run.
+export function longestFirst(jobs, seconds) {
+  return jobs.map((job, index) => ({ job, index, length: seconds[index] ?? 0 }))
+    .sort((a, b) => b.length - a.length || a.index - b.index)
+    .map(({ job }) => job);
+}
+
 // What the status says while arms train: "Training context 16, block_size 4 side by side (2 workers)…",
 // "Training block_size 1 (3 of 3)…", or, with a note, "… one at a time: <note>…".
 export function trainingText(labels, { done, total, workers, note = "" }) {

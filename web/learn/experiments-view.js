@@ -10,9 +10,9 @@ import { EXPERIMENTS, SKIP, arms, findExperiment, outcome, question, sameTrainin
 import { makeRecord, overlayData } from "../runs/runs.js";
 import { on } from "../base/events.js";
 import { Chart, axis, chartWidth } from "../base/chart-view.js";
-import { chunkDeadlineMs, sampleDeadlineMs } from "../python/recovery.js";
+import { chunkDeadlineMs, runSeconds, sampleDeadlineMs } from "../python/recovery.js";
 import { SMOOTHED_LOSS, finalLosses } from "../base/losses.js";
-import { trainingText } from "./arms.js";
+import { longestFirst, trainingText } from "./arms.js";
 import { ArmRunner, planWorkers } from "./arms-control.js";
 
 const $ = (id) => document.getElementById(id);
@@ -153,7 +153,9 @@ export class ExperimentView {
         const plan = await planWorkers(todo.length);
         runner = this.runner = new ArmRunner({ request: this.request, plan });
         this.planned = plan;
-        const jobs = this.jobs = todo.map(({ arm }) => this.sharing(experiment, arm));
+        let jobs = todo.map(({ arm }) => this.sharing(experiment, arm));
+        if (plan.workers > 1) jobs = longestFirst(jobs, await this.estimates(jobs));
+        this.jobs = jobs;
         this.progressText(jobs, 0);
         await runner.run(jobs, (sharing, request) => this.train(sharing, request, runner, jobs));
       });
@@ -175,6 +177,17 @@ export class ExperimentView {
       this.running = false;
       this.refresh();
       if (experiment === this.experiment) this.draw();
+    }
+  }
+
+  // Each job's training time by Python's estimate (its `check` of the arm's settings), for the order side by side;
+  // none when a check fails (the jobs then keep the experiment's order).
+  async estimates(jobs) {
+    try {
+      return await Promise.all(jobs.map(async ([{ config }]) =>
+        runSeconds((await this.request("check", { config })).cost, config.num_steps)));
+    } catch {
+      return [];
     }
   }
 
