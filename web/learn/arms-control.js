@@ -1,11 +1,11 @@
 // An experiment's trainings, run by learn/arms.js's plan: one after another in the page's worker, or side by side, one
-// per worker: the page's own worker (its Python is up already) takes the first (the longest: experiments-view.js
-// orders them so), extra workers the others. Each extra
-// worker holds its own Python, restored from the memory snapshot the page's worker stored (worker.js), and its own
-// watchdog (python/client-control.js): a lost one is replaced as the page's worker is, its arm is trained again from
-// the start there, and the other arms go on. An arm the page's worker loses (the page restores that worker as for any
-// run) is trained again from the start in an extra worker. The extra workers end with the experiment. Pause and Stop
-// act on every arm under way. Train both uses one extra worker alone (the page's worker trains the new settings).
+// per worker: the page's own worker (its Python is up already) takes the first (the longest: experiments-view.js orders
+// them so), extra workers the others. Each extra worker holds its own Python, restored from the memory snapshot the
+// page's worker stored (worker.js), and its own watchdog (python/client-control.js): a lost one is replaced as the
+// page's worker is, its arm is trained again from the start there, and the other arms go on. An arm the page's worker
+// loses (the page restores that worker as for any run) is trained again from the start in an extra worker. The extra
+// workers end with the experiment. Pause and Stop act on every arm under way. Train both uses one extra worker alone
+// (the page's worker trains the new settings).
 
 import { WorkerClient } from "../python/client-control.js";
 import { WORKER_URL } from "../python/early-start-control.js";
