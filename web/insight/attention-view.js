@@ -16,11 +16,12 @@ const shapeOf = (reply) => `${reply.weights.length}x${reply.weights[0].length}:$
 
 export class AttentionView extends InsightView {
   // text(): the name the section follows; slot(layer): where that layer's maps go (its attention weights stage), or
-  // null before the diagram has one.
-  constructor({ text, slot }) {
+  // null before the diagram has one; slots(): every layer's.
+  constructor({ text, slot, slots }) {
     super({ root: "attention", caption: "attn-caption" });
     this.text = text;
     this.slot = slot;
+    this.slots = slots;
     this.maps = new Map();        // "layer.head" (from 0) -> {table, cells[query][key], habit}
     this.shape = "";
     for (const kind of ["keydown", "focusin", "pointerover"]) {
@@ -35,7 +36,7 @@ export class AttentionView extends InsightView {
 
   // Open when any layer's maps can be seen (their stage is open).
   isOpen() {
-    return [...document.querySelectorAll("#diagram .heatmaps")].some((slot) => slot.closest("details")?.open);
+    return this.slots().some((slot) => slot.closest("details")?.open);
   }
 
   request() {
@@ -49,7 +50,7 @@ export class AttentionView extends InsightView {
   }
 
   clear(message) {
-    for (const slot of document.querySelectorAll("#diagram .heatmaps")) slot.replaceChildren();
+    for (const slot of this.slots()) slot.replaceChildren();
     this.maps.clear();
     this.reply = null;
     this.shape = "";

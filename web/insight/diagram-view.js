@@ -231,11 +231,12 @@ export class DiagramView {
       if (asTable.open && current) this.fillTable(this.stages.get(stage.id), current);
     });
     const partSlot = element("div", "part-slot");
-    const heatmaps = element("div", "heatmaps");
-    heatmaps.dataset.layer = String(stage.layer ?? "");
+    // The attention weights stage holds its layer's maps (attention-view.js draws them).
+    const heatmaps = stage.name === "weights" ? element("div", "heatmaps") : null;
+    if (heatmaps) heatmaps.dataset.layer = String(stage.layer ?? "");
     const scalar = stage.shape.length === 0;
     body.append(...(scalar ? [] : [cells, grads, readout]), links, ...(scalar ? [] : [asTable]), partSlot,
-      ...(stage.name === "weights" ? [heatmaps] : []));
+      ...(heatmaps ? [heatmaps] : []));
     details.append(summary, body);
     item.append(details);
     this.stages.set(stage.id, { item, details, summary, value, blameText, cells, grads, readout, asTable, table,
@@ -246,6 +247,11 @@ export class DiagramView {
   // Where an attention layer's maps go (attention-view.js asks).
   heatmapSlot(layer) {
     return this.stages.get(`layer${layer}.weights`)?.heatmaps ?? null;
+  }
+
+  // Every layer's slot for its maps, in the diagram as it is now.
+  heatmapSlots() {
+    return [...this.stages.values()].map((stage) => stage.heatmaps).filter(Boolean);
   }
 
   fill(view, stage, share) {

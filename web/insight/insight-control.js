@@ -41,7 +41,8 @@ export class InsightPanel {
       trace: diagram,
       next_token: new NextTokenView({ prefix, onEdit: () => this.edited("next_token"),
         onTemperature: (value) => this.shareTemperature(value) }),
-      attention: new AttentionView({ text: () => diagram.name(), slot: (layer) => diagram.heatmapSlot(layer) }),
+      attention: new AttentionView({ text: () => diagram.name(), slot: (layer) => diagram.heatmapSlot(layer),
+        slots: () => diagram.heatmapSlots() }),
       embeddings: new EmbeddingView(),
     };
     this.graph = new GraphView({ onDraw: () => this.drawGraph() });
@@ -65,7 +66,7 @@ export class InsightPanel {
     const roots = { trace: document.getElementById("insight"), next_token: this.views.next_token.root,
       attention: this.views.attention.root, embeddings: this.views.embeddings.root };
     for (const [type, root] of Object.entries(roots)) this.watch(root, type);
-    this.maps = [];                // the attention maps' slots watched, in the diagram's stages
+    this.mapSlots = [];            // the attention maps' slots watched, in the diagram's stages
     document.addEventListener("visibilitychange", () => this.refresh({ edited: true }));
     document.getElementById("trace-step").addEventListener("click", () => this.stepOnName());
     on("ready", ({ request }) => this.attach(request));
@@ -106,12 +107,12 @@ export class InsightPanel {
   // screen while the part above them (legend, caption) is out of it, and being seen they must be asked for.
   watchMaps() {
     const seen = this.onScreen.get("attention");
-    for (const slot of this.maps) {
+    for (const slot of this.mapSlots) {
       this.observer.unobserve(slot);
       seen.delete(slot);
     }
-    this.maps = [...document.querySelectorAll("#diagram .heatmaps")];
-    for (const slot of this.maps) this.watch(slot, "attention");
+    this.mapSlots = this.diagram.heatmapSlots();
+    for (const slot of this.mapSlots) this.watch(slot, "attention");
   }
 
   visible(type) {
